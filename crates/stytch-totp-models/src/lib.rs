@@ -1,0 +1,46 @@
+//! Stytch TOTP API models, generated from the JSON Schemas in `specs/`.
+//!
+//! Every request, response, error and object of the TOTP and user endpoints is a plain serde
+//! type. They are produced by `cargo xtask codegen` (typify) into `generated.rs`; the few types
+//! hand-written here stand in for schema definitions whose rules typify cannot express:
+//!
+//! * [`SecretString`], [`TotpCode`], [`RecoveryCode`]: secrets whose `Debug` prints
+//!   `[REDACTED]` while their JSON stays the plain string;
+//! * [`ExpirationMinutes`], [`SessionDurationMinutes`], [`UserIdentifier`], [`TotpIdentifier`]:
+//!   values that cannot be constructed out of range, with a [`ValidationError`] naming the
+//!   field and the rule;
+//! * [`ErrorType`]: Stytch's `error_type` with a fallback for types added later.
+//!
+//! Responses tolerate unknown fields and fail with a clear serde error when a required one is
+//! missing. Request types leave unset optional fields out of the JSON.
+//!
+//! ```
+//! use stytch_totp_models::{CreateTotpRequest, CreateTotpResponse, ExpirationMinutes, UserIdentifier};
+//!
+//! let request = CreateTotpRequest {
+//!     user_id: UserIdentifier::new("user-test-16d9ba61-97a1-4ba4-9720-b03761dc50c6")?,
+//!     expiration_minutes: Some(ExpirationMinutes::new(60)?),
+//! };
+//! assert_eq!(
+//!     serde_json::to_string(&request)?,
+//!     r#"{"expiration_minutes":60,"user_id":"user-test-16d9ba61-97a1-4ba4-9720-b03761dc50c6"}"#
+//! );
+//!
+//! let response: CreateTotpResponse = serde_json::from_str(include_str!("../tests/fixtures/create_totp_seed.json"))?;
+//! assert_eq!(response.recovery_codes.len(), 10);
+//! assert!(!format!("{response:?}").contains(response.secret.expose_secret()));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error_type;
+mod generated;
+mod secret;
+mod validated;
+
+pub use error_type::ErrorType;
+pub use generated::*;
+pub use secret::{SecretString, REDACTED};
+pub use validated::{
+    ExpirationMinutes, RecoveryCode, SessionDurationMinutes, TotpCode, TotpIdentifier,
+    UserIdentifier, ValidationError,
+};

@@ -1,0 +1,6 @@
+//! Library half of the xtask binary, so that its pieces are unit-tested.
+
+pub mod ci;
+pub mod codegen;
+pub mod specs;
+pub mod upstream;

@@ -1,0 +1,46 @@
+//! Project automation, run as `cargo xtask <command>`.
+//!
+//! * `codegen [--check]`: regenerate `crates/stytch-totp-models/src/generated.rs` from `specs/`,
+//!   or (with `--check`) fail when the committed file is stale.
+//! * `upstream-diff PATH`: list differences between `specs/` and Stytch's OpenAPI at `PATH`.
+//! * `ci`: the full check (fmt, clippy, codegen --check, tests, docs), exactly what `.ci/run` runs.
+//!
+//! Plain `std::env::args` parsing on purpose: the commands are few and fixed.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use xtask::{ci, codegen, upstream};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let result = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["codegen"] => codegen::write(&root),
+        ["codegen", "--check"] => codegen::check(&root),
+        ["upstream-diff", path] => upstream::report(&root, Path::new(path)),
+        ["ci"] => ci::run(&root),
+        _ => Err(USAGE.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "usage: cargo xtask <codegen [--check] | upstream-diff PATH_TO_OPENAPI | ci>";
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}

@@ -1,0 +1,429 @@
+//! `cargo xtask upstream-diff PATH`: what differs between `specs/` and Stytch's OpenAPI.
+//!
+//! For every covered definition it compares the property names, each property's type (after
+//! following references: our `SecretString` is upstream's `string`) and the required list.
+//! Differences we made on purpose are listed once, in [`INTENDED`], with the reason, and are
+//! not reported.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::specs;
+
+/// Our definition name -> Stytch's OpenAPI component name, for the definitions not named by
+/// the `api_session_v1_` rule in [`upstream_name`].
+const COVERED: &[(&str, &str)] = &[
+    ("CreateTotpRequest", "api_totp_v1_CreateRequest"),
+    ("CreateTotpResponse", "api_totp_v1_CreateResponse"),
+    ("AuthenticateTotpRequest", "api_totp_v1_AuthenticateRequest"),
+    (
+        "AuthenticateTotpResponse",
+        "api_totp_v1_AuthenticateResponse",
+    ),
+    (
+        "TotpRecoveryCodesRequest",
+        "api_totp_v1_RecoveryCodesRequest",
+    ),
+    (
+        "TotpRecoveryCodesResponse",
+        "api_totp_v1_RecoveryCodesResponse",
+    ),
+    ("TotpWithRecoveryCodes", "api_totp_v1_TOTP"),
+    ("RecoverTotpRequest", "api_totp_v1_RecoverRequest"),
+    ("RecoverTotpResponse", "api_totp_v1_RecoverResponse"),
+    ("User", "api_user_v1_User"),
+    ("UserEmail", "api_user_v1_Email"),
+    ("UserPhoneNumber", "api_user_v1_PhoneNumber"),
+    ("WebAuthnRegistration", "api_user_v1_WebAuthnRegistration"),
+    ("OAuthProvider", "api_user_v1_OAuthProvider"),
+    ("UserTotp", "api_user_v1_TOTP"),
+    ("CryptoWallet", "api_user_v1_CryptoWallet"),
+    ("BiometricRegistration", "api_user_v1_BiometricRegistration"),
+    ("UserName", "api_user_v1_Name"),
+    ("UserPassword", "api_user_v1_Password"),
+    ("CreateUserRequest", "api_user_v1_CreateRequest"),
+    ("CreateUserResponse", "api_user_v1_CreateResponse"),
+    ("GetUserResponse", "api_user_v1_GetResponse"),
+    ("DeleteUserResponse", "api_user_v1_DeleteResponse"),
+    ("DeleteTotpResponse", "api_user_v1_DeleteTOTPResponse"),
+    ("Attributes", "api_attribute_v1_Attributes"),
+    ("DeviceInfo", "api_device_history_v1_DeviceInfo"),
+    (
+        "DeviceAttributeDetails",
+        "api_device_history_v1_DeviceAttributeDetails",
+    ),
+];
+
+/// Our definitions that have no upstream component (ours only).
+const OURS_ONLY: &[&str] = &[
+    "ErrorResponse",
+    "OAuthErrorResponse",
+    "ErrorType",
+    "SecretString",
+    "TotpCode",
+    "RecoveryCode",
+    "ExpirationMinutes",
+    "SessionDurationMinutes",
+    "UserIdentifier",
+    "TotpIdentifier",
+];
+
+const LIVE_OMITS: &str = "live responses omit it: defaults when missing";
+
+/// Differences made on purpose: (definition, property, kind of difference, why).
+pub const INTENDED: &[(&str, &str, Kind, &str)] = &[
+    ("User", "is_locked", Kind::Required, LIVE_OMITS),
+    ("User", "roles", Kind::Required, LIVE_OMITS),
+    ("User", "emails", Kind::Required, LIVE_OMITS),
+    ("User", "phone_numbers", Kind::Required, LIVE_OMITS),
+    ("User", "webauthn_registrations", Kind::Required, LIVE_OMITS),
+    ("User", "providers", Kind::Required, LIVE_OMITS),
+    ("User", "totps", Kind::Required, LIVE_OMITS),
+    ("User", "crypto_wallets", Kind::Required, LIVE_OMITS),
+    (
+        "User",
+        "biometric_registrations",
+        Kind::Required,
+        LIVE_OMITS,
+    ),
+    ("GetUserResponse", "is_locked", Kind::Required, LIVE_OMITS),
+    ("GetUserResponse", "roles", Kind::Required, LIVE_OMITS),
+    ("GetUserResponse", "emails", Kind::Required, LIVE_OMITS),
+    (
+        "GetUserResponse",
+        "phone_numbers",
+        Kind::Required,
+        LIVE_OMITS,
+    ),
+    (
+        "GetUserResponse",
+        "webauthn_registrations",
+        Kind::Required,
+        LIVE_OMITS,
+    ),
+    ("GetUserResponse", "providers", Kind::Required, LIVE_OMITS),
+    ("GetUserResponse", "totps", Kind::Required, LIVE_OMITS),
+    (
+        "GetUserResponse",
+        "crypto_wallets",
+        Kind::Required,
+        LIVE_OMITS,
+    ),
+    (
+        "GetUserResponse",
+        "biometric_registrations",
+        Kind::Required,
+        LIVE_OMITS,
+    ),
+];
+
+/// What kind of difference a [`Difference`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Upstream has the property, we do not.
+    MissingProperty,
+    /// We have a property upstream does not.
+    ExtraProperty,
+    /// The property's type differs.
+    Type,
+    /// Required in one, optional in the other.
+    Required,
+    /// The definition has no upstream component at all.
+    MissingComponent,
+}
+
+/// One reported difference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    /// Our definition name.
+    pub definition: String,
+    /// The property, empty for whole-definition differences.
+    pub property: String,
+    /// What differs.
+    pub kind: Kind,
+    /// Human-readable detail: both sides.
+    pub detail: String,
+}
+
+/// Prints every unintended difference; fails when there is at least one.
+pub fn report(root: &Path, openapi: &Path) -> Result<(), String> {
+    let differences = diff(root, openapi)?;
+    if differences.is_empty() {
+        println!(
+            "specs/ agrees with {} (intended differences: {})",
+            openapi.display(),
+            INTENDED.len()
+        );
+        return Ok(());
+    }
+    for d in &differences {
+        let place = if d.property.is_empty() {
+            d.definition.clone()
+        } else {
+            format!("{}.{}", d.definition, d.property)
+        };
+        println!("{place}: {:?}: {}", d.kind, d.detail);
+    }
+    Err(format!(
+        "{} difference(s) between specs/ and {}",
+        differences.len(),
+        openapi.display()
+    ))
+}
+
+/// Computes the unintended differences between `specs/` under `root` and the OpenAPI file.
+pub fn diff(root: &Path, openapi: &Path) -> Result<Vec<Difference>, String> {
+    let text = std::fs::read_to_string(openapi)
+        .map_err(|e| format!("reading {}: {e}", openapi.display()))?;
+    let upstream: Value = serde_yaml_ng::from_str(&text)
+        .map_err(|e| format!("{} is not valid YAML: {e}", openapi.display()))?;
+    let components = upstream
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .ok_or("the OpenAPI file has no components.schemas")?;
+    let bundled = specs::bundle(&specs::load(&root.join("specs"))?)?;
+    let ours = bundled["$defs"].as_object().cloned().unwrap_or_default();
+
+    let to_ours: BTreeMap<String, String> = ours
+        .keys()
+        .filter_map(|n| upstream_name(n).map(|u| (u, n.clone())))
+        .collect();
+    let mut differences = Vec::new();
+    for (name, schema) in &ours {
+        if OURS_ONLY.contains(&name.as_str()) {
+            continue;
+        }
+        let Some(upstream_name) = upstream_name(name) else {
+            continue;
+        };
+        let Some(theirs) = components.get(&upstream_name) else {
+            differences.push(Difference {
+                definition: name.clone(),
+                property: String::new(),
+                kind: Kind::MissingComponent,
+                detail: format!("upstream has no component {upstream_name}"),
+            });
+            continue;
+        };
+        compare(
+            name,
+            schema,
+            &ours,
+            theirs,
+            components,
+            &to_ours,
+            &mut differences,
+        );
+    }
+    differences.retain(|d| {
+        !INTENDED.iter().any(|(def, prop, kind, _)| {
+            *def == d.definition && *prop == d.property && *kind == d.kind
+        })
+    });
+    Ok(differences)
+}
+
+fn upstream_name(ours: &str) -> Option<String> {
+    if let Some((_, theirs)) = COVERED.iter().find(|(o, _)| *o == ours) {
+        return Some((*theirs).to_string());
+    }
+    if OURS_ONLY.contains(&ours) {
+        return None;
+    }
+    let upstream = ours
+        .replace("SamlSso", "SAMLSSO")
+        .replace("OidcSso", "OIDCSSO");
+    Some(format!("api_session_v1_{upstream}"))
+}
+
+fn compare(
+    name: &str,
+    ours: &Value,
+    ours_defs: &serde_json::Map<String, Value>,
+    theirs: &Value,
+    components: &serde_json::Map<String, Value>,
+    to_ours: &BTreeMap<String, String>,
+    out: &mut Vec<Difference>,
+) {
+    let props = |s: &Value| {
+        s.get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let required = |s: &Value| -> BTreeSet<String> {
+        s.get("required")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (our_props, their_props) = (props(ours), props(theirs));
+    let (our_req, their_req) = (required(ours), required(theirs));
+    let mut push = |property: &str, kind: Kind, detail: String| {
+        out.push(Difference {
+            definition: name.into(),
+            property: property.into(),
+            kind,
+            detail,
+        })
+    };
+    for (prop, their_schema) in &their_props {
+        let Some(our_schema) = our_props.get(prop) else {
+            push(
+                prop,
+                Kind::MissingProperty,
+                "upstream has it, specs/ does not".into(),
+            );
+            continue;
+        };
+        let ours_ty = our_type(our_schema, ours_defs);
+        let theirs_ty = their_type(their_schema, components, to_ours);
+        if ours_ty != theirs_ty {
+            push(
+                prop,
+                Kind::Type,
+                format!("specs/ {ours_ty}, upstream {theirs_ty}"),
+            );
+        }
+        if our_req.contains(prop) != their_req.contains(prop) {
+            let side = |r: bool| if r { "required" } else { "optional" };
+            push(
+                prop,
+                Kind::Required,
+                format!(
+                    "specs/ {}, upstream {}",
+                    side(our_req.contains(prop)),
+                    side(their_req.contains(prop))
+                ),
+            );
+        }
+    }
+    for prop in our_props.keys().filter(|p| !their_props.contains_key(*p)) {
+        push(
+            prop,
+            Kind::ExtraProperty,
+            "specs/ has it, upstream does not".into(),
+        );
+    }
+}
+
+/// A comparable type descriptor for one of our property schemas.
+fn our_type(schema: &Value, defs: &serde_json::Map<String, Value>) -> String {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let target = reference.trim_start_matches("#/$defs/");
+        return match defs.get(target) {
+            Some(def) if def.get("properties").is_none() => our_type(def, defs),
+            _ => format!("ref {target}"),
+        };
+    }
+    base_type(schema, |items| our_type(items, defs))
+}
+
+/// A comparable type descriptor for an upstream property schema, naming refs by our names.
+fn their_type(
+    schema: &Value,
+    components: &serde_json::Map<String, Value>,
+    to_ours: &BTreeMap<String, String>,
+) -> String {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let target = reference.rsplit('/').next().unwrap_or_default();
+        return match (to_ours.get(target), components.get(target)) {
+            (Some(ours), _) => format!("ref {ours}"),
+            (None, Some(def)) if def.get("properties").is_none() => {
+                their_type(def, components, to_ours)
+            }
+            _ => format!("ref upstream:{target}"),
+        };
+    }
+    base_type(schema, |items| their_type(items, components, to_ours))
+}
+
+/// `string`, `integer`, `array<...>`, ... ignoring `null` in a type list (nullability is a
+/// leniency, not a different type).
+fn base_type(schema: &Value, items: impl Fn(&Value) -> String) -> String {
+    let ty = match schema.get("type") {
+        Some(Value::String(t)) => t.clone(),
+        Some(Value::Array(types)) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("null")
+            .to_string(),
+        _ => "any".to_string(),
+    };
+    if ty == "array" {
+        format!(
+            "array<{}>",
+            schema
+                .get("items")
+                .map(items)
+                .unwrap_or_else(|| "any".into())
+        )
+    } else {
+        ty
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .unwrap()
+            .to_path_buf()
+    }
+
+    /// Runs against Stytch's OpenAPI copy in `../shared/` when it is there, so a maintainer who
+    /// refreshes that copy sees at once what Stytch changed.
+    #[test]
+    fn specs_agree_with_stytch_openapi() {
+        let openapi = root().join("../shared/stytch-openapi/openapi.yml");
+        if !openapi.exists() {
+            eprintln!("skipped: {} not present", openapi.display());
+            return;
+        }
+        let differences = diff(&root(), &openapi).unwrap();
+        assert!(
+            differences.is_empty(),
+            "unintended differences: {differences:#?}"
+        );
+    }
+
+    #[test]
+    fn a_changed_type_and_a_dropped_property_are_reported() {
+        let dir = std::env::temp_dir().join(format!("xtask-upstream-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("specs")).unwrap();
+        std::fs::write(
+            dir.join("specs/totps.json"),
+            r#"{"$defs": {"CreateTotpRequest": {"type": "object", "required": ["user_id"],
+                "properties": {"user_id": {"type": "integer"}}}}}"#,
+        )
+        .unwrap();
+        let openapi = dir.join("openapi.yml");
+        std::fs::write(
+            &openapi,
+            "components:\n  schemas:\n    api_totp_v1_CreateRequest:\n      type: object\n      required: [user_id]\n      properties:\n        user_id: {type: string}\n        expiration_minutes: {type: integer}\n",
+        )
+        .unwrap();
+        let found = diff(&dir, &openapi).unwrap();
+        let kinds: Vec<(String, Kind)> =
+            found.iter().map(|d| (d.property.clone(), d.kind)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("expiration_minutes".into(), Kind::MissingProperty),
+                ("user_id".into(), Kind::Type)
+            ]
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
