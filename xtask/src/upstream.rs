@@ -315,6 +315,9 @@ fn compare(
 
 /// A comparable type descriptor for one of our property schemas.
 fn our_type(schema: &Value, defs: &serde_json::Map<String, Value>) -> String {
+    if let Some(non_null) = nullable_branch(schema) {
+        return our_type(non_null, defs);
+    }
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         let target = reference.trim_start_matches("#/$defs/");
         return match defs.get(target) {
@@ -342,6 +345,17 @@ fn their_type(
         };
     }
     base_type(schema, |items| their_type(items, components, to_ours))
+}
+
+/// The non-null branch of `oneOf: [X, {"type": "null"}]`, our way of writing "X or null".
+fn nullable_branch(schema: &Value) -> Option<&Value> {
+    let branches = schema.get("oneOf")?.as_array()?;
+    let is_null = |b: &Value| b.get("type").and_then(Value::as_str) == Some("null");
+    match branches.as_slice() {
+        [a, b] if is_null(b) => Some(a),
+        [a, b] if is_null(a) => Some(b),
+        _ => None,
+    }
 }
 
 /// `string`, `integer`, `array<...>`, ... ignoring `null` in a type list (nullability is a

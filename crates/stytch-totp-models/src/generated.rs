@@ -67,7 +67,7 @@ pub struct AuthenticateTotpRequest {
 pub struct AuthenticateTotpResponse {
     ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
     pub request_id: ::std::string::String,
-    ///If you initiate a Session, by including `session_duration_minutes` in your authenticate call, you'll receive a full Session object in the response. See [Session object](https://stytch.com/docs/api/session-object) for complete response fields.
+    ///If you initiate a Session, by including `session_duration_minutes` in your authenticate call, you'll receive a full Session object in the response. See [Session object](https://stytch.com/docs/api/session-object) for complete response fields. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub session: ::std::option::Option<Session>,
     ///The JSON Web Token (JWT) for a given Stytch Session.
@@ -80,7 +80,7 @@ pub struct AuthenticateTotpResponse {
     pub totp_id: ::std::string::String,
     ///The `user` object affected by this API call. See the [Get user endpoint](https://stytch.com/docs/api/get-user) for complete response field details.
     pub user: User,
-    ///If a valid `telemetry_id` was passed in the request and the [Fingerprint Lookup API](https://stytch.com/docs/fraud/api/fingerprint-lookup) returned results, the `user_device` response field will contain information about the user's device attributes.
+    ///If a valid `telemetry_id` was passed in the request and the [Fingerprint Lookup API](https://stytch.com/docs/fraud/api/fingerprint-lookup) returned results, the `user_device` response field will contain information about the user's device attributes. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_device: ::std::option::Option<DeviceInfo>,
     ///The unique ID of the affected User.
@@ -500,7 +500,7 @@ pub struct GetUserResponse {
     ///An array that contains a list of all biometric registrations for a given User in the Stytch API. Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `[]` when missing.
     #[serde(default)]
     pub biometric_registrations: ::std::vec::Vec<BiometricRegistration>,
-    ///The timestamp of the User's creation. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`.
+    ///The timestamp of the User's creation. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub created_at: ::std::option::Option<::std::string::String>,
     ///An array contains a list of all crypto wallets for a given User in the Stytch API. Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `[]` when missing.
@@ -509,19 +509,22 @@ pub struct GetUserResponse {
     ///An array of email objects for the User. Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `[]` when missing.
     #[serde(default)]
     pub emails: ::std::vec::Vec<UserEmail>,
+    ///May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub external_id: ::std::option::Option<::std::string::String>,
     ///Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `false` when missing.
     #[serde(default)]
     pub is_locked: bool,
+    ///May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub lock_created_at: ::std::option::Option<::std::string::String>,
+    ///May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub lock_expires_at: ::std::option::Option<::std::string::String>,
-    ///The name of the User. Each field in the `name` object is optional.
+    ///The name of the User. Each field in the `name` object is optional. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<UserName>,
-    ///The password object is returned for users with a password.
+    ///The password object is returned for users with a password. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub password: ::std::option::Option<UserPassword>,
     ///An array of phone number objects linked to the User. Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `[]` when missing.
@@ -770,7 +773,7 @@ pub struct RecoverTotpRequest {
 pub struct RecoverTotpResponse {
     ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
     pub request_id: ::std::string::String,
-    ///If you initiate a Session, by including `session_duration_minutes` in your authenticate call, you'll receive a full Session object in the response. See [Session object](https://stytch.com/docs/api/session-object) for complete response fields.
+    ///If you initiate a Session, by including `session_duration_minutes` in your authenticate call, you'll receive a full Session object in the response. See [Session object](https://stytch.com/docs/api/session-object) for complete response fields. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub session: ::std::option::Option<Session>,
     ///The JSON Web Token (JWT) for a given Stytch Session.
@@ -783,7 +786,7 @@ pub struct RecoverTotpResponse {
     pub totp_id: ::std::string::String,
     ///The `user` object affected by this API call. See the [Get user endpoint](https://stytch.com/docs/api/get-user) for complete response field details.
     pub user: User,
-    ///If a valid `telemetry_id` was passed in the request and the [Fingerprint Lookup API](https://stytch.com/docs/fraud/api/fingerprint-lookup) returned results, the `user_device` response field will contain information about the user's device attributes.
+    ///If a valid `telemetry_id` was passed in the request and the [Fingerprint Lookup API](https://stytch.com/docs/fraud/api/fingerprint-lookup) returned results, the `user_device` response field will contain information about the user's device attributes. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_device: ::std::option::Option<DeviceInfo>,
     ///The unique ID of the affected User.
@@ -988,7 +991,7 @@ pub struct User {
     ///An array that contains a list of all biometric registrations for a given User in the Stytch API. Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `[]` when missing.
     #[serde(default)]
     pub biometric_registrations: ::std::vec::Vec<BiometricRegistration>,
-    ///The timestamp of the User's creation. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`.
+    ///The timestamp of the User's creation. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub created_at: ::std::option::Option<::std::string::String>,
     ///An array contains a list of all crypto wallets for a given User in the Stytch API. Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `[]` when missing.
@@ -997,22 +1000,22 @@ pub struct User {
     ///An array of email objects for the User. Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `[]` when missing.
     #[serde(default)]
     pub emails: ::std::vec::Vec<UserEmail>,
-    ///An identifier that can be used in most API calls where a `member_id` is expected. This is a string consisting of alphanumeric, `.`, `_`, `-`, or `|` characters with a maximum length of 128 characters. External IDs must be unique within the project.
+    ///An identifier that can be used in most API calls where a `member_id` is expected. This is a string consisting of alphanumeric, `.`, `_`, `-`, or `|` characters with a maximum length of 128 characters. External IDs must be unique within the project. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub external_id: ::std::option::Option<::std::string::String>,
     ///Whether the User is temporarily locked due to too many failed authentication attempts. See the [User Locking Guide](https://stytch.com/docs/resources/platform/user-locks) for more information. Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `false` when missing.
     #[serde(default)]
     pub is_locked: bool,
-    ///When the user lock was created, if there is one. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`.
+    ///When the user lock was created, if there is one. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub lock_created_at: ::std::option::Option<::std::string::String>,
-    ///When the user lock expires, if there is one. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`.
+    ///When the user lock expires, if there is one. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub lock_expires_at: ::std::option::Option<::std::string::String>,
-    ///The name of the User. Each field in the `name` object is optional.
+    ///The name of the User. Each field in the `name` object is optional. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<UserName>,
-    ///The password object is returned for users with a password.
+    ///The password object is returned for users with a password. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub password: ::std::option::Option<UserPassword>,
     ///An array of phone number objects linked to the User. Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `[]` when missing.

@@ -1,0 +1,343 @@
+//! The specs, their examples and the generated Rust types must agree with each other:
+//! every example validates against its JSON Schema, decodes into its Rust type, and
+//! re-serializes to JSON that still validates; every shape is pinned by an insta snapshot.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+use stytch_totp_models::*;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every spec file by `$id`, and every definition's examples by definition name.
+struct Specs {
+    files: Vec<(String, Value)>,
+    examples: BTreeMap<String, Vec<Value>>,
+}
+
+fn specs() -> Specs {
+    let mut files = Vec::new();
+    let mut examples = BTreeMap::new();
+    for entry in std::fs::read_dir(workspace().join("specs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let doc: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            for (name, def) in doc["$defs"].as_object().unwrap() {
+                if let Some(list) = def.get("examples").and_then(Value::as_array) {
+                    examples.insert(name.clone(), list.clone());
+                }
+            }
+            files.push((doc["$id"].as_str().unwrap().to_owned(), doc));
+        }
+    }
+    Specs { files, examples }
+}
+
+impl Specs {
+    fn file_of(&self, definition: &str) -> &str {
+        let (id, _) = self
+            .files
+            .iter()
+            .find(|(_, doc)| doc["$defs"].get(definition).is_some())
+            .unwrap_or_else(|| panic!("no spec defines {definition}"));
+        id
+    }
+
+    fn validator(&self, definition: &str) -> jsonschema::Validator {
+        let mut registry = jsonschema::Registry::new();
+        for (id, doc) in &self.files {
+            registry = registry.add(id.as_str(), doc.clone()).unwrap();
+        }
+        let registry = registry.prepare().unwrap();
+        let schema = json!({"$ref": format!("{}#/$defs/{definition}", self.file_of(definition))});
+        jsonschema::options()
+            .with_registry(&registry)
+            .build(&schema)
+            .unwrap()
+    }
+
+    fn assert_valid(&self, definition: &str, instance: &Value) {
+        let validator = self.validator(definition);
+        let errors: Vec<String> = validator
+            .iter_errors(instance)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{definition} does not validate: {errors:#?}\n{instance:#}"
+        );
+    }
+}
+
+/// Decodes every example of `T`'s definition, checks the schema accepts both the example and
+/// our re-serialization, and snapshots the re-serialized JSON.
+fn round_trip<T: DeserializeOwned + Serialize>(specs: &Specs, definition: &str) -> usize {
+    let examples = specs
+        .examples
+        .get(definition)
+        .unwrap_or_else(|| panic!("{definition} has no examples"));
+    for (index, example) in examples.iter().enumerate() {
+        specs.assert_valid(definition, example);
+        let decoded: T = serde_json::from_value(example.clone())
+            .unwrap_or_else(|e| panic!("{definition} example {index} does not decode: {e}"));
+        let again = serde_json::to_value(&decoded).unwrap();
+        specs.assert_valid(definition, &again);
+        insta::assert_json_snapshot!(format!("example_{definition}_{index}"), again);
+    }
+    examples.len()
+}
+
+#[test]
+fn every_example_validates_decodes_and_round_trips() {
+    let specs = specs();
+    let mut covered = Vec::new();
+    macro_rules! check {
+        ($($ty:ident),* $(,)?) => {$(
+            round_trip::<$ty>(&specs, stringify!($ty));
+            covered.push(stringify!($ty).to_string());
+        )*};
+    }
+    check!(
+        CreateTotpRequest,
+        CreateTotpResponse,
+        AuthenticateTotpRequest,
+        AuthenticateTotpResponse,
+        TotpRecoveryCodesRequest,
+        TotpRecoveryCodesResponse,
+        RecoverTotpRequest,
+        RecoverTotpResponse,
+        CreateUserRequest,
+        CreateUserResponse,
+        GetUserResponse,
+        DeleteUserResponse,
+        DeleteTotpResponse,
+        User,
+        ErrorResponse,
+        OAuthErrorResponse,
+    );
+    let with_examples: Vec<&String> = specs
+        .examples
+        .keys()
+        .filter(|name| !covered.contains(name) && name.as_str() != "ErrorType")
+        .collect();
+    assert!(
+        with_examples.is_empty(),
+        "examples without a round-trip check: {with_examples:?}"
+    );
+    for name in specs
+        .files
+        .iter()
+        .flat_map(|(_, doc)| doc["$defs"].as_object().unwrap().keys())
+    {
+        if name.ends_with("Response") {
+            assert!(
+                specs.examples.contains_key(name),
+                "response {name} has no example"
+            );
+        }
+    }
+}
+
+const USER_ID: &str = "user-test-16d9ba61-97a1-4ba4-9720-b03761dc50c6";
+
+fn secret(value: &str) -> Option<SecretString> {
+    Some(SecretString::from(value))
+}
+
+#[test]
+fn requests_serialize_without_unset_fields_and_match_their_schema() {
+    let specs = specs();
+    let user_id = || UserIdentifier::new(USER_ID).unwrap();
+    let minimal_and_full: Vec<(&str, Value)> = vec![
+        (
+            "CreateTotpRequest",
+            json!(CreateTotpRequest {
+                user_id: user_id(),
+                expiration_minutes: None
+            }),
+        ),
+        (
+            "CreateTotpRequest",
+            json!(CreateTotpRequest {
+                user_id: user_id(),
+                expiration_minutes: Some(ExpirationMinutes::new(5).unwrap()),
+            }),
+        ),
+        (
+            "AuthenticateTotpRequest",
+            json!(AuthenticateTotpRequest {
+                user_id: user_id(),
+                totp_code: TotpCode::new("123456").unwrap(),
+                session_duration_minutes: None,
+                session_token: None,
+                session_jwt: None,
+                session_custom_claims: Default::default(),
+                telemetry_id: None,
+            }),
+        ),
+        (
+            "AuthenticateTotpRequest",
+            json!(AuthenticateTotpRequest {
+                user_id: user_id(),
+                totp_code: TotpCode::new("000042").unwrap(),
+                session_duration_minutes: Some(SessionDurationMinutes::new(527040).unwrap()),
+                session_token: secret("session-token-value"),
+                session_jwt: secret("session.jwt.value"),
+                session_custom_claims: json!({"tier": "gold"}).as_object().unwrap().clone(),
+                telemetry_id: Some("telemetry-1".into()),
+            }),
+        ),
+        (
+            "TotpRecoveryCodesRequest",
+            json!(TotpRecoveryCodesRequest { user_id: user_id() }),
+        ),
+        (
+            "RecoverTotpRequest",
+            json!(RecoverTotpRequest {
+                user_id: user_id(),
+                recovery_code: RecoveryCode::new("ckss-2skx-ebow").unwrap(),
+                session_duration_minutes: Some(SessionDurationMinutes::new(60).unwrap()),
+                session_token: None,
+                session_jwt: None,
+                session_custom_claims: Default::default(),
+                telemetry_id: None,
+            }),
+        ),
+        ("CreateUserRequest", json!(CreateUserRequest::default())),
+        (
+            "CreateUserRequest",
+            json!(CreateUserRequest {
+                email: Some("jane.doe@example.com".into()),
+                name: Some(UserName {
+                    first_name: Some("Jane".into()),
+                    middle_name: None,
+                    last_name: Some("Doe".into()),
+                }),
+                external_id: Some("crm-42".into()),
+                roles: vec!["admin".into()],
+                ..Default::default()
+            }),
+        ),
+    ];
+    for (index, (definition, value)) in minimal_and_full.iter().enumerate() {
+        specs.assert_valid(definition, value);
+        assert!(
+            !value.to_string().contains("null"),
+            "{definition} sent an explicit null: {value}"
+        );
+        insta::assert_json_snapshot!(format!("request_{index}_{definition}"), value);
+    }
+}
+
+#[test]
+fn schema_rejects_what_the_rust_types_reject() {
+    let specs = specs();
+    for bad in [
+        json!({"user_id": USER_ID, "expiration_minutes": 1441}),
+        json!({"user_id": ""}),
+    ] {
+        assert!(
+            !specs.validator("CreateTotpRequest").is_valid(&bad),
+            "{bad}"
+        );
+        assert!(serde_json::from_value::<CreateTotpRequest>(bad).is_err());
+    }
+    let bad_code = json!({"user_id": USER_ID, "totp_code": "12345"});
+    assert!(!specs
+        .validator("AuthenticateTotpRequest")
+        .is_valid(&bad_code));
+    assert!(serde_json::from_value::<AuthenticateTotpRequest>(bad_code).is_err());
+}
+
+fn seed_example(specs: &Specs) -> Value {
+    specs.examples["CreateTotpResponse"][0].clone()
+}
+
+/// The Create TOTP example in specs/ is Stytch's own documented response (../shared/seed),
+/// with the elided `user` filled in.
+#[test]
+fn create_totp_example_is_the_seed_response() {
+    let seed_path = workspace().join("../shared/seed/create-totp.txt");
+    let Ok(seed) = std::fs::read_to_string(&seed_path) else {
+        eprintln!("skipped: {} not present", seed_path.display());
+        return;
+    };
+    let example = seed_example(&specs());
+    let start = seed
+        .find("{\n    \"status_code\"")
+        .expect("the seed's JSON response");
+    let end = start + seed[start..].find("\n  }").expect("end of the seed's JSON") + 4;
+    let json_text = seed[start..end].replace("\"user\": {...},", "\"user\": null");
+    let seed_json: Value = serde_json::from_str(&json_text).unwrap();
+    for (key, value) in seed_json.as_object().unwrap() {
+        if key != "user" {
+            assert_eq!(&example[key], value, "field {key} differs from the seed");
+        }
+    }
+    assert!(example["user"]["user_id"] == seed_json["user_id"]);
+}
+
+#[test]
+fn debug_output_never_shows_secrets() {
+    let specs = specs();
+    let create: CreateTotpResponse = serde_json::from_value(seed_example(&specs)).unwrap();
+    let debug = format!("{create:?} {create:#?}");
+    assert!(debug.contains("[REDACTED]"));
+    assert!(!debug.contains(create.secret.expose_secret()));
+    assert!(!debug.contains("iVBORw0KGgo"));
+    for code in &create.recovery_codes {
+        assert!(
+            !debug.contains(code.expose_secret()),
+            "recovery code leaked"
+        );
+    }
+    assert!(
+        debug.contains(&create.totp_id),
+        "ids are not secrets and stay visible"
+    );
+
+    let auth: AuthenticateTotpResponse =
+        serde_json::from_value(specs.examples["AuthenticateTotpResponse"][0].clone()).unwrap();
+    let debug = format!("{auth:?}");
+    assert!(!debug.contains(auth.session_token.expose_secret()));
+    assert!(!debug.contains(auth.session_jwt.expose_secret()));
+
+    let codes: TotpRecoveryCodesResponse =
+        serde_json::from_value(specs.examples["TotpRecoveryCodesResponse"][0].clone()).unwrap();
+    assert!(!format!("{codes:?}").contains("ckss-2skx-ebow"));
+}
+
+#[test]
+fn responses_tolerate_unknown_fields_and_live_omissions_but_not_missing_ids() {
+    let mut user = json!({"user_id": USER_ID, "status": "active", "brand_new_field": {"x": 1},
+        "name": null, "trusted_metadata": null});
+    let decoded: User = serde_json::from_value(user.clone()).unwrap();
+    assert!(!decoded.is_locked);
+    assert!(decoded.roles.is_empty() && decoded.emails.is_empty());
+    // Arrays are always written back, as Stytch writes them.
+    let again = serde_json::to_value(&decoded).unwrap();
+    assert_eq!(again["phone_numbers"], json!([]));
+
+    user.as_object_mut().unwrap().remove("user_id");
+    let err = serde_json::from_value::<User>(user)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("missing field `user_id`"), "{err}");
+
+    let factor = json!({"type": "passkey_v9", "delivery_method": "carrier_pigeon"});
+    let decoded: AuthenticationFactor = serde_json::from_value(factor).unwrap();
+    assert_eq!(decoded.type_, "passkey_v9");
+
+    let mut create = seed_example(&specs());
+    create.as_object_mut().unwrap().remove("secret");
+    let err = serde_json::from_value::<CreateTotpResponse>(create)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("missing field `secret`"), "{err}");
+}
