@@ -1,1 +1,100 @@
-//! stytch-totp
+//! A Rust client for Stytch's TOTP (authenticator-app MFA) API.
+//!
+//! Build one [`Client`] at start-up, share it (it is `Clone + Send + Sync` and pools
+//! connections), and call the endpoints grouped by resource: [`Client::totps`] and
+//! [`Client::users`]. Requests are builders you `.await`; bad input fails with
+//! [`Error::InvalidRequest`] before anything is sent.
+//!
+//! ```no_run
+//! use stytch_totp::Client;
+//!
+//! # async fn flow(user_id: &str, code_from_app: &str) -> Result<(), stytch_totp::Error> {
+//! let client = Client::from_env()?; // STYTCH_PROJECT_ID, STYTCH_SECRET, optional STYTCH_BASE_URL
+//!
+//! // 1. Enrol: show `qr_code` (a PNG data URL) or `secret` to the user, store nothing secret.
+//! let totp = client.totps().create(user_id).expiration_minutes(60).await?;
+//! println!("totp {} for {}", totp.totp_id, totp.user_id);
+//! let recovery_codes = totp.recovery_codes; // show once; Debug prints [REDACTED]
+//!
+//! // 2. Verify the first code from the authenticator app, starting a one-hour session.
+//! let auth = client
+//!     .totps()
+//!     .authenticate(user_id, code_from_app)
+//!     .session_duration_minutes(60)
+//!     .await?;
+//! let _session_token = auth.session_token.expose_secret();
+//!
+//! // 3. Lost the phone? List the remaining recovery codes, then spend one.
+//! let listed = client.totps().recovery_codes(user_id).await?;
+//! println!("{} TOTP(s)", listed.totps.len());
+//! let recovered = client.totps().recover(user_id, recovery_codes[0].expose_secret()).await?;
+//!
+//! // 4. Remove the TOTP.
+//! client.users().delete_totp(&recovered.totp_id).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Errors
+//!
+//! Every call returns [`Error`]: invalid input (nothing sent), a Stytch API error with its
+//! HTTP status, `request_id` and [`ErrorType`](stytch_totp_models::ErrorType), transport,
+//! timeout, an undecodable body (status and a redacted snippet kept), or a body over the size
+//! limit. [`Error::is_outcome_unknown`] tells when Stytch may have acted although the call
+//! failed.
+//!
+//! # Retries
+//!
+//! Transient failures are retried with exponential backoff and jitter, bounded by a number of
+//! retries and a time budget ([`RetryPolicy`]), honouring `Retry-After` on 429 and 503. What
+//! is retried depends on whether sending twice could spend something twice:
+//!
+//! | operation | 429 | connect failure | 502 / 503 / 504 | timeout, reset after sending |
+//! |---|---|---|---|---|
+//! | `totps().create` | retried | retried | returned | returned |
+//! | `totps().authenticate` | retried | retried | returned | returned |
+//! | `totps().recover` | retried | retried | returned | returned |
+//! | `totps().recovery_codes` | retried | retried | retried | retried |
+//! | `users().create` | retried | retried | returned | returned |
+//! | `users().get` | retried | retried | retried | retried |
+//! | `users().delete` | retried | retried | returned | returned |
+//! | `users().delete_totp` | retried | retried | returned | returned |
+//!
+//! A 429 means Stytch did not process the request and a failed connect means nothing was
+//! sent, so both are safe for every call. After a 5xx or a timeout on a call that creates,
+//! consumes or deletes, the outcome is unknown, so the error is returned (with
+//! `is_outcome_unknown() == true`) rather than risking a double spend. 500 is never retried.
+//!
+//! # Timeouts
+//!
+//! Connect 5 s, one attempt 30 s (Stytch's own limit), whole call 60 s including retries; all
+//! configurable on [`ClientBuilder`], and each call can set its own `.timeout(...)`.
+//!
+//! # Observability
+//!
+//! Each call is one `tracing` span named after the operation (`stytch.totps.create`, ...) with
+//! OpenTelemetry HTTP fields (`http.request.method`, `url.full`, `server.address`,
+//! `server.port`, `http.response.status_code`) plus `stytch.request_id`, `stytch.attempts`
+//! and `error.type`. Every response's `request_id` is logged (INFO on success, WARN on error)
+//! with the operation, status and latency. No body, credential or secret is ever logged.
+
+mod call;
+mod client;
+mod config;
+mod error;
+pub mod middleware;
+mod operation;
+mod redact;
+mod totps;
+mod users;
+
+pub use client::Client;
+pub use config::{
+    ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES, LIVE_BASE_URL, TEST_BASE_URL,
+};
+pub use error::Error;
+pub use middleware::retry::RetryPolicy;
+pub use operation::{Operation, RetrySafety};
+pub use stytch_totp_models as models;
+pub use totps::{AuthenticateTotp, CreateTotp, RecoverTotp, TotpRecoveryCodes, Totps};
+pub use users::{CreateUser, DeleteTotp, DeleteUser, GetUser, Users};

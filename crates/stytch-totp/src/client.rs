@@ -1,0 +1,315 @@
+//! [`Client`]: shared settings and connection pool, and the one path every call takes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
+use reqwest::StatusCode;
+use reqwest_middleware::{ClientWithMiddleware, RequestBuilder};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use stytch_totp_models::{ErrorResponse, ErrorType, OAuthErrorResponse};
+use tracing::Instrument;
+
+use crate::config::{ClientBuilder, Settings};
+use crate::middleware::body_limit::BodyLimitMiddleware;
+use crate::middleware::request_id::{identifiers, RequestIdMiddleware};
+use crate::middleware::retry::RetryMiddleware;
+use crate::middleware::tracing::{operation_span, OperationSpan, TracingMiddleware};
+use crate::{redact, Error, Operation, RetryPolicy, Totps, Users};
+
+/// A Stytch TOTP API client. Cheap to clone (one `Arc`); clones share the connection pool.
+/// `Send + Sync`: build one at start-up and share it.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: Settings,
+    http: ClientWithMiddleware,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = &self.inner.settings;
+        f.debug_struct("Client")
+            .field("project_id", &s.project_id)
+            .field("secret", &s.secret)
+            .field("base_url", &s.base_url.as_str())
+            .field("attempt_timeout", &s.attempt_timeout)
+            .field("call_timeout", &s.call_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client from `STYTCH_PROJECT_ID`, `STYTCH_SECRET` and optional `STYTCH_BASE_URL`.
+    pub fn from_env() -> Result<Self, Error> {
+        ClientBuilder::default().from_env().build()
+    }
+
+    pub(crate) fn from_parts(
+        settings: Settings,
+        http: reqwest::Client,
+        retry: RetryPolicy,
+    ) -> Self {
+        let http = reqwest_middleware::ClientBuilder::new(http)
+            .with(TracingMiddleware)
+            .with(RetryMiddleware::new(retry))
+            .with(RequestIdMiddleware)
+            .with(BodyLimitMiddleware::new(settings.max_response_bytes))
+            .build();
+        Self {
+            inner: Arc::new(Inner { settings, http }),
+        }
+    }
+
+    /// The TOTP endpoints.
+    pub fn totps(&self) -> Totps<'_> {
+        Totps::new(self)
+    }
+
+    /// The user endpoints.
+    pub fn users(&self) -> Users<'_> {
+        Users::new(self)
+    }
+
+    /// The base URL calls go to.
+    pub fn base_url(&self) -> &url::Url {
+        &self.inner.settings.base_url
+    }
+
+    /// The project id.
+    pub fn project_id(&self) -> &str {
+        &self.inner.settings.project_id
+    }
+
+    /// Sends `body` as JSON and decodes the answer.
+    pub(crate) async fn send_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        operation: Operation,
+        path: &[&str],
+        body: &B,
+        timeout: Option<Duration>,
+    ) -> Result<T, Error> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::Other(format!("could not encode the request: {e}")))?;
+        self.execute(operation, path, Some(bytes), timeout).await
+    }
+
+    /// Sends a request without a body and decodes the answer.
+    pub(crate) async fn send_empty<T: DeserializeOwned>(
+        &self,
+        operation: Operation,
+        path: &[&str],
+        timeout: Option<Duration>,
+    ) -> Result<T, Error> {
+        self.execute(operation, path, None, timeout).await
+    }
+
+    async fn execute<T: DeserializeOwned>(
+        &self,
+        operation: Operation,
+        path: &[&str],
+        body: Option<Vec<u8>>,
+        timeout: Option<Duration>,
+    ) -> Result<T, Error> {
+        let settings = &self.inner.settings;
+        let mut url = settings.base_url.clone();
+        url.path_segments_mut()
+            .map_err(|()| Error::Config("the base URL cannot have a path".into()))?
+            .pop_if_empty()
+            .extend(path);
+        let span = operation_span(operation, &url);
+        let call_timeout = timeout.unwrap_or(settings.call_timeout);
+
+        let mut request: RequestBuilder = self
+            .inner
+            .http
+            .request(operation.method(), url)
+            .basic_auth(&settings.project_id, Some(settings.secret.expose_secret()))
+            .header(ACCEPT, "application/json")
+            .header(USER_AGENT, &settings.user_agent)
+            .timeout(settings.attempt_timeout.min(call_timeout))
+            .with_extension(operation)
+            .with_extension(OperationSpan(span.clone()));
+        if let Some(body) = body {
+            request = request.header(CONTENT_TYPE, "application/json").body(body);
+        }
+        let exchange = async {
+            let response = request
+                .send()
+                .await
+                .map_err(|e| from_middleware(e, settings.attempt_timeout))?;
+            let status = response.status();
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| Error::from_reqwest(e, settings.attempt_timeout))?;
+            decode::<T>(status, &body)
+        };
+        let result =
+            match tokio::time::timeout(call_timeout, exchange.instrument(span.clone())).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::Timeout {
+                    after: call_timeout,
+                }),
+            };
+        if let Err(error) = &result {
+            span.record("error.type", error.kind());
+            span.record("otel.status_code", "ERROR");
+            span.in_scope(|| tracing::warn!(operation = operation.name(), error = %error, "stytch call failed"));
+        }
+        result
+    }
+}
+
+fn from_middleware(error: reqwest_middleware::Error, attempt_timeout: Duration) -> Error {
+    match error {
+        reqwest_middleware::Error::Reqwest(e) => Error::from_reqwest(e, attempt_timeout),
+        reqwest_middleware::Error::Middleware(e) => match e.downcast::<Error>() {
+            Ok(ours) => ours,
+            Err(other) => Error::Other(other.to_string()),
+        },
+    }
+}
+
+/// Turns a status and body into the response type or the matching error.
+pub(crate) fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, Error> {
+    let decode_error = |reason: String| Error::Decode {
+        status: status.as_u16(),
+        request_id: identifiers(body).0,
+        reason,
+        snippet: redact::snippet(body),
+    };
+    if body.is_empty() {
+        return Err(decode_error("empty body".into()));
+    }
+    if status.is_success() {
+        return serde_json::from_slice(body).map_err(|e| decode_error(describe(&e)));
+    }
+    if let Ok(error) = serde_json::from_slice::<ErrorResponse>(body) {
+        return Err(Error::Api {
+            status: status.as_u16(),
+            request_id: error.request_id,
+            error_type: error.error_type,
+            error_message: error.error_message,
+            error_url: error.error_url,
+        });
+    }
+    match serde_json::from_slice::<OAuthErrorResponse>(body) {
+        Ok(error) => Err(Error::Api {
+            status: status.as_u16(),
+            request_id: error.request_id.unwrap_or_default(),
+            error_type: ErrorType::from(error.error.as_str()),
+            error_message: error.error_description.unwrap_or_default(),
+            error_url: error.error_uri.unwrap_or_default(),
+        }),
+        Err(e) => Err(decode_error(format!(
+            "not a Stytch error body: {}",
+            describe(&e)
+        ))),
+    }
+}
+
+/// A serde error without any value it quotes (a value could be a secret).
+fn describe(error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match error.classify() {
+        Category::Eof => "truncated JSON".to_owned(),
+        Category::Syntax => "malformed JSON".to_owned(),
+        Category::Io => "unreadable body".to_owned(),
+        Category::Data => {
+            let message = error.to_string();
+            let message = message.split(" at line ").next().unwrap_or_default();
+            strip_quoted(message)
+        }
+    };
+    format!("{what} at line {} column {}", error.line(), error.column())
+}
+
+/// Replaces every `"..."` in a serde message with `"…"`; keeps `` `field` `` names.
+fn strip_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut inside = false;
+    for c in message.chars() {
+        match (c, inside) {
+            ('"', false) => {
+                inside = true;
+                out.push_str("\"…");
+            }
+            ('"', true) => {
+                inside = false;
+                out.push('"');
+            }
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stytch_totp_models::CreateTotpResponse;
+
+    #[test]
+    fn client_is_send_sync_and_cheap_to_clone() {
+        fn assert_traits<T: Clone + Send + Sync + 'static>() {}
+        assert_traits::<Client>();
+    }
+
+    #[test]
+    fn decode_errors_keep_status_and_never_quote_values() {
+        let body = br#"{"request_id":"request-id-test-1","status_code":200,"secret":42,"recovery_codes":"abcd-efgh-ijkl"}"#;
+        let err = decode::<CreateTotpResponse>(StatusCode::OK, body).unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.status(), Some(200));
+        assert_eq!(err.request_id(), Some("request-id-test-1"));
+        assert!(!text.contains("abcd-efgh-ijkl"), "{text}");
+
+        let err =
+            decode::<CreateTotpResponse>(StatusCode::BAD_GATEWAY, b"<html>Bad gateway</html>")
+                .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Decode {
+                    status: 502,
+                    request_id: None,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let err = decode::<CreateTotpResponse>(StatusCode::OK, b"").unwrap_err();
+        assert!(err.to_string().contains("empty body"), "{err}");
+        let err =
+            decode::<CreateTotpResponse>(StatusCode::OK, br#"{"request_id":"r-9","totp_id":"#)
+                .unwrap_err();
+        assert!(err.to_string().contains("truncated JSON"), "{err}");
+        assert_eq!(
+            err.request_id(),
+            None,
+            "a truncated body yields no request id"
+        );
+    }
+
+    #[test]
+    fn oauth_style_errors_become_api_errors() {
+        let body = br#"{"status_code":401,"request_id":"r-1","error":"invalid_client","error_description":"nope"}"#;
+        let err = decode::<CreateTotpResponse>(StatusCode::UNAUTHORIZED, body).unwrap_err();
+        assert_eq!(
+            err.error_type(),
+            Some(&ErrorType::Other("invalid_client".into()))
+        );
+        assert_eq!(err.request_id(), Some("r-1"));
+    }
+}

@@ -1,0 +1,301 @@
+//! Building a [`Client`]: credentials, base URL, timeouts, retries, size limit.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use stytch_totp_models::SecretString;
+use url::Url;
+
+use crate::client::Client;
+use crate::Error;
+use crate::RetryPolicy;
+
+/// Stytch's test environment, used for `project-test-*` ids.
+pub const TEST_BASE_URL: &str = "https://test.stytch.com/";
+/// Stytch's live environment, used for `project-live-*` ids.
+pub const LIVE_BASE_URL: &str = "https://api.stytch.com/";
+
+/// Default time to establish a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default limit for one attempt (Stytch's own server-side limit is 30 s).
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default limit for a whole call, retries and waits included.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default cap on a response body. Stytch's TOTP and user responses are a few KiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+
+/// Settings shared by every call of a client.
+#[derive(Clone)]
+pub(crate) struct Settings {
+    pub project_id: String,
+    pub secret: SecretString,
+    pub base_url: Url,
+    pub attempt_timeout: Duration,
+    pub call_timeout: Duration,
+    pub max_response_bytes: usize,
+    pub user_agent: String,
+}
+
+/// Builds a [`Client`]. Start with [`Client::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// let client = stytch_totp::Client::builder()
+///     .project_id("project-test-00000000-0000-0000-0000-000000000000")
+///     .secret("secret-test-xxxxxxxx")
+///     .call_timeout(Duration::from_secs(10))
+///     .build()?;
+/// assert_eq!(client.base_url().as_str(), "https://test.stytch.com/");
+/// # Ok::<(), stytch_totp::Error>(())
+/// ```
+#[derive(Default)]
+#[must_use]
+pub struct ClientBuilder {
+    project_id: Option<String>,
+    secret: Option<SecretString>,
+    base_url: Option<String>,
+    connect_timeout: Option<Duration>,
+    attempt_timeout: Option<Duration>,
+    call_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    max_response_bytes: Option<usize>,
+    user_agent_suffix: Option<String>,
+    http: Option<reqwest::Client>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("project_id", &self.project_id)
+            .field("secret", &self.secret)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The Stytch project id (`project-test-...` or `project-live-...`).
+    pub fn project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// The project secret. Kept in a [`SecretString`]: never printed.
+    pub fn secret(mut self, secret: impl Into<SecretString>) -> Self {
+        self.secret = Some(secret.into());
+        self
+    }
+
+    /// An explicit base URL (custom domain, the emulator). It wins over the one implied by the
+    /// project id. Plain `http://` is accepted only for loopback hosts.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Time allowed to establish a connection (default 5 s). Ignored with [`Self::http_client`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Time allowed for one attempt, response body included (default 30 s).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// Time allowed for a whole call, retries included (default 60 s). A single call can
+    /// override it with its own `.timeout(...)`.
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Largest response body read, in bytes (default 1 MiB); larger ones fail with
+    /// [`Error::ResponseTooLarge`] instead of being buffered.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
+    /// Appended to the `User-Agent` (`stytch-totp-rust/VERSION SUFFIX`), e.g. your service name.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Use this `reqwest::Client` (and its connection pool, proxies, TLS settings) underneath.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Reads `STYTCH_PROJECT_ID`, `STYTCH_SECRET` and, if set, `STYTCH_BASE_URL` into this
+    /// builder; values set explicitly before or after still apply.
+    pub fn from_env(mut self) -> Self {
+        let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+        if self.project_id.is_none() {
+            self.project_id = var("STYTCH_PROJECT_ID");
+        }
+        if self.secret.is_none() {
+            self.secret = var("STYTCH_SECRET").map(SecretString::from);
+        }
+        if self.base_url.is_none() {
+            self.base_url = var("STYTCH_BASE_URL");
+        }
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let project_id = self
+            .project_id
+            .filter(|p| !p.trim().is_empty())
+            .ok_or_else(|| {
+                Error::Config(
+                    "no project id: call .project_id(...) or set STYTCH_PROJECT_ID".into(),
+                )
+            })?;
+        let secret = self.secret.filter(|s| !s.is_empty()).ok_or_else(|| {
+            Error::Config("no project secret: call .secret(...) or set STYTCH_SECRET".into())
+        })?;
+        let base_url = resolve_base_url(&project_id, self.base_url.as_deref())?;
+        let user_agent = match self.user_agent_suffix {
+            Some(suffix) => format!("{}/{} {suffix}", USER_AGENT_NAME, env!("CARGO_PKG_VERSION")),
+            None => format!("{}/{}", USER_AGENT_NAME, env!("CARGO_PKG_VERSION")),
+        };
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                .build()
+                .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
+        };
+        let settings = Settings {
+            project_id,
+            secret,
+            base_url,
+            attempt_timeout: self.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT),
+            call_timeout: self.call_timeout.unwrap_or(DEFAULT_CALL_TIMEOUT),
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            user_agent,
+        };
+        Ok(Client::from_parts(
+            settings,
+            http,
+            self.retry.unwrap_or_default(),
+        ))
+    }
+}
+
+const USER_AGENT_NAME: &str = "stytch-totp-rust";
+
+/// The explicit URL if given (it must be HTTPS unless loopback), otherwise the environment
+/// implied by the project id. Always ends in `/` so API paths join below it.
+pub(crate) fn resolve_base_url(project_id: &str, explicit: Option<&str>) -> Result<Url, Error> {
+    let raw = match explicit {
+        Some(url) => url.to_owned(),
+        None if project_id.starts_with("project-test-") => TEST_BASE_URL.to_owned(),
+        None if project_id.starts_with("project-live-") => LIVE_BASE_URL.to_owned(),
+        None => {
+            return Err(Error::Config(format!(
+                "cannot tell the environment from project id {project_id:?} (expected \
+                 project-test-... or project-live-...): set a base URL with .base_url(...) or \
+                 STYTCH_BASE_URL"
+            )))
+        }
+    };
+    let mut url = Url::parse(&raw)
+        .map_err(|e| Error::Config(format!("base URL {raw:?} is not a valid URL: {e}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(
+            "the base URL must not carry credentials: use .secret(...)".into(),
+        ));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(Error::Config(format!(
+                "refusing plain http:// to {}: credentials would travel unencrypted; use \
+                 https:// (http:// is allowed only for loopback hosts such as the emulator)",
+                url.host_str().unwrap_or("?")
+            )))
+        }
+        other => {
+            return Err(Error::Config(format!(
+                "unsupported base URL scheme {other:?}"
+            )))
+        }
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_follows_the_project_id_unless_explicit() {
+        let url = |p, e| resolve_base_url(p, e).map(|u| u.to_string());
+        assert_eq!(url("project-test-1", None).unwrap(), TEST_BASE_URL);
+        assert_eq!(url("project-live-1", None).unwrap(), LIVE_BASE_URL);
+        assert_eq!(
+            url("project-live-1", Some("https://auth.example.com/stytch")).unwrap(),
+            "https://auth.example.com/stytch/"
+        );
+        assert_eq!(
+            url("p", Some("http://127.0.0.1:8080")).unwrap(),
+            "http://127.0.0.1:8080/"
+        );
+        assert_eq!(url("p", Some("http://[::1]:80")).unwrap(), "http://[::1]/");
+        assert!(url("p", Some("http://localhost:9")).is_ok());
+        assert!(url("weird-id", None)
+            .unwrap_err()
+            .to_string()
+            .contains("STYTCH_BASE_URL"));
+    }
+
+    #[test]
+    fn plain_http_to_a_remote_host_and_userinfo_are_refused() {
+        let err = resolve_base_url("project-test-1", Some("http://api.example.com")).unwrap_err();
+        assert!(err.to_string().contains("refusing plain http://"), "{err}");
+        assert!(resolve_base_url("p", Some("http://10.0.0.1")).is_err());
+        assert!(resolve_base_url("p", Some("https://u:p@example.com")).is_err());
+        assert!(resolve_base_url("p", Some("ftp://example.com")).is_err());
+        assert!(resolve_base_url("p", Some("not a url")).is_err());
+    }
+
+    #[test]
+    fn missing_credentials_say_what_to_set() {
+        let err = ClientBuilder::default().secret("s").build().unwrap_err();
+        assert!(err.to_string().contains("STYTCH_PROJECT_ID"), "{err}");
+        let err = ClientBuilder::default()
+            .project_id("project-test-1")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("STYTCH_SECRET"), "{err}");
+    }
+}

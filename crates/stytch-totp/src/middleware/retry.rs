@@ -1,0 +1,242 @@
+//! Retries with exponential backoff and jitter, `Retry-After`, a time budget, and
+//! per-operation safety (see [`RetrySafety`]).
+//!
+//! reqwest-retry's own middleware is not used: its strategy sees only the result, not which
+//! operation the request is, and it ignores `Retry-After`. Its backoff policy
+//! ([`ExponentialBackoff`]) computes the delays.
+
+use std::time::{Duration, SystemTime};
+
+use http::Extensions;
+use reqwest::{Request, Response, StatusCode};
+use reqwest_middleware::{Middleware, Next, Result};
+use reqwest_retry::policies::ExponentialBackoff;
+use reqwest_retry::{Jitter, RetryDecision, RetryPolicy as _};
+use tokio::time::Instant;
+
+use crate::{Operation, RetrySafety};
+
+/// How failed attempts are retried.
+///
+/// Defaults: at most 3 retries (4 attempts), backoff from 100 ms doubling up to 2 s with
+/// bounded jitter, and no retry that would start more than 10 s after the first attempt.
+/// A `Retry-After` header (seconds or HTTP date) on a 429 or 503 replaces a shorter backoff;
+/// when it points past the budget the response is returned instead of waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// First backoff.
+    pub min_backoff: Duration,
+    /// Longest backoff.
+    pub max_backoff: Duration,
+    /// No retry starts later than this after the first attempt.
+    pub budget: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            min_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(2),
+            budget: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    pub fn none() -> Self {
+        Self {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    fn backoff(&self) -> ExponentialBackoff {
+        ExponentialBackoff::builder()
+            .retry_bounds(self.min_backoff, self.max_backoff.max(self.min_backoff))
+            .jitter(Jitter::Bounded)
+            .build_with_max_retries(self.max_retries)
+    }
+}
+
+/// What to do with the outcome of one attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Return it to the caller.
+    Done,
+    /// Try again, waiting at least this long if the server said so.
+    Retry { retry_after: Option<Duration> },
+}
+
+/// Decides whether an attempt's outcome may be retried for an operation of `safety`.
+pub(crate) fn verdict(result: &Result<Response>, safety: RetrySafety) -> Verdict {
+    let always = safety == RetrySafety::Always;
+    match result {
+        Ok(response) => match response.status() {
+            // Rate limited: Stytch did not process the request, safe for every operation.
+            StatusCode::TOO_MANY_REQUESTS => Verdict::Retry {
+                retry_after: retry_after(response),
+            },
+            StatusCode::SERVICE_UNAVAILABLE if always => Verdict::Retry {
+                retry_after: retry_after(response),
+            },
+            StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT if always => {
+                Verdict::Retry { retry_after: None }
+            }
+            _ => Verdict::Done,
+        },
+        // Never connected: nothing reached Stytch.
+        Err(reqwest_middleware::Error::Reqwest(e)) if e.is_connect() => {
+            Verdict::Retry { retry_after: None }
+        }
+        // Timeouts, resets, broken bodies: the request may have been processed.
+        Err(reqwest_middleware::Error::Reqwest(_)) if always => {
+            Verdict::Retry { retry_after: None }
+        }
+        Err(_) => Verdict::Done,
+    }
+}
+
+/// Parses `Retry-After` as delta-seconds or an HTTP date.
+pub(crate) fn retry_after(response: &Response) -> Option<Duration> {
+    let value = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(
+        date.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// The retry layer. The operation comes from the request extensions; without one the request
+/// is treated as [`RetrySafety::BeforeProcessingOnly`].
+pub struct RetryMiddleware {
+    policy: RetryPolicy,
+    backoff: ExponentialBackoff,
+}
+
+impl RetryMiddleware {
+    /// A retry layer following `policy`.
+    pub fn new(policy: RetryPolicy) -> Self {
+        Self {
+            policy,
+            backoff: policy.backoff(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Middleware for RetryMiddleware {
+    async fn handle(&self, req: Request, ext: &mut Extensions, next: Next<'_>) -> Result<Response> {
+        let safety = ext
+            .get::<Operation>()
+            .map_or(RetrySafety::BeforeProcessingOnly, |op| op.retry_safety());
+        let started = Instant::now();
+        let span = tracing::Span::current();
+        let mut retries = 0u32;
+        loop {
+            // Bodies are buffered bytes, so this clone always succeeds; if a caller ever sent a
+            // stream, it is sent once and not retried.
+            let Some(attempt) = req.try_clone() else {
+                span.record("stytch.attempts", retries + 1);
+                return next.run(req, ext).await;
+            };
+            let result = next.clone().run(attempt, ext).await;
+            span.record("stytch.attempts", retries + 1);
+            let Verdict::Retry { retry_after } = verdict(&result, safety) else {
+                return result;
+            };
+            let RetryDecision::Retry { execute_after } =
+                self.backoff.should_retry(SystemTime::now(), retries)
+            else {
+                return result;
+            };
+            let backoff = execute_after
+                .duration_since(SystemTime::now())
+                .unwrap_or_default();
+            let wait = backoff.max(retry_after.unwrap_or_default());
+            if started.elapsed() + wait > self.policy.budget {
+                tracing::debug!(
+                    retries,
+                    wait_ms = wait.as_millis() as u64,
+                    "retry budget exhausted"
+                );
+                return result;
+            }
+            tracing::debug!(
+                attempt = retries + 1,
+                wait_ms = wait.as_millis() as u64,
+                "retrying"
+            );
+            drop(result);
+            tokio::time::sleep(wait).await;
+            retries += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, retry_after: Option<&str>) -> Result<Response> {
+        let mut builder = http::Response::builder().status(status);
+        if let Some(value) = retry_after {
+            builder = builder.header("retry-after", value);
+        }
+        Ok(Response::from(builder.body(Vec::<u8>::new()).unwrap()))
+    }
+
+    #[test]
+    fn only_safe_outcomes_are_retried_for_consuming_operations() {
+        use RetrySafety::*;
+        let retry = |after| Verdict::Retry { retry_after: after };
+        assert_eq!(
+            verdict(&response(429, Some("2")), BeforeProcessingOnly),
+            retry(Some(Duration::from_secs(2)))
+        );
+        for status in [500, 502, 503, 504] {
+            assert_eq!(
+                verdict(&response(status, None), BeforeProcessingOnly),
+                Verdict::Done,
+                "{status}"
+            );
+        }
+        assert_eq!(
+            verdict(&response(503, Some("1")), Always),
+            retry(Some(Duration::from_secs(1)))
+        );
+        assert_eq!(verdict(&response(502, None), Always), retry(None));
+        assert_eq!(
+            verdict(&response(500, None), Always),
+            Verdict::Done,
+            "500 is not transient"
+        );
+        assert_eq!(verdict(&response(400, None), Always), Verdict::Done);
+        assert_eq!(verdict(&response(200, None), Always), Verdict::Done);
+    }
+
+    #[test]
+    fn retry_after_accepts_seconds_and_http_dates() {
+        let get = |v| retry_after(&response(429, Some(v)).unwrap());
+        assert_eq!(get("7"), Some(Duration::from_secs(7)));
+        let in_a_minute = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(60));
+        let parsed = get(&in_a_minute).unwrap();
+        assert!(
+            parsed > Duration::from_secs(55) && parsed <= Duration::from_secs(60),
+            "{parsed:?}"
+        );
+        assert_eq!(get("Thu, 01 Jan 1970 00:00:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(get("soon"), None);
+    }
+}

@@ -1,0 +1,97 @@
+//! One span per call, with OpenTelemetry HTTP semantic-convention fields.
+
+use http::Extensions;
+use reqwest::{Request, Response};
+use reqwest_middleware::{Middleware, Next, Result};
+use tracing::field::Empty;
+use tracing::{Instrument, Span};
+
+use crate::Operation;
+
+/// The span of one logical call, created by the client and handed down in the extensions so
+/// the client can still record the decoding outcome on it afterwards.
+#[derive(Clone)]
+pub struct OperationSpan(pub Span);
+
+macro_rules! operation_span {
+    ($name:literal, $method:expr, $url:expr, $host:expr, $port:expr) => {
+        tracing::info_span!(
+            $name,
+            otel.name = $name,
+            otel.kind = "client",
+            otel.status_code = Empty,
+            http.request.method = $method,
+            url.full = $url,
+            server.address = $host,
+            server.port = $port,
+            http.response.status_code = Empty,
+            stytch.request_id = Empty,
+            stytch.attempts = Empty,
+            error.type = Empty,
+        )
+    };
+}
+
+/// Creates the span for `operation` on `url` (which never carries credentials: they travel in
+/// the `Authorization` header). Span names are static, hence one arm per operation.
+pub fn operation_span(operation: Operation, url: &url::Url) -> Span {
+    let method = operation.method();
+    let method = method.as_str();
+    let full = url.as_str();
+    let host = url.host_str().unwrap_or("");
+    let port = url.port_or_known_default().unwrap_or(0);
+    match operation {
+        Operation::TotpsCreate => operation_span!("stytch.totps.create", method, full, host, port),
+        Operation::TotpsAuthenticate => {
+            operation_span!("stytch.totps.authenticate", method, full, host, port)
+        }
+        Operation::TotpsRecoveryCodes => {
+            operation_span!("stytch.totps.recovery_codes", method, full, host, port)
+        }
+        Operation::TotpsRecover => {
+            operation_span!("stytch.totps.recover", method, full, host, port)
+        }
+        Operation::UsersCreate => operation_span!("stytch.users.create", method, full, host, port),
+        Operation::UsersGet => operation_span!("stytch.users.get", method, full, host, port),
+        Operation::UsersDelete => operation_span!("stytch.users.delete", method, full, host, port),
+        Operation::UsersDeleteTotp => {
+            operation_span!("stytch.users.delete_totp", method, full, host, port)
+        }
+    }
+}
+
+/// Runs the rest of the stack inside the call's span and records the final HTTP status.
+pub struct TracingMiddleware;
+
+#[async_trait::async_trait]
+impl Middleware for TracingMiddleware {
+    async fn handle(&self, req: Request, ext: &mut Extensions, next: Next<'_>) -> Result<Response> {
+        let span = match ext.get::<OperationSpan>() {
+            Some(OperationSpan(span)) => span.clone(),
+            None => tracing::info_span!(
+                "stytch.request",
+                http.request.method = req.method().as_str(),
+                url.full = req.url().as_str(),
+                http.response.status_code = Empty,
+                stytch.request_id = Empty,
+                stytch.attempts = Empty,
+                error.type = Empty,
+                otel.status_code = Empty,
+            ),
+        };
+        let result = next.run(req, ext).instrument(span.clone()).await;
+        match &result {
+            Ok(response) => {
+                let status = response.status();
+                span.record("http.response.status_code", status.as_u16());
+                if status.is_client_error() || status.is_server_error() {
+                    span.record("otel.status_code", "ERROR");
+                }
+            }
+            Err(_) => {
+                span.record("otel.status_code", "ERROR");
+            }
+        }
+        result
+    }
+}

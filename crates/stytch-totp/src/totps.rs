@@ -1,0 +1,256 @@
+//! `client.totps()`: create, authenticate, recovery_codes, recover.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use stytch_totp_models::{
+    AuthenticateTotpRequest, AuthenticateTotpResponse, CreateTotpRequest, CreateTotpResponse,
+    ExpirationMinutes, RecoverTotpRequest, RecoverTotpResponse, RecoveryCode, SecretString,
+    SessionDurationMinutes, TotpCode, TotpRecoveryCodesRequest, TotpRecoveryCodesResponse,
+    UserIdentifier,
+};
+
+use crate::call::call_builder;
+use crate::{Client, Error, Operation};
+
+/// The TOTP endpoints. Get one with [`Client::totps`].
+#[derive(Debug, Clone, Copy)]
+pub struct Totps<'c> {
+    client: &'c Client,
+}
+
+impl<'c> Totps<'c> {
+    pub(crate) fn new(client: &'c Client) -> Self {
+        Self { client }
+    }
+
+    /// Creates a TOTP for a user (`user_id` or `external_id`): secret, QR code and recovery
+    /// codes. Not retried once Stytch may have received it.
+    pub fn create(self, user_id: impl Into<String>) -> CreateTotp<'c> {
+        CreateTotp {
+            client: self.client,
+            user_id: user_id.into(),
+            expiration_minutes: None,
+            timeout: None,
+        }
+    }
+
+    /// Checks a 6-digit code; verifies a new TOTP on first success. Not retried once Stytch may
+    /// have received it (the code may have been spent).
+    pub fn authenticate(
+        self,
+        user_id: impl Into<String>,
+        totp_code: impl Into<String>,
+    ) -> AuthenticateTotp<'c> {
+        AuthenticateTotp {
+            client: self.client,
+            user_id: user_id.into(),
+            totp_code: SecretString::new(totp_code),
+            session: SessionOptions::default(),
+            timeout: None,
+        }
+    }
+
+    /// Lists the user's TOTPs with their remaining recovery codes. A read: always retried.
+    pub fn recovery_codes(self, user_id: impl Into<String>) -> TotpRecoveryCodes<'c> {
+        TotpRecoveryCodes {
+            client: self.client,
+            user_id: user_id.into(),
+            timeout: None,
+        }
+    }
+
+    /// Authenticates with a single-use recovery code. Not retried once Stytch may have
+    /// received it (the code may have been spent).
+    pub fn recover(
+        self,
+        user_id: impl Into<String>,
+        recovery_code: impl Into<String>,
+    ) -> RecoverTotp<'c> {
+        RecoverTotp {
+            client: self.client,
+            user_id: user_id.into(),
+            recovery_code: SecretString::new(recovery_code),
+            session: SessionOptions::default(),
+            timeout: None,
+        }
+    }
+}
+
+/// `POST /v1/totps`. Await it, or call [`CreateTotp::send`].
+#[must_use = "a request does nothing until awaited"]
+pub struct CreateTotp<'c> {
+    client: &'c Client,
+    user_id: String,
+    expiration_minutes: Option<i64>,
+    timeout: Option<Duration>,
+}
+
+impl CreateTotp<'_> {
+    /// Minutes the unverified TOTP stays usable: 5 to 1440 (Stytch's default: 1440).
+    pub fn expiration_minutes(mut self, minutes: i64) -> Self {
+        self.expiration_minutes = Some(minutes);
+        self
+    }
+
+    /// Validates and sends.
+    pub async fn send(self) -> Result<CreateTotpResponse, Error> {
+        let request = CreateTotpRequest {
+            user_id: UserIdentifier::new(self.user_id)?,
+            expiration_minutes: self
+                .expiration_minutes
+                .map(ExpirationMinutes::new)
+                .transpose()?,
+        };
+        self.client
+            .send_json(
+                Operation::TotpsCreate,
+                &["v1", "totps"],
+                &request,
+                self.timeout,
+            )
+            .await
+    }
+}
+call_builder!(CreateTotp => CreateTotpResponse);
+
+/// Session options shared by `authenticate` and `recover`.
+#[derive(Default)]
+struct SessionOptions {
+    duration_minutes: Option<i64>,
+    token: Option<SecretString>,
+    jwt: Option<SecretString>,
+    custom_claims: Map<String, Value>,
+    telemetry_id: Option<String>,
+}
+
+impl SessionOptions {
+    fn duration(&self) -> Result<Option<SessionDurationMinutes>, Error> {
+        Ok(self
+            .duration_minutes
+            .map(SessionDurationMinutes::new)
+            .transpose()?)
+    }
+}
+
+/// Setters for [`SessionOptions`] on a builder with a `session` field.
+macro_rules! session_setters {
+    ($builder:ident) => {
+        impl $builder<'_> {
+            /// Start (or extend) a session lasting this many minutes: 5 to 527040. Without it
+            /// no session is created and the response's `session_token`/`session_jwt` are empty.
+            pub fn session_duration_minutes(mut self, minutes: i64) -> Self {
+                self.session.duration_minutes = Some(minutes);
+                self
+            }
+
+            /// Extend this existing session instead of starting one.
+            pub fn session_token(mut self, token: impl Into<SecretString>) -> Self {
+                self.session.token = Some(token.into());
+                self
+            }
+
+            /// Extend the session of this JWT instead of starting one.
+            pub fn session_jwt(mut self, jwt: impl Into<SecretString>) -> Self {
+                self.session.jwt = Some(jwt.into());
+                self
+            }
+
+            /// Custom claims for the session (reserved JWT claims are ignored by Stytch).
+            pub fn session_custom_claims(mut self, claims: Map<String, Value>) -> Self {
+                self.session.custom_claims = claims;
+                self
+            }
+
+            /// Device fingerprinting telemetry id.
+            pub fn telemetry_id(mut self, telemetry_id: impl Into<String>) -> Self {
+                self.session.telemetry_id = Some(telemetry_id.into());
+                self
+            }
+        }
+    };
+}
+
+/// `POST /v1/totps/authenticate`. Await it, or call [`AuthenticateTotp::send`].
+#[must_use = "a request does nothing until awaited"]
+pub struct AuthenticateTotp<'c> {
+    client: &'c Client,
+    user_id: String,
+    totp_code: SecretString,
+    session: SessionOptions,
+    timeout: Option<Duration>,
+}
+session_setters!(AuthenticateTotp);
+
+impl AuthenticateTotp<'_> {
+    /// Validates and sends.
+    pub async fn send(self) -> Result<AuthenticateTotpResponse, Error> {
+        let request = AuthenticateTotpRequest {
+            user_id: UserIdentifier::new(self.user_id)?,
+            totp_code: TotpCode::new(self.totp_code.expose_secret())?,
+            session_duration_minutes: self.session.duration()?,
+            session_token: self.session.token,
+            session_jwt: self.session.jwt,
+            session_custom_claims: self.session.custom_claims,
+            telemetry_id: self.session.telemetry_id,
+        };
+        let path = ["v1", "totps", "authenticate"];
+        self.client
+            .send_json(Operation::TotpsAuthenticate, &path, &request, self.timeout)
+            .await
+    }
+}
+call_builder!(AuthenticateTotp => AuthenticateTotpResponse);
+
+/// `POST /v1/totps/recovery_codes`. Await it, or call [`TotpRecoveryCodes::send`].
+#[must_use = "a request does nothing until awaited"]
+pub struct TotpRecoveryCodes<'c> {
+    client: &'c Client,
+    user_id: String,
+    timeout: Option<Duration>,
+}
+
+impl TotpRecoveryCodes<'_> {
+    /// Validates and sends.
+    pub async fn send(self) -> Result<TotpRecoveryCodesResponse, Error> {
+        let request = TotpRecoveryCodesRequest {
+            user_id: UserIdentifier::new(self.user_id)?,
+        };
+        let path = ["v1", "totps", "recovery_codes"];
+        self.client
+            .send_json(Operation::TotpsRecoveryCodes, &path, &request, self.timeout)
+            .await
+    }
+}
+call_builder!(TotpRecoveryCodes => TotpRecoveryCodesResponse);
+
+/// `POST /v1/totps/recover`. Await it, or call [`RecoverTotp::send`].
+#[must_use = "a request does nothing until awaited"]
+pub struct RecoverTotp<'c> {
+    client: &'c Client,
+    user_id: String,
+    recovery_code: SecretString,
+    session: SessionOptions,
+    timeout: Option<Duration>,
+}
+session_setters!(RecoverTotp);
+
+impl RecoverTotp<'_> {
+    /// Validates and sends.
+    pub async fn send(self) -> Result<RecoverTotpResponse, Error> {
+        let request = RecoverTotpRequest {
+            user_id: UserIdentifier::new(self.user_id)?,
+            recovery_code: RecoveryCode::new(self.recovery_code.expose_secret())?,
+            session_duration_minutes: self.session.duration()?,
+            session_token: self.session.token,
+            session_jwt: self.session.jwt,
+            session_custom_claims: self.session.custom_claims,
+            telemetry_id: self.session.telemetry_id,
+        };
+        let path = ["v1", "totps", "recover"];
+        self.client
+            .send_json(Operation::TotpsRecover, &path, &request, self.timeout)
+            .await
+    }
+}
+call_builder!(RecoverTotp => RecoverTotpResponse);

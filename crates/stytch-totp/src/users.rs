@@ -1,0 +1,138 @@
+//! `client.users()`: create, get, delete, delete_totp.
+
+use std::time::Duration;
+
+use stytch_totp_models::{
+    CreateUserRequest, CreateUserResponse, DeleteTotpResponse, DeleteUserResponse, GetUserResponse,
+    TotpIdentifier, UserIdentifier,
+};
+
+use crate::call::call_builder;
+use crate::{Client, Error, Operation};
+
+/// The user endpoints needed around TOTP. Get one with [`Client::users`].
+#[derive(Debug, Clone, Copy)]
+pub struct Users<'c> {
+    client: &'c Client,
+}
+
+impl<'c> Users<'c> {
+    pub(crate) fn new(client: &'c Client) -> Self {
+        Self { client }
+    }
+
+    /// Creates a user. Not retried once Stytch may have received it.
+    pub fn create(self, request: CreateUserRequest) -> CreateUser<'c> {
+        CreateUser {
+            client: self.client,
+            request,
+            timeout: None,
+        }
+    }
+
+    /// Gets a user by `user_id` or `external_id`. A read: always retried.
+    pub fn get(self, user_id: impl Into<String>) -> GetUser<'c> {
+        GetUser {
+            client: self.client,
+            user_id: user_id.into(),
+            timeout: None,
+        }
+    }
+
+    /// Deletes a user. Not retried once Stytch may have received it.
+    pub fn delete(self, user_id: impl Into<String>) -> DeleteUser<'c> {
+        DeleteUser {
+            client: self.client,
+            user_id: user_id.into(),
+            timeout: None,
+        }
+    }
+
+    /// Removes a TOTP from its user. Not retried once Stytch may have received it.
+    pub fn delete_totp(self, totp_id: impl Into<String>) -> DeleteTotp<'c> {
+        DeleteTotp {
+            client: self.client,
+            totp_id: totp_id.into(),
+            timeout: None,
+        }
+    }
+}
+
+/// `POST /v1/users`. Await it, or call [`CreateUser::send`].
+#[must_use = "a request does nothing until awaited"]
+pub struct CreateUser<'c> {
+    client: &'c Client,
+    request: CreateUserRequest,
+    timeout: Option<Duration>,
+}
+
+impl CreateUser<'_> {
+    /// Sends.
+    pub async fn send(self) -> Result<CreateUserResponse, Error> {
+        let path = ["v1", "users"];
+        self.client
+            .send_json(Operation::UsersCreate, &path, &self.request, self.timeout)
+            .await
+    }
+}
+call_builder!(CreateUser => CreateUserResponse);
+
+/// `GET /v1/users/{user_id}`. Await it, or call [`GetUser::send`].
+#[must_use = "a request does nothing until awaited"]
+pub struct GetUser<'c> {
+    client: &'c Client,
+    user_id: String,
+    timeout: Option<Duration>,
+}
+
+impl GetUser<'_> {
+    /// Validates and sends.
+    pub async fn send(self) -> Result<GetUserResponse, Error> {
+        let user_id = UserIdentifier::new(self.user_id)?;
+        let path = ["v1", "users", user_id.as_str()];
+        self.client
+            .send_empty(Operation::UsersGet, &path, self.timeout)
+            .await
+    }
+}
+call_builder!(GetUser => GetUserResponse);
+
+/// `DELETE /v1/users/{user_id}`. Await it, or call [`DeleteUser::send`].
+#[must_use = "a request does nothing until awaited"]
+pub struct DeleteUser<'c> {
+    client: &'c Client,
+    user_id: String,
+    timeout: Option<Duration>,
+}
+
+impl DeleteUser<'_> {
+    /// Validates and sends.
+    pub async fn send(self) -> Result<DeleteUserResponse, Error> {
+        let user_id = UserIdentifier::new(self.user_id)?;
+        let path = ["v1", "users", user_id.as_str()];
+        self.client
+            .send_empty(Operation::UsersDelete, &path, self.timeout)
+            .await
+    }
+}
+call_builder!(DeleteUser => DeleteUserResponse);
+
+/// `DELETE /v1/users/totps/{totp_id}`. Await it, or call [`DeleteTotp::send`].
+#[must_use = "a request does nothing until awaited"]
+pub struct DeleteTotp<'c> {
+    client: &'c Client,
+    totp_id: String,
+    timeout: Option<Duration>,
+}
+
+impl DeleteTotp<'_> {
+    /// Validates and sends.
+    pub async fn send(self) -> Result<DeleteTotpResponse, Error> {
+        let totp_id = TotpIdentifier::new(self.totp_id)?;
+        let path = ["v1", "users", "totps", totp_id.as_str()];
+        self.client
+            .send_empty(Operation::UsersDeleteTotp, &path, self.timeout)
+            .await
+    }
+}
+call_builder!(DeleteTotp => DeleteTotpResponse);

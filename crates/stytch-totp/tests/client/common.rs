@@ -1,0 +1,58 @@
+//! Helpers shared by the client's wiremock tests.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+use stytch_totp::{Client, RetryPolicy};
+use wiremock::MockServer;
+
+pub const PROJECT_ID: &str = "project-test-11111111-2222-3333-4444-555555555555";
+pub const SECRET: &str = "secret-test-PROJECT-SECRET-do-not-leak";
+pub const USER_ID: &str = "user-test-16d9ba61-97a1-4ba4-9720-b03761dc50c6";
+pub const TOTP_ID: &str = "totp-test-41920359-8bbb-4fe8-8fa3-aaa83f35f02c";
+pub const REQUEST_ID: &str = "request-id-test-b05c992f-ebdc-489d-a754-c7e70ba13141";
+
+/// The `index`th example of `definition` from specs/, the same fixtures the models test.
+pub fn example(definition: &str, index: usize) -> Value {
+    let specs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs");
+    for entry in std::fs::read_dir(specs).unwrap() {
+        let path = entry.unwrap().path();
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        if let Some(def) = doc["$defs"].get(definition) {
+            return def["examples"][index].clone();
+        }
+    }
+    panic!("no example {definition}[{index}]");
+}
+
+/// Fast retries so tests do not sleep for long.
+pub fn fast_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_retries: 3,
+        min_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        budget: Duration::from_secs(5),
+    }
+}
+
+pub fn client_for(server: &MockServer) -> Client {
+    Client::builder()
+        .project_id(PROJECT_ID)
+        .secret(SECRET)
+        .base_url(server.uri())
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap()
+}
+
+pub fn stytch_error(status: u16, error_type: &str) -> Value {
+    serde_json::json!({
+        "status_code": status,
+        "request_id": REQUEST_ID,
+        "error_type": error_type,
+        "error_message": format!("emulated {error_type}"),
+        "error_url": format!("https://stytch.com/docs/api/errors/{status}#{error_type}"),
+    })
+}

@@ -1,0 +1,204 @@
+//! No secret reaches logs, spans, `Debug` or `Display`, on success or error, at TRACE level.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+use serde_json::Value;
+use tracing_subscriber::fmt::format::FmtSpan;
+use tracing_subscriber::fmt::MakeWriter;
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::*;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Every secret value the fixtures and calls below contain.
+fn secrets() -> Vec<String> {
+    let mut all = vec![
+        SECRET.to_string(),
+        base64::engine::general_purpose::STANDARD.encode(format!("{PROJECT_ID}:{SECRET}")),
+        "918273".into(), // the TOTP code sent
+        "existing-session-token".into(),
+    ];
+    let create = example("CreateTotpResponse", 0);
+    all.push(create["secret"].as_str().unwrap().into());
+    all.push("iVBORw0KGgo".into()); // QR PNG data
+    for code in create["recovery_codes"].as_array().unwrap() {
+        all.push(code.as_str().unwrap().into());
+    }
+    let auth = example("AuthenticateTotpResponse", 0);
+    all.push(auth["session_token"].as_str().unwrap().into());
+    all.push(auth["session_jwt"].as_str().unwrap().into());
+    all
+}
+
+async fn mount(server: &MockServer, verb: &str, route: &str, status: u16, body: Value) {
+    Mock::given(method(verb))
+        .and(path(route))
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn no_secret_in_logs_spans_debug_or_display() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(FmtSpan::FULL)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let ok = MockServer::start().await;
+    mount(
+        &ok,
+        "POST",
+        "/v1/totps",
+        200,
+        example("CreateTotpResponse", 0),
+    )
+    .await;
+    mount(
+        &ok,
+        "POST",
+        "/v1/totps/authenticate",
+        200,
+        example("AuthenticateTotpResponse", 0),
+    )
+    .await;
+    mount(
+        &ok,
+        "POST",
+        "/v1/totps/recovery_codes",
+        200,
+        example("TotpRecoveryCodesResponse", 0),
+    )
+    .await;
+    mount(
+        &ok,
+        "POST",
+        "/v1/totps/recover",
+        200,
+        example("RecoverTotpResponse", 0),
+    )
+    .await;
+    mount(
+        &ok,
+        "POST",
+        "/v1/users",
+        200,
+        example("CreateUserResponse", 0),
+    )
+    .await;
+    mount(
+        &ok,
+        "GET",
+        &format!("/v1/users/{USER_ID}"),
+        200,
+        example("GetUserResponse", 0),
+    )
+    .await;
+    mount(
+        &ok,
+        "DELETE",
+        &format!("/v1/users/{USER_ID}"),
+        200,
+        example("DeleteUserResponse", 0),
+    )
+    .await;
+    mount(
+        &ok,
+        "DELETE",
+        &format!("/v1/users/totps/{TOTP_ID}"),
+        200,
+        example("DeleteTotpResponse", 0),
+    )
+    .await;
+
+    // Errors: Stytch-shaped, and a 200 whose body is broken half-way through a secret.
+    let failing = MockServer::start().await;
+    let create = serde_json::to_string(&example("CreateTotpResponse", 0)).unwrap();
+    let cut = create.find("BTGNX5RK").unwrap() + 12;
+    Mock::given(path("/v1/totps"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(&create[..cut], "application/json"))
+        .mount(&failing)
+        .await;
+    Mock::given(path_regex("^/v1/(totps/|users)"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(stytch_error(401, "unable_to_authenticate_totp")),
+        )
+        .mount(&failing)
+        .await;
+
+    let mut shown = String::new();
+    for server in [&ok, &failing] {
+        let client = client_for(server);
+        shown += &format!("{client:?}\n");
+        macro_rules! show {
+            ($call:expr) => {
+                match $call.await {
+                    Ok(response) => shown += &format!("{response:?}\n{response:#?}\n"),
+                    Err(error) => shown += &format!("{error:?}\n{error}\n"),
+                }
+            };
+        }
+        show!(client.totps().create(USER_ID));
+        show!(client
+            .totps()
+            .authenticate(USER_ID, "918273")
+            .session_token("existing-session-token")
+            .session_duration_minutes(60));
+        show!(client.totps().recovery_codes(USER_ID));
+        show!(client.totps().recover(USER_ID, "ckss-2skx-ebow"));
+        show!(client.users().create(Default::default()));
+        show!(client.users().get(USER_ID));
+        show!(client.users().delete(USER_ID));
+        show!(client.users().delete_totp(TOTP_ID));
+    }
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+
+    // The capture really contains what it should, so absence of secrets means something.
+    for expected in [
+        "stytch.totps.recover",
+        "stytch.users.delete_totp",
+        REQUEST_ID,
+        "http.response.status_code=401",
+        "truncated JSON",
+    ] {
+        assert!(
+            logs.contains(expected) || shown.contains(expected),
+            "capture lacks {expected}"
+        );
+    }
+    assert!(shown.contains("[REDACTED]"));
+    for secret in secrets() {
+        assert!(!logs.contains(&secret), "secret {secret:?} found in logs");
+        assert!(
+            !shown.contains(&secret),
+            "secret {secret:?} found in Debug/Display output"
+        );
+    }
+}

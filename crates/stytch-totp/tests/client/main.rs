@@ -1,0 +1,8 @@
+//! Offline tests of the client against wiremock: endpoints, error mapping, retries,
+//! timeouts, input validation and secret leaks.
+
+mod common;
+mod endpoints;
+mod errors;
+mod leaks;
+mod retries;

@@ -1,0 +1,194 @@
+//! Retry behaviour per status and per operation, Retry-After, and the time budget.
+
+use std::time::{Duration, Instant};
+
+use stytch_totp::{Client, RetryPolicy};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::*;
+
+/// Answers `status` `failures` times, then 200 with `success`.
+async fn flaky(status: u16, failures: u64, success: serde_json::Value) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(status).set_body_json(stytch_error(status, "flaky")))
+        .up_to_n_times(failures)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(success))
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn attempts(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap().len()
+}
+
+#[tokio::test]
+async fn reads_are_retried_on_transient_statuses() {
+    for status in [429, 502, 503, 504] {
+        let server = flaky(status, 2, example("GetUserResponse", 0)).await;
+        client_for(&server).users().get(USER_ID).await.unwrap();
+        assert_eq!(attempts(&server).await, 3, "status {status}");
+    }
+}
+
+#[tokio::test]
+async fn reads_are_not_retried_on_500_or_4xx() {
+    for status in [500, 400, 401, 404] {
+        let server = flaky(status, 1, example("GetUserResponse", 0)).await;
+        let error = client_for(&server).users().get(USER_ID).await.unwrap_err();
+        assert_eq!(error.status(), Some(status));
+        assert_eq!(attempts(&server).await, 1, "status {status}");
+    }
+}
+
+#[tokio::test]
+async fn consuming_calls_are_retried_on_429() {
+    let server = flaky(429, 2, example("CreateTotpResponse", 0)).await;
+    client_for(&server).totps().create(USER_ID).await.unwrap();
+    assert_eq!(attempts(&server).await, 3);
+
+    let server = flaky(429, 1, example("AuthenticateTotpResponse", 1)).await;
+    client_for(&server)
+        .totps()
+        .authenticate(USER_ID, "123456")
+        .await
+        .unwrap();
+    assert_eq!(attempts(&server).await, 2);
+
+    let server = flaky(429, 1, example("RecoverTotpResponse", 0)).await;
+    client_for(&server)
+        .totps()
+        .recover(USER_ID, "ckss-2skx-ebow")
+        .await
+        .unwrap();
+    assert_eq!(attempts(&server).await, 2);
+}
+
+#[tokio::test]
+async fn consuming_calls_are_sent_exactly_once_after_5xx() {
+    for status in [500, 502, 503, 504] {
+        let server = flaky(status, 1, example("RecoverTotpResponse", 0)).await;
+        let error = client_for(&server)
+            .totps()
+            .recover(USER_ID, "ckss-2skx-ebow")
+            .await
+            .unwrap_err();
+        assert_eq!(error.status(), Some(status));
+        assert!(error.is_outcome_unknown());
+        assert_eq!(
+            attempts(&server).await,
+            1,
+            "recover on {status} must not be re-sent"
+        );
+
+        let server = flaky(status, 1, example("AuthenticateTotpResponse", 1)).await;
+        client_for(&server)
+            .totps()
+            .authenticate(USER_ID, "123456")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            attempts(&server).await,
+            1,
+            "authenticate on {status} must not be re-sent"
+        );
+
+        let server = flaky(status, 1, example("CreateTotpResponse", 0)).await;
+        client_for(&server)
+            .totps()
+            .create(USER_ID)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            attempts(&server).await,
+            1,
+            "create on {status} must not be re-sent"
+        );
+    }
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1")
+                .set_body_json(stytch_error(429, "too_many_requests")),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(example("AuthenticateTotpResponse", 1)),
+        )
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    client_for(&server)
+        .totps()
+        .authenticate(USER_ID, "123456")
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited only {:?}",
+        started.elapsed()
+    );
+    assert_eq!(attempts(&server).await, 2);
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_budget_returns_the_429_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "120")
+                .set_body_json(stytch_error(429, "too_many_requests")),
+        )
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    let error = client_for(&server).users().get(USER_ID).await.unwrap_err();
+    assert_eq!(error.status(), Some(429));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(attempts(&server).await, 1);
+}
+
+#[tokio::test]
+async fn retries_stop_at_max_attempts_and_at_the_time_budget() {
+    let server = flaky(503, 100, example("GetUserResponse", 0)).await;
+    let error = client_for(&server).users().get(USER_ID).await.unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(attempts(&server).await, 4, "1 attempt + 3 retries");
+
+    let server = flaky(503, 100, example("GetUserResponse", 0)).await;
+    let budgeted = RetryPolicy {
+        max_retries: 50,
+        min_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_millis(100),
+        budget: Duration::from_millis(350),
+    };
+    let client = Client::builder()
+        .project_id(PROJECT_ID)
+        .secret(SECRET)
+        .base_url(server.uri())
+        .retry_policy(budgeted)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    client.users().get(USER_ID).await.unwrap_err();
+    let seen = attempts(&server).await;
+    assert!(
+        (2..=5).contains(&seen),
+        "budget should stop after a few attempts, saw {seen}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
