@@ -39,7 +39,7 @@ mod validated;
 
 pub use error_type::ErrorType;
 pub use generated::*;
-pub use secret::{SecretString, REDACTED};
+pub use secret::{SecretString, REDACTED, SECRET_FIELD_NAMES};
 pub use validated::{
     ExpirationMinutes, RecoveryCode, SessionDurationMinutes, TotpCode, TotpIdentifier,
     UserIdentifier, ValidationError,

@@ -341,3 +341,34 @@ fn responses_tolerate_unknown_fields_and_live_omissions_but_not_missing_ids() {
         .to_string();
     assert!(err.contains("missing field `secret`"), "{err}");
 }
+
+/// `SECRET_FIELD_NAMES` is exactly the set of properties the specs type as secrets.
+#[test]
+fn secret_field_names_match_the_specs() {
+    const SECRET_DEFS: [&str; 3] = ["SecretString", "TotpCode", "RecoveryCode"];
+    let is_secret_ref = |schema: &Value| {
+        let reference = schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        SECRET_DEFS
+            .iter()
+            .any(|d| reference.ends_with(&format!("/{d}")))
+    };
+    let mut found = std::collections::BTreeSet::new();
+    for (_, doc) in specs().files {
+        for def in doc["$defs"].as_object().unwrap().values() {
+            let Some(props) = def.get("properties").and_then(Value::as_object) else {
+                continue;
+            };
+            for (name, schema) in props {
+                if is_secret_ref(schema) || schema.get("items").is_some_and(is_secret_ref) {
+                    found.insert(name.as_str().to_owned());
+                }
+            }
+        }
+    }
+    let listed: std::collections::BTreeSet<String> =
+        SECRET_FIELD_NAMES.iter().map(|s| s.to_string()).collect();
+    assert_eq!(found, listed);
+}

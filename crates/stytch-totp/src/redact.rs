@@ -1,15 +1,6 @@
 //! Making response bodies safe to show in an error: secret values removed, length capped.
 
-/// JSON keys whose values are secrets wherever they appear in a Stytch body.
-const SECRET_KEYS: &[&str] = &[
-    "secret",
-    "qr_code",
-    "recovery_codes",
-    "recovery_code",
-    "session_token",
-    "session_jwt",
-    "totp_code",
-];
+use stytch_totp_models::SECRET_FIELD_NAMES as SECRET_KEYS;
 
 /// Longest snippet kept in a [`crate::Error::Decode`], in characters.
 pub const SNIPPET_CHARS: usize = 200;
