@@ -2,5 +2,6 @@
 
 pub mod ci;
 pub mod codegen;
+pub mod reliability;
 pub mod specs;
 pub mod upstream;

@@ -3,6 +3,7 @@
 //! * `codegen [--check]`: regenerate `crates/stytch-totp-models/src/generated.rs` from `specs/`,
 //!   or (with `--check`) fail when the committed file is stale.
 //! * `upstream-diff PATH`: list differences between `specs/` and Stytch's OpenAPI at `PATH`.
+//! * `reliability`: re-measure the fault matrix into `docs/RELIABILITY.md`.
 //! * `ci`: the full check (fmt, clippy, codegen --check, tests, docs), exactly what `.ci/run` runs.
 //!
 //! Plain `std::env::args` parsing on purpose: the commands are few and fixed.
@@ -10,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use xtask::{ci, codegen, upstream};
+use xtask::{ci, codegen, reliability, upstream};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         ["codegen", "--check"] => codegen::check(&root),
         ["upstream-diff", path] => upstream::report(&root, Path::new(path)),
         ["ci"] => ci::run(&root),
+        ["reliability"] => reliability::run(&root),
         _ => Err(USAGE.to_string()),
     };
     match result {
@@ -36,7 +38,8 @@ fn main() -> ExitCode {
     }
 }
 
-const USAGE: &str = "usage: cargo xtask <codegen [--check] | upstream-diff PATH_TO_OPENAPI | ci>";
+const USAGE: &str =
+    "usage: cargo xtask <codegen [--check] | upstream-diff PATH_TO_OPENAPI | reliability | ci>";
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,1 +1,138 @@
-//! stytch-totp-emulator
+//! A local, in-memory emulator of Stytch's TOTP and user API, for tests and offline
+//! development.
+//!
+//! It implements the API for real: RFC 6238 codes (HMAC-SHA-1, 6 digits, 30-second steps,
+//! the previous and next step accepted, a code never accepted twice), real QR code PNGs that
+//! any authenticator app can scan, ten single-use recovery codes per TOTP, expiry of unverified
+//! TOTPs, user locks after repeated failures, sessions with signed JWTs, HTTP Basic auth and
+//! Stytch-shaped errors. Every request and response body is one of the
+//! [`stytch_totp_models`] types. On top it offers [fault injection](faults) and
+//! [counters](Stats) for testing clients.
+//!
+//! ```
+//! use stytch_totp_emulator::Emulator;
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = Emulator::start().await?;
+//! let http = reqwest::Client::new();
+//! let user: serde_json::Value = http
+//!     .post(format!("{}/v1/users", emulator.base_url()))
+//!     .basic_auth(emulator.project_id(), Some(emulator.secret()))
+//!     .json(&serde_json::json!({ "email": "jane@example.com" }))
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_eq!(user["status_code"], 200);
+//! assert!(user["user_id"].as_str().unwrap().starts_with("user-test-"));
+//! emulator.shutdown().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Endpoints
+//!
+//! | call | HTTP |
+//! |---|---|
+//! | users.create | `POST /v1/users` |
+//! | users.get / users.delete | `GET` / `DELETE /v1/users/{user_id}` |
+//! | totps.create | `POST /v1/totps` |
+//! | totps.authenticate | `POST /v1/totps/authenticate` |
+//! | totps.recovery_codes | `POST /v1/totps/recovery_codes` |
+//! | totps.recover | `POST /v1/totps/recover` |
+//! | users.delete_totp | `DELETE /v1/users/totps/{totp_id}` |
+//!
+//! `user_id` may be a user's `external_id` everywhere. Path ids may be percent-encoded; a
+//! `?user_id=` query and a `{}` body on `GET`/`DELETE` are accepted and ignored.
+//!
+//! # Behaviour worth knowing
+//!
+//! * **Ids** are `user-test-<uuid>`, `totp-test-<uuid>`, `request-id-test-<uuid>`,
+//!   `session-test-<uuid>`, `email-test-<uuid>`, `phone-number-test-<uuid>` and
+//!   `totp-recovery-code-test-<uuid>`; `-live-` instead of `-test-` when the project id starts
+//!   with `project-live-`.
+//! * **QR codes**: `qr_code` is `data:image/png;base64, <base64 PNG>` (with the space after the
+//!   comma, as Stytch sends it) of `otpauth://totp/<issuer>:<label>?secret=<secret>&issuer=<issuer>`.
+//!   The issuer is [`EmulatorConfig::issuer`] (default `Stytch TOTP Emulator`); the label is
+//!   the user's first email address, or the `user_id` if the user has none. `:` in either is
+//!   replaced by `-`. The secret is 20 random bytes as 32 base32 characters.
+//! * **One TOTP per user**: creating one while a *verified* TOTP exists answers 400
+//!   `active_totp_exists`; creating one while an *unverified* TOTP exists (expired or not)
+//!   replaces it, its secret and recovery codes (the emulator does not answer
+//!   `pending_totp_exists`). An unverified TOTP expires after `expiration_minutes` (default
+//!   1440): authenticate and recover then answer 400 `expired_totp`.
+//! * **Codes**: a code of the current, previous or next step is accepted; a code of a step
+//!   not newer than the last accepted one answers 400 `totp_code_already_authenticated`; a
+//!   wrong code 401 `unable_to_authenticate_totp`; a non-6-digit code 400 `invalid_totp_code`,
+//!   or 400 `recovery_code_used_as_totp_code` if it is one of the user's recovery codes.
+//! * **Recovery codes** (`xxxx-xxxx-xxxx`, lowercase letters and digits, compared
+//!   case-insensitively) are single use: a used or unknown one answers 401
+//!   `unable_to_authenticate_recovery_code`; six digits answer 400
+//!   `totp_code_used_as_recovery_code`; any other shape 400 `invalid_recovery_code`; a user
+//!   without a TOTP 404 `recovery_codes_not_found`. A successful recover also verifies an
+//!   unverified TOTP.
+//! * **Locks**: after [`LockPolicy::max_failed_attempts`] (10) consecutive failures (wrong,
+//!   replayed or misplaced codes and recovery codes; not malformed ones) the user is locked for
+//!   [`LockPolicy::lock_duration`] (1 hour): `is_locked`, `lock_created_at` and
+//!   `lock_expires_at` show on the user and authenticate/recover answer 429
+//!   `user_lock_limit_reached`. A success resets the count.
+//! * **Sessions**: without `session_duration_minutes`, `session_token` or `session_jwt`,
+//!   responses carry `session_token: ""`, `session_jwt: ""` and no `session`. With a duration a
+//!   session is created; with an existing token or JWT that session gains the factor (and is
+//!   extended by the duration if given). Unknown, expired or badly signed session references
+//!   answer 404 `session_not_found`. See [Sessions](#sessions).
+//! * **Errors** are [`stytch_totp_models::ErrorResponse`] bodies with
+//!   `error_url: https://stytch.com/docs/api/errors/<status>#<error_type>`: bad or missing
+//!   Basic auth 401 `unauthorized_credentials`; malformed JSON, a non-object body, a missing or
+//!   mistyped field or a non-JSON `Content-Type` 400 `bad_request`; a body over
+//!   [`EmulatorConfig::max_body_bytes`] (64 KiB) 413 `bad_request`; unknown paths 404
+//!   `not_found`; wrong methods 405 `method_not_allowed`.
+//! * **Timestamps** are RFC 3339 UTC strings with second precision, formatted by [`rfc3339`]
+//!   (no date crate), from the injectable [`Clock`].
+//! * **Logging**: each request is logged with `tracing` at DEBUG (method, path, status,
+//!   request id); never bodies, secrets or codes.
+//!
+//! # Sessions
+//!
+//! `session_token` is 44 random base64url characters. `session_jwt` is an HS256 JWT signed
+//! with a random key per emulator ([`Emulator::jwt_signing_key`]); real Stytch signs RS256.
+//! Claims: `sub` (user id), `iss` (`stytch.com/<project_id>`), `aud`, `iat`, `nbf`, `exp`
+//! (now + 5 minutes), `https://stytch.com/session` (`id`, `started_at`, `last_accessed_at`,
+//! `expires_at`, `attributes`, `authentication_factors`) and the custom claims. TOTP factors
+//! are `{type: "totp", delivery_method: "authenticator_app", authenticator_app_factor:
+//! {totp_id}}`; recovery factors `{type: "recovery_codes", delivery_method: "recovery_code",
+//! recovery_code_factor: {totp_recovery_code_id}}`.
+//!
+//! # Admin API
+//!
+//! Served next to the API (so only where the emulator listens, loopback by default), without
+//! auth, never faulted and not counted in [`Stats`]:
+//!
+//! | HTTP | what |
+//! |---|---|
+//! | `GET /_emulator/health` | `{"status": "ok"}` |
+//! | `POST /_emulator/faults` | queue a [`FaultSpec`] (JSON, see [`faults`]) |
+//! | `GET` / `DELETE /_emulator/faults` | list / clear queued faults |
+//! | `GET` / `DELETE /_emulator/stats` | [`Stats`] as JSON / reset them |
+//! | `GET /_emulator/clock`, `POST /_emulator/clock {"advance_seconds": n}` | read / advance the clock |
+
+mod clock;
+mod config;
+mod errors;
+mod extract;
+pub mod faults;
+mod ids;
+mod routes;
+mod server;
+mod session;
+mod state;
+mod stats;
+pub mod totp;
+
+pub use clock::{rfc3339, Clock};
+pub use config::{
+    EmulatorConfig, LockPolicy, DEFAULT_ISSUER, DEFAULT_MAX_BODY_BYTES, DEFAULT_PROJECT_ID,
+    DEFAULT_SECRET,
+};
+pub use faults::{Fault, FaultSpec};
+pub use server::{router, serve, Emulator, EmulatorHandle};
+pub use stats::{Operation, Stats};

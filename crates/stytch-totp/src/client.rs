@@ -180,6 +180,32 @@ fn from_middleware(error: reqwest_middleware::Error, attempt_timeout: Duration) 
     }
 }
 
+/// Decodes a raw Stytch HTTP response exactly as the client does: the response type on 2xx,
+/// otherwise [`Error::Api`] (Stytch or OAuth-style error bodies) or [`Error::Decode`] with the
+/// status, any `request_id` found and a redacted snippet. Never panics, whatever the bytes.
+/// Useful with your own HTTP stack, and the target of the fuzzers.
+///
+/// ```
+/// use stytch_totp::{decode_response, models::DeleteUserResponse, Error};
+/// let ok: DeleteUserResponse =
+///     decode_response(200, br#"{"status_code":200,"request_id":"r-1","user_id":"user-test-1"}"#)?;
+/// assert_eq!(ok.user_id, "user-test-1");
+/// let err = decode_response::<DeleteUserResponse>(502, b"<html>Bad Gateway</html>").unwrap_err();
+/// assert_eq!(err.status(), Some(502));
+/// # Ok::<(), Error>(())
+/// ```
+pub fn decode_response<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, Error> {
+    match StatusCode::from_u16(status) {
+        Ok(status) => decode(status, body),
+        Err(_) => Err(Error::Decode {
+            status,
+            request_id: identifiers(body).0,
+            reason: "invalid HTTP status".into(),
+            snippet: redact::snippet(body),
+        }),
+    }
+}
+
 /// Turns a status and body into the response type or the matching error.
 pub(crate) fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, Error> {
     let decode_error = |reason: String| Error::Decode {

@@ -87,7 +87,7 @@ mod redact;
 mod totps;
 mod users;
 
-pub use client::Client;
+pub use client::{decode_response, Client};
 pub use config::{
     ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, LIVE_BASE_URL, TEST_BASE_URL,

@@ -1,0 +1,190 @@
+//! Command-line arguments (clap derive). Every command and flag has `--help` text.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Stytch TOTP SDK tools: an offline demo, a local Stytch TOTP emulator, API calls and codes.
+#[derive(Debug, Parser)]
+#[command(name = "stytch-totp", version, about)]
+pub struct Cli {
+    /// Log the SDK's spans and request ids to stderr.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Walk the whole TOTP lifecycle: user, TOTP + QR, code, authenticate, recovery codes,
+    /// recover, reuse refused, delete. Uses an embedded emulator unless credentials are set.
+    Demo(DemoArgs),
+    /// Run the Stytch TOTP emulator as a standalone HTTP server (Ctrl-C stops it).
+    Serve(ServeArgs),
+    /// Call the TOTP endpoints.
+    Totps(TotpsArgs),
+    /// Call the user endpoints.
+    Users(UsersArgs),
+    /// Print the current 6-digit code of a base32 TOTP secret and the seconds it stays valid.
+    Code(CodeArgs),
+}
+
+/// `demo` options.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Run against real Stytch (STYTCH_PROJECT_ID / STYTCH_SECRET must be set). Implied when
+    /// both variables are set.
+    #[arg(long)]
+    pub live: bool,
+    /// The existing user to enrol when running live (the demo creates one on the emulator).
+    #[arg(long)]
+    pub user_id: Option<String>,
+    /// Where to write the QR code PNG (default: the system temp directory).
+    #[arg(long)]
+    pub qr_out: Option<PathBuf>,
+    /// Print secrets (TOTP secret, codes, tokens) instead of hiding them.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+/// `serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Keep it on loopback: the emulator is for tests.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub addr: SocketAddr,
+    /// Project id clients must authenticate with (`-live-` ids make `-live-` object ids).
+    #[arg(
+        long,
+        env = "STYTCH_EMULATOR_PROJECT_ID",
+        default_value = "project-test-00000000-0000-0000-0000-000000000000"
+    )]
+    pub project_id: String,
+    /// Project secret clients must authenticate with.
+    #[arg(
+        long,
+        env = "STYTCH_EMULATOR_SECRET",
+        default_value = "secret-test-emulator-00000000000000000000"
+    )]
+    pub secret: String,
+}
+
+/// Where and how API commands connect, and how they print.
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// Base URL (e.g. the emulator's http://127.0.0.1:8787); default from the project id.
+    #[arg(long, env = "STYTCH_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+    /// Stytch project id.
+    #[arg(long, env = "STYTCH_PROJECT_ID", global = true)]
+    pub project_id: Option<String>,
+    /// Stytch project secret.
+    #[arg(long, env = "STYTCH_SECRET", hide_env_values = true, global = true)]
+    pub secret: Option<String>,
+    /// Print the raw JSON on one line instead of pretty JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print secret values (TOTP secret, QR code, recovery codes, tokens) instead of
+    /// `[REDACTED]`.
+    #[arg(long, global = true)]
+    pub show_secrets: bool,
+}
+
+/// `totps` options.
+#[derive(Debug, Args)]
+pub struct TotpsArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    #[command(subcommand)]
+    pub call: TotpsCall,
+}
+
+/// The TOTP calls.
+#[derive(Debug, Subcommand)]
+pub enum TotpsCall {
+    /// Create a TOTP for a user.
+    Create {
+        /// The user's id or external id.
+        user_id: String,
+        /// Minutes the unverified TOTP stays usable (5-1440).
+        #[arg(long)]
+        expiration_minutes: Option<i64>,
+    },
+    /// Check a 6-digit code.
+    Authenticate {
+        /// The user's id or external id.
+        user_id: String,
+        /// The code from the authenticator app.
+        code: String,
+        /// Start a session of this many minutes (5-527040).
+        #[arg(long)]
+        session_duration_minutes: Option<i64>,
+    },
+    /// List the user's TOTPs and remaining recovery codes.
+    RecoveryCodes {
+        /// The user's id or external id.
+        user_id: String,
+    },
+    /// Authenticate with a single-use recovery code.
+    Recover {
+        /// The user's id or external id.
+        user_id: String,
+        /// One recovery code (xxxx-xxxx-xxxx).
+        recovery_code: String,
+        /// Start a session of this many minutes (5-527040).
+        #[arg(long)]
+        session_duration_minutes: Option<i64>,
+    },
+}
+
+/// `users` options.
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    #[command(subcommand)]
+    pub call: UsersCall,
+}
+
+/// The user calls.
+#[derive(Debug, Subcommand)]
+pub enum UsersCall {
+    /// Create a user.
+    Create {
+        /// Email address.
+        #[arg(long)]
+        email: Option<String>,
+        /// First name.
+        #[arg(long)]
+        first_name: Option<String>,
+        /// Last name.
+        #[arg(long)]
+        last_name: Option<String>,
+    },
+    /// Get a user.
+    Get {
+        /// The user's id or external id.
+        user_id: String,
+    },
+    /// Delete a user.
+    Delete {
+        /// The user's id or external id.
+        user_id: String,
+    },
+    /// Remove a TOTP.
+    DeleteTotp {
+        /// The TOTP's id.
+        totp_id: String,
+    },
+}
+
+/// `code` options.
+#[derive(Debug, Args)]
+pub struct CodeArgs {
+    /// The base32 TOTP secret (as returned by `totps create`).
+    #[arg(long, env = "STYTCH_TOTP_SECRET", hide_env_values = true)]
+    pub secret: String,
+}

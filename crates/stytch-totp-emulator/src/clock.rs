@@ -1,0 +1,168 @@
+//! The emulator's injectable clock and RFC 3339 timestamp formatting.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The time source of one emulator.
+///
+/// Cloning a `Clock` shares it: advancing one clone advances all of them, so tests can keep a
+/// clone (or call [`EmulatorHandle::advance_clock`](crate::EmulatorHandle::advance_clock)) to
+/// expire TOTPs, sessions and user locks without sleeping.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use stytch_totp_emulator::Clock;
+///
+/// let clock = Clock::fixed(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+/// clock.advance(Duration::from_secs(90));
+/// assert_eq!(clock.unix_seconds(), 1_700_000_090);
+/// ```
+#[derive(Clone, Default)]
+pub struct Clock {
+    inner: Arc<ClockInner>,
+}
+
+#[derive(Default)]
+struct ClockInner {
+    /// `None`: follow the system clock; `Some`: frozen at this instant.
+    base: Option<SystemTime>,
+    offset: Mutex<Duration>,
+}
+
+impl Clock {
+    /// Follows the system clock, plus whatever [`Clock::advance`] added.
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    /// Frozen at `start`; it moves only when [`Clock::advance`] is called. Handy for
+    /// deterministic tests.
+    pub fn fixed(start: SystemTime) -> Self {
+        Self {
+            inner: Arc::new(ClockInner {
+                base: Some(start),
+                offset: Mutex::new(Duration::ZERO),
+            }),
+        }
+    }
+
+    /// Moves this clock (and every clone of it) forward.
+    pub fn advance(&self, by: Duration) {
+        let mut offset = self
+            .inner
+            .offset
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *offset = offset.saturating_add(by);
+    }
+
+    /// The current time of this clock.
+    pub fn now(&self) -> SystemTime {
+        let base = self.inner.base.unwrap_or_else(SystemTime::now);
+        let offset = *self
+            .inner
+            .offset
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        base.checked_add(offset).unwrap_or(base)
+    }
+
+    /// The current time as whole seconds since the Unix epoch (0 before 1970).
+    pub fn unix_seconds(&self) -> u64 {
+        unix_seconds(self.now())
+    }
+}
+
+impl fmt::Debug for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Clock")
+            .field("fixed", &self.inner.base.is_some())
+            .field("now", &rfc3339(self.now()))
+            .finish()
+    }
+}
+
+/// Whole seconds since the Unix epoch; 0 for earlier instants.
+pub(crate) fn unix_seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// `time` + `by`, saturating at `time` if the sum is not representable.
+pub(crate) fn add(time: SystemTime, by: Duration) -> SystemTime {
+    time.checked_add(by).unwrap_or(time)
+}
+
+/// Formats an instant as an RFC 3339 UTC timestamp with second precision, e.g.
+/// `2021-12-29T12:33:09Z` (the format Stytch uses).
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use stytch_totp_emulator::rfc3339;
+/// assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+/// assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(1_640_781_189)), "2021-12-29T12:33:09Z");
+/// ```
+pub fn rfc3339(time: SystemTime) -> String {
+    let secs = unix_seconds(time);
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Howard Hinnant's `civil_from_days` for days since 1970-01-01 (non-negative only).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097; // [0, 146096]
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
+    let mp = (5 * doy + 2) / 153; // [0, 11]
+    let day = doy - (153 * mp + 2) / 5 + 1; // [1, 31]
+    let month = if mp < 10 { mp + 3 } else { mp - 9 }; // [1, 12]
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        let at = |s: u64| rfc3339(UNIX_EPOCH + Duration::from_secs(s));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(at(1_772_469_665), "2026-03-02T16:41:05Z");
+        assert_eq!(at(4_107_542_399), "2100-02-28T23:59:59Z");
+        assert_eq!(at(253_402_300_799), "9999-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn fixed_clock_moves_only_when_advanced_and_clones_share() {
+        let start = UNIX_EPOCH + Duration::from_secs(1000);
+        let clock = Clock::fixed(start);
+        let other = clock.clone();
+        assert_eq!(clock.now(), start);
+        other.advance(Duration::from_secs(30));
+        assert_eq!(clock.unix_seconds(), 1030);
+        clock.advance(Duration::MAX);
+        clock.advance(Duration::MAX);
+        let _ = clock.now();
+    }
+
+    #[test]
+    fn system_clock_follows_real_time_plus_offset() {
+        let clock = Clock::system();
+        clock.advance(Duration::from_secs(3600));
+        let diff = clock.now().duration_since(SystemTime::now()).unwrap();
+        assert!(diff > Duration::from_secs(3590));
+    }
+}

@@ -1,0 +1,141 @@
+//! [`EmulatorConfig`]: credentials, lock policy, issuer, limits and clock of one emulator.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::Clock;
+
+/// The project id every emulator accepts unless configured otherwise.
+pub const DEFAULT_PROJECT_ID: &str = "project-test-00000000-0000-0000-0000-000000000000";
+
+/// The secret every emulator accepts unless configured otherwise. A test credential: it grants
+/// access to nothing but a local emulator.
+pub const DEFAULT_SECRET: &str = "secret-test-emulator-00000000000000000000000";
+
+/// The issuer shown by authenticator apps for TOTPs created by the emulator.
+pub const DEFAULT_ISSUER: &str = "Stytch TOTP Emulator";
+
+/// Default request body limit: 64 KiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// When repeated failures lock a user, and for how long.
+///
+/// Failed TOTP codes and failed recovery codes count together; any successful authenticate or
+/// recover resets the count. `max_failed_attempts: 0` disables locking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockPolicy {
+    /// Consecutive failures that lock the user (default 10).
+    pub max_failed_attempts: u32,
+    /// How long the lock lasts (default 1 hour).
+    pub lock_duration: Duration,
+}
+
+impl Default for LockPolicy {
+    fn default() -> Self {
+        Self {
+            max_failed_attempts: 10,
+            lock_duration: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Configuration of one emulator. Build it from [`EmulatorConfig::default`] and the `with_*`
+/// methods.
+///
+/// ```
+/// use std::time::Duration;
+/// use stytch_totp_emulator::{EmulatorConfig, LockPolicy};
+///
+/// let config = EmulatorConfig::default()
+///     .with_credentials("project-live-1234", "secret-live-abcd")
+///     .with_lock_policy(LockPolicy { max_failed_attempts: 3, lock_duration: Duration::from_secs(60) });
+/// assert_eq!(config.project_id, "project-live-1234");
+/// // The secret never shows in Debug output.
+/// assert!(!format!("{config:?}").contains("secret-live-abcd"));
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct EmulatorConfig {
+    /// The project id accepted in HTTP Basic auth. Ids the emulator creates contain `-live-`
+    /// when it starts with `project-live-`, `-test-` otherwise.
+    pub project_id: String,
+    /// The secret accepted in HTTP Basic auth (a test credential).
+    pub secret: String,
+    /// The issuer written into `otpauth://` URIs and QR codes.
+    pub issuer: String,
+    /// User lock policy.
+    pub lock_policy: LockPolicy,
+    /// Largest accepted request body, in bytes; larger bodies get a 413 `bad_request`.
+    pub max_body_bytes: usize,
+    /// The time source; share a clone to move time in tests.
+    pub clock: Clock,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            project_id: DEFAULT_PROJECT_ID.to_owned(),
+            secret: DEFAULT_SECRET.to_owned(),
+            issuer: DEFAULT_ISSUER.to_owned(),
+            lock_policy: LockPolicy::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            clock: Clock::system(),
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// Sets the project id and secret accepted in HTTP Basic auth.
+    #[must_use]
+    pub fn with_credentials(
+        mut self,
+        project_id: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Self {
+        self.project_id = project_id.into();
+        self.secret = secret.into();
+        self
+    }
+
+    /// Sets the issuer shown by authenticator apps. A `:` is replaced by `-` (the `otpauth`
+    /// label format reserves it).
+    #[must_use]
+    pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = issuer.into();
+        self
+    }
+
+    /// Sets the user lock policy.
+    #[must_use]
+    pub fn with_lock_policy(mut self, policy: LockPolicy) -> Self {
+        self.lock_policy = policy;
+        self
+    }
+
+    /// Sets the request body limit in bytes.
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// Sets the clock.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+}
+
+impl fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("project_id", &self.project_id)
+            .field("secret", &"[REDACTED]")
+            .field("issuer", &self.issuer)
+            .field("lock_policy", &self.lock_policy)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("clock", &self.clock)
+            .finish()
+    }
+}

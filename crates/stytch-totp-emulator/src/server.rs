@@ -1,0 +1,348 @@
+//! [`Emulator`] (shared state, router, serving) and [`EmulatorHandle`] (a running emulator).
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::ops::Deref;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::faults::{FaultQueue, FaultSpec};
+use crate::ids::Ids;
+use crate::state::{OpCtx, Store};
+use crate::{EmulatorConfig, Operation, Stats};
+
+/// How long [`EmulatorHandle::shutdown`] waits for in-flight requests.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The router's state.
+pub(crate) type AppState = Arc<Shared>;
+
+/// Everything one emulator owns.
+pub(crate) struct Shared {
+    pub(crate) config: EmulatorConfig,
+    pub(crate) ids: Ids,
+    pub(crate) faults: FaultQueue,
+    store: Mutex<Store>,
+    stats: Mutex<Stats>,
+    jwt_key: [u8; 32],
+}
+
+impl Shared {
+    /// Runs `f` with the store locked: one API operation, atomically.
+    pub(crate) fn with_store<T>(
+        &self,
+        request_id: &str,
+        f: impl FnOnce(&mut Store, &OpCtx<'_>) -> T,
+    ) -> T {
+        let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+        let ctx = OpCtx {
+            now: self.config.clock.now(),
+            request_id,
+            config: &self.config,
+            ids: self.ids,
+            jwt_key: &self.jwt_key,
+        };
+        f(&mut store, &ctx)
+    }
+
+    pub(crate) fn stats<T>(&self, f: impl FnOnce(&mut Stats) -> T) -> T {
+        f(&mut self.stats.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    pub(crate) fn applied(&self, operation: Operation) {
+        self.stats(|s| s.record_applied(operation));
+    }
+}
+
+/// One in-memory emulator: its state, and the ways to serve it.
+///
+/// Cloning is cheap and shares the state. Use [`Emulator::start`] in tests (it binds a free
+/// loopback port and serves in the background), [`Emulator::router`] to call it in-process
+/// with `tower::ServiceExt::oneshot`, or [`Emulator::serve`] on your own listener.
+#[derive(Clone)]
+pub struct Emulator {
+    shared: AppState,
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Emulator {
+    fn default() -> Self {
+        Self::new(EmulatorConfig::default())
+    }
+}
+
+impl Emulator {
+    /// A fresh emulator with no users.
+    pub fn new(config: EmulatorConfig) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                ids: Ids::for_project(&config.project_id),
+                config,
+                faults: FaultQueue::default(),
+                store: Mutex::new(Store::default()),
+                stats: Mutex::new(Stats::default()),
+                jwt_key: crate::session::new_key(),
+            }),
+        }
+    }
+
+    /// Starts an emulator with the default configuration on `127.0.0.1:<free port>`.
+    ///
+    /// # Errors
+    /// If the port cannot be bound.
+    pub async fn start() -> io::Result<EmulatorHandle> {
+        Self::start_with(EmulatorConfig::default()).await
+    }
+
+    /// Starts an emulator with `config` on `127.0.0.1:<free port>`.
+    ///
+    /// # Errors
+    /// If the port cannot be bound.
+    pub async fn start_with(config: EmulatorConfig) -> io::Result<EmulatorHandle> {
+        Self::new(config).spawn().await
+    }
+
+    /// Serves this emulator on `127.0.0.1:<free port>` in a background task.
+    ///
+    /// # Errors
+    /// If the port cannot be bound.
+    pub async fn spawn(self) -> io::Result<EmulatorHandle> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let emulator = self.clone();
+        let task = tokio::spawn(async move {
+            emulator
+                .serve(listener, async move {
+                    let _ = rx.await;
+                })
+                .await
+        });
+        Ok(EmulatorHandle {
+            emulator: self,
+            addr,
+            base_url: format!("http://{addr}"),
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then finishes in-flight requests
+    /// (graceful shutdown).
+    ///
+    /// # Errors
+    /// If the server fails.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> io::Result<()> {
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+
+    /// The axum router of this emulator (API and admin routes).
+    pub fn router(&self) -> Router {
+        crate::routes::router(self.shared.clone())
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EmulatorConfig {
+        &self.shared.config
+    }
+
+    /// Queues a fault.
+    pub fn inject(&self, spec: FaultSpec) {
+        self.shared.faults.push(spec);
+    }
+
+    /// Drops every queued fault.
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
+    }
+
+    /// The faults still queued (`times` = uses left).
+    pub fn pending_faults(&self) -> Vec<FaultSpec> {
+        self.shared.faults.pending()
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats(|s| s.clone())
+    }
+
+    /// Zeroes the counters.
+    pub fn reset_stats(&self) {
+        self.shared.stats(|s| *s = Stats::default());
+    }
+
+    /// Moves the emulator's clock forward (TOTP steps, expiry, locks, sessions).
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.config.clock.advance(by);
+    }
+
+    /// The emulator's current time.
+    pub fn now(&self) -> SystemTime {
+        self.shared.config.clock.now()
+    }
+
+    /// The HS256 key that signs this emulator's session JWTs (random per emulator), so tests
+    /// can verify them.
+    pub fn jwt_signing_key(&self) -> &[u8] {
+        &self.shared.jwt_key
+    }
+}
+
+/// The axum router of a new emulator with `config`, for in-process use:
+///
+/// ```
+/// use axum::body::Body;
+/// use axum::http::Request;
+/// use tower::ServiceExt;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let app = stytch_totp_emulator::router(Default::default());
+/// let response = app
+///     .oneshot(Request::get("/v1/users/user-test-x").body(Body::empty()).unwrap())
+///     .await
+///     .unwrap();
+/// assert_eq!(response.status(), 401); // no Basic auth
+/// # }
+/// ```
+pub fn router(config: EmulatorConfig) -> Router {
+    Emulator::new(config).router()
+}
+
+/// Serves a new emulator with `config` on `listener` until `shutdown` completes (the CLI's
+/// `serve` command).
+///
+/// # Errors
+/// If the server fails.
+pub async fn serve(
+    listener: TcpListener,
+    config: EmulatorConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    Emulator::new(config).serve(listener, shutdown).await
+}
+
+/// A running emulator. Dropping it stops the server (in the background); call
+/// [`EmulatorHandle::shutdown`] to wait for that. It derefs to [`Emulator`] for the rest
+/// ([`clear_faults`](Emulator::clear_faults), [`jwt_signing_key`](Emulator::jwt_signing_key),
+/// ...).
+pub struct EmulatorHandle {
+    emulator: Emulator,
+    addr: SocketAddr,
+    base_url: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("base_url", &self.base_url)
+            .field("project_id", &self.project_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Deref for EmulatorHandle {
+    type Target = Emulator;
+    fn deref(&self) -> &Emulator {
+        &self.emulator
+    }
+}
+
+impl EmulatorHandle {
+    /// `http://127.0.0.1:<port>`, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The project id to send in HTTP Basic auth.
+    pub fn project_id(&self) -> &str {
+        &self.emulator.config().project_id
+    }
+
+    /// The secret to send in HTTP Basic auth. A test credential for this local emulator only:
+    /// it grants access to nothing else.
+    pub fn secret(&self) -> &str {
+        &self.emulator.config().secret
+    }
+
+    /// The emulator behind this handle.
+    pub fn emulator(&self) -> &Emulator {
+        &self.emulator
+    }
+
+    /// Queues a fault; see [`Emulator::inject`].
+    pub fn inject(&self, spec: FaultSpec) {
+        self.emulator.inject(spec);
+    }
+
+    /// A snapshot of the counters; see [`Emulator::stats`].
+    pub fn stats(&self) -> Stats {
+        self.emulator.stats()
+    }
+
+    /// Moves the emulator's clock forward; see [`Emulator::advance_clock`].
+    pub fn advance_clock(&self, by: Duration) {
+        self.emulator.advance_clock(by);
+    }
+
+    /// The emulator's current time; see [`Emulator::now`].
+    pub fn now(&self) -> SystemTime {
+        self.emulator.now()
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish (at most 5 seconds) and
+    /// waits for the server to stop.
+    ///
+    /// # Errors
+    /// If the server failed.
+    pub async fn shutdown(mut self) -> io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let Some(mut task) = self.task.take() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join)) => Err(io::Error::other(join)),
+            Err(_) => {
+                task.abort();
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! The whole TOTP lifecycle through the real client against the emulator, with codes computed
+//! by an independent RFC 6238 implementation (totp-rs) from the QR code's otpauth URI.
+
+use base64::Engine;
+use stytch_totp::models::{CreateUserRequest, ErrorType};
+use stytch_totp::{Client, Error};
+use stytch_totp_emulator::{Emulator, EmulatorHandle};
+use totp_rs::TOTP;
+
+async fn setup() -> (EmulatorHandle, Client) {
+    let emulator = Emulator::start().await.unwrap();
+    let client = Client::builder()
+        .project_id(emulator.project_id())
+        .secret(emulator.secret())
+        .base_url(emulator.base_url())
+        .build()
+        .unwrap();
+    (emulator, client)
+}
+
+fn error_type(error: &Error) -> ErrorType {
+    error
+        .error_type()
+        .cloned()
+        .unwrap_or_else(|| panic!("not an API error: {error:?}"))
+}
+
+/// The otpauth URI inside a `data:image/png;base64, ...` QR code.
+fn qr_uri(qr_code: &str) -> String {
+    let encoded = qr_code
+        .strip_prefix("data:image/png;base64, ")
+        .expect("Stytch's data URL prefix, space included");
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let image = image::load_from_memory(&png).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "exactly one QR code in the PNG");
+    grids[0].decode().unwrap().1
+}
+
+#[tokio::test]
+async fn full_lifecycle_with_codes_from_the_qr_code() {
+    let (_emulator, client) = setup().await;
+    let request = CreateUserRequest {
+        email: Some("jane@example.com".into()),
+        ..Default::default()
+    };
+    let user = client.users().create(request).await.unwrap();
+    assert!(user.user_id.starts_with("user-test-"));
+
+    let totp = client
+        .totps()
+        .create(&user.user_id)
+        .expiration_minutes(30)
+        .await
+        .unwrap();
+    assert!(
+        totp.totp_id.starts_with("totp-test-") && totp.request_id.starts_with("request-id-test-")
+    );
+    assert_eq!(
+        totp.secret.expose_secret().len(),
+        32,
+        "20 random bytes in base32"
+    );
+    assert_eq!(totp.recovery_codes.len(), 10);
+    for code in &totp.recovery_codes {
+        let code = code.expose_secret();
+        assert!(
+            code.len() == 14
+                && code.split('-').all(|p| p.len() == 4
+                    && p.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())),
+            "{code}"
+        );
+    }
+    assert!(!totp.user.totps[0].verified);
+
+    // What a phone scans is what the server verifies.
+    let uri = qr_uri(totp.qr_code.expose_secret());
+    assert!(uri.starts_with("otpauth://totp/"), "{uri}");
+    let authenticator = TOTP::from_url(&uri).unwrap();
+    assert_eq!(
+        authenticator.get_secret_base32(),
+        totp.secret.expose_secret()
+    );
+    let code = authenticator.generate_current().unwrap();
+
+    let auth = client
+        .totps()
+        .authenticate(&user.user_id, &code)
+        .session_duration_minutes(60)
+        .await
+        .unwrap();
+    assert_eq!(auth.totp_id, totp.totp_id);
+    assert!(
+        auth.user.totps[0].verified,
+        "first success verifies the TOTP"
+    );
+    let session = auth.session.expect("a session was asked for");
+    assert_eq!(session.authentication_factors[0].type_, "totp");
+    assert!(
+        !auth.session_token.is_empty() && auth.session_jwt.expose_secret().split('.').count() == 3
+    );
+
+    let replay = client
+        .totps()
+        .authenticate(&user.user_id, &code)
+        .await
+        .unwrap_err();
+    assert_eq!(error_type(&replay), ErrorType::TotpCodeAlreadyAuthenticated);
+
+    let fetched = client.users().get(&user.user_id).await.unwrap();
+    assert!(fetched
+        .totps
+        .iter()
+        .any(|t| t.totp_id == totp.totp_id && t.verified));
+
+    let second = client.totps().create(&user.user_id).await.unwrap_err();
+    assert_eq!(error_type(&second), ErrorType::ActiveTotpExists);
+    assert_eq!(second.status(), Some(400));
+
+    let listed = client.totps().recovery_codes(&user.user_id).await.unwrap();
+    assert_eq!(listed.totps[0].recovery_codes, totp.recovery_codes);
+
+    let spent = totp.recovery_codes[3].expose_secret();
+    let recovered = client.totps().recover(&user.user_id, spent).await.unwrap();
+    assert!(
+        recovered.session.is_none() && recovered.session_token.is_empty(),
+        "no session unless asked"
+    );
+    let reuse = client
+        .totps()
+        .recover(&user.user_id, spent)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_type(&reuse),
+        ErrorType::UnableToAuthenticateRecoveryCode
+    );
+    let listed = client.totps().recovery_codes(&user.user_id).await.unwrap();
+    assert_eq!(
+        listed.totps[0].recovery_codes.len(),
+        9,
+        "the spent code is gone"
+    );
+
+    let deleted = client.users().delete_totp(&totp.totp_id).await.unwrap();
+    assert!(deleted.user.totps.is_empty());
+    client.users().delete(&user.user_id).await.unwrap();
+    let gone = client.users().get(&user.user_id).await.unwrap_err();
+    assert_eq!(
+        (gone.status(), error_type(&gone)),
+        (Some(404), ErrorType::UserNotFound)
+    );
+}
+
+#[tokio::test]
+async fn wrong_credentials_and_a_wrong_code_are_typed_errors() {
+    let (emulator, client) = setup().await;
+    let user = client
+        .users()
+        .create(CreateUserRequest::default())
+        .await
+        .unwrap();
+    client.totps().create(&user.user_id).await.unwrap();
+    let wrong = client.totps().authenticate(&user.user_id, "000000").await;
+    let wrong = match wrong {
+        Err(e) => e,
+        Ok(_) => panic!("000000 accepted (1 in a million): rerun"),
+    };
+    assert!(wrong
+        .request_id()
+        .is_some_and(|id| id.starts_with("request-id-test-")));
+    assert!(!wrong.is_outcome_unknown());
+
+    let intruder = Client::builder()
+        .project_id(emulator.project_id())
+        .secret("not-the-secret")
+        .base_url(emulator.base_url())
+        .build()
+        .unwrap();
+    let denied = intruder.users().get(&user.user_id).await.unwrap_err();
+    assert_eq!(
+        (denied.status(), error_type(&denied)),
+        (Some(401), ErrorType::UnauthorizedCredentials)
+    );
+}
+
+#[tokio::test]
+async fn ten_failures_lock_the_user_and_the_client_reports_it() {
+    let (_emulator, client) = setup().await;
+    let user = client
+        .users()
+        .create(CreateUserRequest::default())
+        .await
+        .unwrap();
+    let totp = client.totps().create(&user.user_id).await.unwrap();
+    for _ in 0..10 {
+        client
+            .totps()
+            .recover(&user.user_id, "zzzz-zzzz-zzzz")
+            .await
+            .unwrap_err();
+    }
+    let locked = client
+        .totps()
+        .recover(&user.user_id, totp.recovery_codes[0].expose_secret())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (locked.status(), error_type(&locked)),
+        (Some(429), ErrorType::UserLockLimitReached)
+    );
+    let fetched = client.users().get(&user.user_id).await.unwrap();
+    assert!(fetched.is_locked && fetched.lock_expires_at.is_some());
+}
