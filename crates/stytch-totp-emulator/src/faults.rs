@@ -169,6 +169,13 @@ pub struct FaultSpec {
     /// How many requests to fail (default 1).
     #[serde(default = "one")]
     pub times: usize,
+    /// Fail one matching request in `every` (default 1: each one): with `every: 20` the 20th,
+    /// 40th, ... matching requests fail, an even 5% for load tests.
+    #[serde(default = "one")]
+    pub every: usize,
+    /// Matching requests let through since the last fault (internal countdown).
+    #[serde(default, skip)]
+    passed: usize,
     /// What to do.
     pub fault: Fault,
 }
@@ -179,6 +186,8 @@ impl FaultSpec {
         Self {
             path: None,
             times: 1,
+            every: 1,
+            passed: 0,
             fault,
         }
     }
@@ -194,6 +203,13 @@ impl FaultSpec {
     #[must_use]
     pub fn times(mut self, times: usize) -> Self {
         self.times = times;
+        self
+    }
+
+    /// Only one matching request in `n` (the n-th, 2n-th, ...) gets the fault.
+    #[must_use]
+    pub fn every(mut self, n: usize) -> Self {
+        self.every = n.max(1);
         self
     }
 }
@@ -231,6 +247,11 @@ impl FaultQueue {
             }
         })?;
         let entry = &mut entries[index];
+        entry.passed += 1;
+        if entry.passed < entry.every.max(1) {
+            return None;
+        }
+        entry.passed = 0;
         entry.times -= 1;
         let fault = entry.fault.clone();
         if entry.times == 0 {
@@ -347,6 +368,19 @@ pub(crate) async fn truncate(response: Response) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_nth_matching_request_gets_the_fault() {
+        let queue = FaultQueue::default();
+        queue.push(FaultSpec::new(Fault::status(503)).every(3).times(2));
+        let hits: Vec<bool> = (0..9)
+            .map(|_| queue.take("/v1/users", None).is_some())
+            .collect();
+        assert_eq!(
+            hits,
+            [false, false, true, false, false, true, false, false, false]
+        );
+    }
 
     #[test]
     fn queue_matches_paths_and_counts_down() {

@@ -372,3 +372,77 @@ fn secret_field_names_match_the_specs() {
         SECRET_FIELD_NAMES.iter().map(|s| s.to_string()).collect();
     assert_eq!(found, listed);
 }
+
+mod round_trip_properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn session_fields() -> impl Strategy<Value = (Option<i64>, Option<String>, Option<String>)> {
+        (
+            prop::option::of(5i64..=527040),
+            prop::option::of("[a-zA-Z0-9_-]{1,40}"),
+            prop::option::of("[a-zA-Z0-9_.-]{1,60}"),
+        )
+    }
+
+    fn check<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(
+        request: &T,
+    ) -> Result<(), TestCaseError> {
+        let json = serde_json::to_string(request).unwrap();
+        let back: T = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(&back, request);
+        prop_assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        Ok(())
+    }
+
+    proptest! {
+        /// Every valid request survives serde unchanged.
+        #[test]
+        fn valid_requests_round_trip(
+            user in "[a-zA-Z0-9-]{1,48}",
+            minutes in prop::option::of(5i64..=1440),
+            code in "[0-9]{6}",
+            recovery in "[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}",
+            (duration, token, jwt) in session_fields(),
+        ) {
+            let user_id = UserIdentifier::new(user.clone()).unwrap();
+            check(&CreateTotpRequest {
+                user_id: user_id.clone(),
+                expiration_minutes: minutes.map(|m| ExpirationMinutes::new(m).unwrap()),
+            })?;
+            check(&AuthenticateTotpRequest {
+                user_id: user_id.clone(),
+                totp_code: TotpCode::new(code).unwrap(),
+                session_duration_minutes: duration.map(|d| SessionDurationMinutes::new(d).unwrap()),
+                session_token: token.clone().map(SecretString::from),
+                session_jwt: jwt.clone().map(SecretString::from),
+                session_custom_claims: Default::default(),
+                telemetry_id: None,
+            })?;
+            check(&RecoverTotpRequest {
+                user_id: user_id.clone(),
+                recovery_code: RecoveryCode::new(recovery).unwrap(),
+                session_duration_minutes: duration.map(|d| SessionDurationMinutes::new(d).unwrap()),
+                session_token: token.map(SecretString::from),
+                session_jwt: jwt.map(SecretString::from),
+                session_custom_claims: Default::default(),
+                telemetry_id: None,
+            })?;
+            check(&TotpRecoveryCodesRequest { user_id })?;
+        }
+
+        /// Out-of-range values are refused with the field's name, whatever the value.
+        #[test]
+        fn out_of_range_minutes_are_refused(minutes in prop_oneof![i64::MIN..5, 1441i64..=i64::MAX]) {
+            let err = ExpirationMinutes::new(minutes).unwrap_err();
+            prop_assert_eq!(err.field, "expiration_minutes");
+        }
+
+        /// Only exactly six ASCII digits are a TOTP code.
+        #[test]
+        fn totp_code_validation_matches_the_rule(code in ".{0,8}") {
+            let valid = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
+            prop_assert_eq!(TotpCode::new(code.clone()).is_ok(), valid);
+        }
+    }
+}

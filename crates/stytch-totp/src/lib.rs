@@ -59,7 +59,8 @@
 //! | `users().delete` | retried | retried | returned | returned |
 //! | `users().delete_totp` | retried | retried | returned | returned |
 //!
-//! A 429 means Stytch did not process the request and a failed connect means nothing was
+//! A 429 `user_lock_limit_reached` (too many failed codes: the user is locked for up to an
+//! hour) is never retried. Any other 429 means Stytch did not process the request and a failed connect means nothing was
 //! sent, so both are safe for every call. After a 5xx or a timeout on a call that creates,
 //! consumes or deletes, the outcome is unknown, so the error is returned (with
 //! `is_outcome_unknown() == true`) rather than risking a double spend. 500 is never retried.

@@ -14,6 +14,11 @@ use crate::Operation;
 /// Never logs the body or anything secret.
 pub struct RequestIdMiddleware;
 
+/// Stytch's `error_type` of a response, attached to it for the layers above (the retry
+/// layer does not retry a 429 that is a user lock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StytchErrorType(pub String);
+
 /// The two fields every Stytch body may carry that are safe to log.
 #[derive(Deserialize)]
 struct Identifiers {
@@ -69,7 +74,13 @@ impl Middleware for RequestIdMiddleware {
                 "stytch error response"
             );
         }
-        Ok(super::with_body(status, version, headers, body))
+        let mut response = super::with_body(status, version, headers, body);
+        if let Some(error_type) = error_type {
+            response
+                .extensions_mut()
+                .insert(StytchErrorType(error_type));
+        }
+        Ok(response)
     }
 }
 

@@ -14,6 +14,7 @@ use reqwest_retry::policies::ExponentialBackoff;
 use reqwest_retry::{Jitter, RetryDecision, RetryPolicy as _};
 use tokio::time::Instant;
 
+use super::request_id::StytchErrorType;
 use crate::{Operation, RetrySafety};
 
 /// How failed attempts are retried.
@@ -76,6 +77,8 @@ pub(crate) fn verdict(result: &Result<Response>, safety: RetrySafety) -> Verdict
     let always = safety == RetrySafety::Always;
     match result {
         Ok(response) => match response.status() {
+            // A locked user stays locked for up to an hour: retrying cannot help.
+            StatusCode::TOO_MANY_REQUESTS if is_user_lock(response) => Verdict::Done,
             // Rate limited: Stytch did not process the request, safe for every operation.
             StatusCode::TOO_MANY_REQUESTS => Verdict::Retry {
                 retry_after: retry_after(response),
@@ -98,6 +101,13 @@ pub(crate) fn verdict(result: &Result<Response>, safety: RetrySafety) -> Verdict
         }
         Err(_) => Verdict::Done,
     }
+}
+
+fn is_user_lock(response: &Response) -> bool {
+    response
+        .extensions()
+        .get::<StytchErrorType>()
+        .is_some_and(|t| t.0 == "user_lock_limit_reached")
 }
 
 /// Parses `Retry-After` as delta-seconds or an HTTP date.
@@ -223,6 +233,15 @@ mod tests {
             "500 is not transient"
         );
         assert_eq!(verdict(&response(400, None), Always), Verdict::Done);
+        let mut locked = response(429, None).unwrap();
+        locked
+            .extensions_mut()
+            .insert(StytchErrorType("user_lock_limit_reached".into()));
+        assert_eq!(
+            verdict(&Ok(locked), Always),
+            Verdict::Done,
+            "a locked user is not retried"
+        );
         assert_eq!(verdict(&response(200, None), Always), Verdict::Done);
     }
 

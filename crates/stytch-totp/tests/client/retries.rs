@@ -192,3 +192,24 @@ async fn retries_stop_at_max_attempts_and_at_the_time_budget() {
     );
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+#[tokio::test]
+async fn a_locked_user_is_not_retried() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(429).set_body_json(stytch_error(429, "user_lock_limit_reached")),
+        )
+        .mount(&server)
+        .await;
+    let error = client_for(&server)
+        .totps()
+        .authenticate(USER_ID, "123456")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.error_type(),
+        Some(&stytch_totp::models::ErrorType::UserLockLimitReached)
+    );
+    assert_eq!(attempts(&server).await, 1);
+}

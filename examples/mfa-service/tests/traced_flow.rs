@@ -1,0 +1,754 @@
+//! The service against the embedded emulator, with every span and event captured: the SDK's
+//! `stytch.*` spans nest under the handler spans with their request ids, statuses and attempt
+//! counts, retries show under one span, outages answer 503 with Stytch's request id, and no
+//! secret reaches a span field or a log line.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use base64::Engine;
+use mfa_service::{router, AppState, Backend, EnrollResponse, SessionResponse};
+use serde_json::{json, Value};
+use stytch_totp_emulator::totp::code_at;
+use stytch_totp_emulator::{Fault, FaultSpec};
+use tower::ServiceExt;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::layer::{Context, SubscriberExt};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::Layer;
+
+// ---------------------------------------------------------------------------------------------
+// Capture: a layer that keeps every span (name, parent, fields as finally recorded) and event.
+
+#[derive(Debug, Clone)]
+struct SpanRecord {
+    seq: u64,
+    name: &'static str,
+    parent: Option<u64>,
+    fields: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+struct EventRecord {
+    target: String,
+    span: Option<u64>,
+    fields: BTreeMap<String, String>,
+}
+
+#[derive(Default)]
+struct Captured {
+    spans: Vec<SpanRecord>,
+    events: Vec<EventRecord>,
+}
+
+/// Span ids are reused once a span closes, so each span gets its own sequence number, kept in
+/// the span's extensions.
+#[derive(Clone, Copy)]
+struct Seq(u64);
+
+#[derive(Clone, Default)]
+struct Capture {
+    next: Arc<AtomicU64>,
+    captured: Arc<Mutex<Captured>>,
+}
+
+struct Fields<'a>(&'a mut BTreeMap<String, String>);
+
+impl Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.0.insert(field.name().to_owned(), value.to_string());
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.insert(field.name().to_owned(), value.to_string());
+    }
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.0.insert(field.name().to_owned(), value.to_string());
+    }
+}
+
+fn seq_of<S: Subscriber + for<'a> LookupSpan<'a>>(ctx: &Context<'_, S>, id: &Id) -> Option<u64> {
+    ctx.span(id)
+        .and_then(|span| span.extensions().get::<Seq>().map(|s| s.0))
+}
+
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
+    fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        let seq = self.next.fetch_add(1, Ordering::Relaxed);
+        let span = ctx.span(id).expect("a new span is in the registry");
+        let parent = span
+            .parent()
+            .and_then(|p| p.extensions().get::<Seq>().map(|s| s.0));
+        span.extensions_mut().insert(Seq(seq));
+        let mut fields = BTreeMap::new();
+        attrs.record(&mut Fields(&mut fields));
+        self.captured.lock().unwrap().spans.push(SpanRecord {
+            seq,
+            name: attrs.metadata().name(),
+            parent,
+            fields,
+        });
+    }
+
+    fn on_record(&self, id: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
+        let Some(seq) = seq_of(&ctx, id) else { return };
+        let mut captured = self.captured.lock().unwrap();
+        let span = captured
+            .spans
+            .iter_mut()
+            .find(|s| s.seq == seq)
+            .expect("recorded span was captured");
+        values.record(&mut Fields(&mut span.fields));
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        let span = ctx
+            .event_span(event)
+            .and_then(|s| s.extensions().get::<Seq>().map(|s| s.0));
+        let mut fields = BTreeMap::new();
+        event.record(&mut Fields(&mut fields));
+        self.captured.lock().unwrap().events.push(EventRecord {
+            target: event.metadata().target().to_owned(),
+            span,
+            fields,
+        });
+    }
+}
+
+impl Capture {
+    fn spans(&self) -> Vec<SpanRecord> {
+        self.captured.lock().unwrap().spans.clone()
+    }
+
+    fn events(&self) -> Vec<EventRecord> {
+        self.captured.lock().unwrap().events.clone()
+    }
+
+    fn named(&self, name: &str) -> Vec<SpanRecord> {
+        self.spans()
+            .into_iter()
+            .filter(|s| s.name == name)
+            .collect()
+    }
+
+    fn children(&self, parent: &SpanRecord) -> Vec<SpanRecord> {
+        self.spans()
+            .into_iter()
+            .filter(|s| s.parent == Some(parent.seq))
+            .collect()
+    }
+
+    fn parent(&self, span: &SpanRecord) -> Option<SpanRecord> {
+        let parent = span.parent?;
+        self.spans().into_iter().find(|s| s.seq == parent)
+    }
+}
+
+/// An in-memory writer for the service's real JSON log layer.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogBuffer {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+
+    fn lines(&self) -> Vec<Value> {
+        self.text()
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("every log line is JSON"))
+            .collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Harness: the service (router), the embedded emulator behind it, the capture and the logs.
+
+struct Harness {
+    app: Router,
+    backend: Backend,
+    capture: Capture,
+    logs: LogBuffer,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const PARENT_SPAN_ID: &str = "00f067aa0ba902b7";
+
+impl Harness {
+    /// No level filter at all: the SDK's INFO spans, and every DEBUG/TRACE event of hyper,
+    /// reqwest and the emulator too, are captured and checked for leaks.
+    async fn start() -> Self {
+        let capture = Capture::default();
+        let logs = LogBuffer::default();
+        let subscriber = tracing_subscriber::registry().with(capture.clone()).with(
+            mfa_service::telemetry::json_layer({
+                let logs = logs.clone();
+                move || logs.clone()
+            }),
+        );
+        let guard = tracing::subscriber::set_default(subscriber);
+        let backend = Backend::embedded_emulator().await.unwrap();
+        let app = router(AppState::new(backend.client().clone()));
+        Self {
+            app,
+            backend,
+            capture,
+            logs,
+            _guard: guard,
+        }
+    }
+
+    fn emulator(&self) -> &stytch_totp_emulator::EmulatorHandle {
+        self.backend.emulator().expect("embedded emulator")
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        traceparent: Option<&str>,
+    ) -> (StatusCode, axum::http::HeaderMap, Value) {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(tp) = traceparent {
+            request = request.header("traceparent", tp);
+        }
+        let request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .unwrap();
+        let response = self.app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, headers, json)
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let (status, _, json) = self.call("POST", path, Some(body), None).await;
+        (status, json)
+    }
+
+    async fn enroll(&self, user_id: &str) -> (EnrollResponse, String) {
+        let (status, body) = self
+            .post("/mfa/enroll", json!({ "user_id": user_id }))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let enrolled: EnrollResponse = serde_json::from_value(body).unwrap();
+        let secret = secret_from_qr(enrolled.qr_code.expose_secret());
+        assert_eq!(
+            secret,
+            enrolled.secret.expose_secret(),
+            "manual key = QR secret"
+        );
+        (enrolled, secret)
+    }
+
+    fn code(&self, secret: &str) -> String {
+        code_at(secret, self.emulator().now()).unwrap()
+    }
+
+    /// The first handler span `name` (`mfa.enroll`, ...) for `user_id`.
+    fn handler_span(&self, name: &str, user_id: &str) -> SpanRecord {
+        self.capture
+            .named(name)
+            .into_iter()
+            .find(|s| s.fields.get("user_id").map(String::as_str) == Some(user_id))
+            .unwrap_or_else(|| panic!("no {name} span for {user_id}"))
+    }
+
+    fn child(&self, parent: &SpanRecord, name: &str) -> SpanRecord {
+        let children: Vec<_> = self
+            .capture
+            .children(parent)
+            .into_iter()
+            .filter(|s| s.name == name)
+            .collect();
+        assert_eq!(
+            children.len(),
+            1,
+            "one {name} under {}: {:#?}",
+            parent.name,
+            self.capture.children(parent)
+        );
+        children.into_iter().next().unwrap()
+    }
+}
+
+/// The base32 secret in the `otpauth://` URI that the QR code PNG encodes.
+fn secret_from_qr(qr_code: &str) -> String {
+    let encoded = qr_code
+        .strip_prefix("data:image/png;base64, ")
+        .expect("a PNG data URL");
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .unwrap();
+    let image = image::load_from_memory_with_format(&png, image::ImageFormat::Png)
+        .unwrap()
+        .to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1);
+    let (_, uri) = grids[0].decode().unwrap();
+    assert!(uri.starts_with("otpauth://totp/"), "{uri}");
+    let query = uri.split_once('?').unwrap().1;
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("secret="))
+        .unwrap()
+        .to_owned()
+}
+
+fn field<'a>(span: &'a SpanRecord, name: &str) -> &'a str {
+    span.fields
+        .get(name)
+        .map(String::as_str)
+        .unwrap_or_else(|| panic!("{} has no field {name}: {:#?}", span.name, span.fields))
+}
+
+/// The SDK span's fields every call must carry.
+fn assert_stytch_span(span: &SpanRecord, status: &str, attempts: &str) -> String {
+    let request_id = field(span, "stytch.request_id");
+    assert!(
+        request_id.starts_with("request-id-test-"),
+        "{}: {request_id}",
+        span.name
+    );
+    assert_eq!(
+        field(span, "http.response.status_code"),
+        status,
+        "{span:#?}"
+    );
+    assert_eq!(field(span, "stytch.attempts"), attempts, "{span:#?}");
+    request_id.to_owned()
+}
+
+/// Fails if any secret is a substring of any captured span field, event field or log line.
+fn assert_no_secret(h: &Harness, secrets: &[String]) {
+    let secrets: Vec<&String> = secrets.iter().filter(|s| !s.is_empty()).collect();
+    for span in h.capture.spans() {
+        for (name, value) in &span.fields {
+            for secret in &secrets {
+                assert!(
+                    !value.contains(secret.as_str()),
+                    "secret in span {} field {name}",
+                    span.name
+                );
+            }
+        }
+    }
+    for event in h.capture.events() {
+        for (name, value) in &event.fields {
+            for secret in &secrets {
+                assert!(
+                    !value.contains(secret.as_str()),
+                    "secret in {} event field {name}: {:?}",
+                    event.target,
+                    event.fields.get("message")
+                );
+            }
+        }
+    }
+    let text = h.logs.text();
+    assert!(!text.is_empty());
+    for secret in &secrets {
+        assert!(!text.contains(secret.as_str()), "secret in the JSON logs");
+    }
+}
+
+/// Six-digit codes are too short for substring checks (they occur inside ids and timestamps):
+/// no field may *be* the code, and no log line may quote it as a JSON string.
+fn assert_code_not_logged(h: &Harness, code: &str) {
+    for span in h.capture.spans() {
+        assert!(span.fields.values().all(|v| v != code), "{}", span.name);
+    }
+    for event in h.capture.events() {
+        assert!(event.fields.values().all(|v| v != code), "{}", event.target);
+    }
+    assert!(!h.logs.text().contains(&format!("\"{code}\"")));
+}
+
+fn secrets_of_enrollment(h: &Harness, enrolled: &EnrollResponse, secret: &str) -> Vec<String> {
+    let qr = enrolled.qr_code.expose_secret();
+    let png_base64 = qr.strip_prefix("data:image/png;base64, ").unwrap();
+    let mut secrets = vec![
+        secret.to_owned(),
+        qr.to_owned(),
+        // Any 40-character slice of the PNG's base64.
+        png_base64[png_base64.len() / 2..png_base64.len() / 2 + 40].to_owned(),
+        h.emulator().secret().to_owned(),
+    ];
+    secrets.extend(
+        enrolled
+            .recovery_codes
+            .iter()
+            .map(|c| c.expose_secret().to_owned()),
+    );
+    secrets
+}
+
+fn session_secrets(session: &SessionResponse) -> [String; 2] {
+    [
+        session.session_token.expose_secret().to_owned(),
+        session.session_jwt.expose_secret().to_owned(),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn enroll_verify_recover_are_traced_correlated_and_secret_free() {
+    let h = Harness::start().await;
+
+    // Enroll, with the caller's W3C trace context.
+    let (status, _, body) = h
+        .call(
+            "POST",
+            "/mfa/enroll",
+            Some(json!({ "user_id": "alice" })),
+            Some(TRACEPARENT),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let enrolled: EnrollResponse = serde_json::from_value(body).unwrap();
+    assert_eq!(enrolled.recovery_codes.len(), 10);
+    let secret = secret_from_qr(enrolled.qr_code.expose_secret());
+    assert_eq!(secret, enrolled.secret.expose_secret());
+
+    // Verify with the code an authenticator app would show, then replay it.
+    let code = h.code(&secret);
+    let (status, body) = h
+        .post("/mfa/verify", json!({ "user_id": "alice", "code": code }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let verified: SessionResponse = serde_json::from_value(body).unwrap();
+    assert!(!verified.session_token.is_empty() && !verified.session_jwt.is_empty());
+    assert!(verified.session_expires_at.is_some());
+    let (status, body) = h
+        .post("/mfa/verify", json!({ "user_id": "alice", "code": code }))
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("code_already_used"))
+    );
+
+    // Recover with a recovery code, then try to spend it again.
+    let recovery_code = enrolled.recovery_codes[0].expose_secret();
+    let body = json!({ "user_id": "alice", "recovery_code": recovery_code });
+    let (status, answer) = h.post("/mfa/recover", body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let recovered: SessionResponse = serde_json::from_value(answer).unwrap();
+    assert_ne!(
+        recovered.session_token.expose_secret(),
+        verified.session_token.expose_secret()
+    );
+    let (status, answer) = h.post("/mfa/recover", body).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_recovery_code"))
+    );
+
+    // The request span honours the caller's traceparent and names the route.
+    let enroll = h.handler_span("mfa.enroll", "alice");
+    let request = h.capture.parent(&enroll).expect("mfa.enroll has a parent");
+    assert_eq!(request.name, "http.request");
+    assert_eq!(field(&request, "http.route"), "/mfa/enroll");
+    assert_eq!(field(&request, "otel.name"), "POST /mfa/enroll");
+    assert_eq!(field(&request, "trace_id"), TRACE_ID);
+    assert_eq!(field(&request, "parent_span_id"), PARENT_SPAN_ID);
+    assert_eq!(field(&request, "http.response.status_code"), "200");
+    assert_eq!(request.parent, None, "the request span is a root");
+
+    // Enroll: users.get (404: new user), users.create, totps.create, all under mfa.enroll.
+    assert_stytch_span(&h.child(&enroll, "stytch.users.get"), "404", "1");
+    assert_stytch_span(&h.child(&enroll, "stytch.users.create"), "200", "1");
+    assert_stytch_span(&h.child(&enroll, "stytch.totps.create"), "200", "1");
+    assert!(field(&enroll, "stytch.user_id").starts_with("user-test-"));
+    assert_eq!(field(&enroll, "totp_id"), enrolled.totp_id);
+
+    // Verify and recover: one SDK span each under the handler span (first call of each).
+    for (handler, op) in [
+        ("mfa.verify", "stytch.totps.authenticate"),
+        ("mfa.recover", "stytch.totps.recover"),
+    ] {
+        let spans = h.capture.named(handler);
+        assert_eq!(spans.len(), 2, "{handler}: success, then refusal");
+        let ok = &spans[0];
+        assert_stytch_span(&h.child(ok, op), "200", "1");
+        assert_eq!(field(ok, "totp_id"), enrolled.totp_id);
+        let refused = &spans[1];
+        let failed = h.child(refused, op);
+        assert_stytch_span(
+            &failed,
+            if op.ends_with("recover") {
+                "401"
+            } else {
+                "400"
+            },
+            "1",
+        );
+        assert!(failed.fields.contains_key("error.type"));
+        let expected = if op.ends_with("recover") {
+            "invalid_recovery_code"
+        } else {
+            "code_already_used"
+        };
+        assert_eq!(field(refused, "error.type"), expected);
+        // Every request without a traceparent still gets a trace id of its own.
+        let request = h.capture.parent(ok).unwrap();
+        assert_eq!(field(&request, "trace_id").len(), 32);
+        assert_ne!(field(&request, "trace_id"), TRACE_ID);
+    }
+
+    // The real JSON log lines correlate: the close line of stytch.totps.create carries its
+    // request id and, in its span list, the caller's trace id.
+    let lines = h.logs.lines();
+    let create_close = lines
+        .iter()
+        .find(|l| l["message"] == "close" && l["span"]["name"] == "stytch.totps.create")
+        .expect("a close line for stytch.totps.create");
+    assert!(create_close["span"]["stytch.request_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("request-id-test-"));
+    let spans = create_close["spans"].as_array().unwrap();
+    assert!(
+        spans
+            .iter()
+            .any(|s| s["name"] == "http.request" && s["trace_id"] == TRACE_ID),
+        "{create_close}"
+    );
+
+    // No secret anywhere.
+    let mut secrets = secrets_of_enrollment(&h, &enrolled, &secret);
+    secrets.extend(session_secrets(&verified));
+    secrets.extend(session_secrets(&recovered));
+    assert_no_secret(&h, &secrets);
+    assert_code_not_logged(&h, &code);
+}
+
+#[tokio::test]
+async fn a_read_retried_after_503s_shows_every_attempt_under_one_span() {
+    let h = Harness::start().await;
+    h.emulator().inject(
+        FaultSpec::new(Fault::status(503))
+            .on_path("/v1/users/{user_id}")
+            .times(2),
+    );
+    let (enrolled, secret) = h.enroll("bob").await;
+    assert!(h.emulator().pending_faults().is_empty());
+
+    let enroll = h.handler_span("mfa.enroll", "bob");
+    let get = h.child(&enroll, "stytch.users.get");
+    // Two 503s, then the real answer (404: a new user), all in one operation span.
+    assert_stytch_span(&get, "404", "3");
+    let responses: Vec<_> = h
+        .capture
+        .events()
+        .into_iter()
+        .filter(|e| e.span == Some(get.seq) && e.fields.contains_key("request_id"))
+        .collect();
+    let statuses: Vec<&str> = responses
+        .iter()
+        .map(|e| e.fields["status"].as_str())
+        .collect();
+    assert_eq!(statuses, ["503", "503", "404"]);
+    let mut ids: Vec<&str> = responses
+        .iter()
+        .map(|e| e.fields["request_id"].as_str())
+        .collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "each attempt has its own request id");
+    assert_stytch_span(&h.child(&enroll, "stytch.totps.create"), "200", "1");
+
+    assert_no_secret(&h, &secrets_of_enrollment(&h, &enrolled, &secret));
+}
+
+#[tokio::test]
+async fn verify_during_a_stytch_outage_answers_503_with_the_request_id() {
+    let h = Harness::start().await;
+    let (enrolled, secret) = h.enroll("carol").await;
+    let code = h.code(&secret);
+    h.emulator()
+        .inject(FaultSpec::new(Fault::status(503)).on_path("/v1/totps/authenticate"));
+
+    let (status, headers, body) = h
+        .call(
+            "POST",
+            "/mfa/verify",
+            Some(json!({ "user_id": "carol", "code": code })),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"], "stytch_unavailable");
+    assert_eq!(body["outcome_unknown"], true);
+    assert_eq!(headers[header::RETRY_AFTER], "1");
+    let request_id = body["request_id"].as_str().expect("request_id in the body");
+
+    // Not retried (authenticate consumes the code): one attempt, same request id as the body.
+    let verify = h.handler_span("mfa.verify", "carol");
+    let authenticate = h.child(&verify, "stytch.totps.authenticate");
+    assert_eq!(assert_stytch_span(&authenticate, "503", "1"), request_id);
+    assert_eq!(field(&verify, "error.type"), "stytch_unavailable");
+    let request = h.capture.parent(&verify).unwrap();
+    assert_eq!(field(&request, "http.response.status_code"), "503");
+
+    // The service's own ERROR line names the request id.
+    let logged = h.logs.lines().into_iter().any(|l| {
+        l["level"] == "ERROR"
+            && l["target"] == "mfa_service::error"
+            && l["stytch.request_id"] == request_id
+    });
+    assert!(logged, "{}", h.logs.text());
+
+    // Nothing was applied, so the same code still works once Stytch is back.
+    let (status, body) = h
+        .post("/mfa/verify", json!({ "user_id": "carol", "code": code }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let verified: SessionResponse = serde_json::from_value(body).unwrap();
+
+    let mut secrets = secrets_of_enrollment(&h, &enrolled, &secret);
+    secrets.extend(session_secrets(&verified));
+    assert_no_secret(&h, &secrets);
+    assert_code_not_logged(&h, &code);
+}
+
+/// A code that is none of the three an authenticator app could show around now.
+fn wrong_code(h: &Harness, secret: &str) -> String {
+    let now = h.emulator().now();
+    let step = std::time::Duration::from_secs(30);
+    let valid = [
+        code_at(secret, now - step).unwrap(),
+        code_at(secret, now).unwrap(),
+        code_at(secret, now + step).unwrap(),
+    ];
+    ["000000", "111111", "222222", "333333"]
+        .into_iter()
+        .find(|c| !valid.iter().any(|v| v == c))
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn errors_map_to_http_answers_without_secrets() {
+    let h = Harness::start().await;
+
+    let (status, _, body) = h.call("GET", "/healthz", None, None).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({ "status": "ok" })));
+
+    // Bad input: 400, nothing sent to Stytch, the value never echoed.
+    for (path, body) in [
+        ("/mfa/enroll", json!({})),
+        ("/mfa/enroll", json!({ "user_id": "has space" })),
+        (
+            "/mfa/enroll",
+            json!({ "user_id": "user-test-16d9ba61-97a1-4ba4-9720-b03761dc50c6" }),
+        ),
+        ("/mfa/verify", json!({ "user_id": "dave", "code": 987654 })),
+        (
+            "/mfa/verify",
+            json!({ "user_id": "dave", "code": "98x654" }),
+        ),
+        ("/mfa/recover", json!({ "user_id": "dave" })),
+    ] {
+        let (status, answer) = h.post(path, body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path} {body}: {answer}");
+        assert_eq!(answer["error"], "bad_request");
+        assert!(!answer.to_string().contains("98"), "{answer}");
+    }
+    let (status, answer) = h.post("/mfa/enroll", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["message"], "missing field `user_id`");
+    let (status, _, _) = h.call("POST", "/mfa/enroll", None, None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "no JSON content type");
+
+    // Not enrolled: 404.
+    let (status, answer) = h
+        .post(
+            "/mfa/verify",
+            json!({ "user_id": "nobody", "code": "123456" }),
+        )
+        .await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+
+    // Enrolled twice after verifying: 409.
+    let (enrolled, secret) = h.enroll("dave").await;
+    let code = h.code(&secret);
+    let (status, body) = h
+        .post("/mfa/verify", json!({ "user_id": "dave", "code": code }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let verified: SessionResponse = serde_json::from_value(body).unwrap();
+    let (status, answer) = h.post("/mfa/enroll", json!({ "user_id": "dave" })).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (StatusCode::CONFLICT, Some("already_enrolled"))
+    );
+
+    // Wrong codes: 401 until Stytch locks the user, then 429 with the lock expiry.
+    let wrong = wrong_code(&h, &secret);
+    let mut statuses = Vec::new();
+    let locked = loop {
+        let (status, answer) = h
+            .post("/mfa/verify", json!({ "user_id": "dave", "code": wrong }))
+            .await;
+        statuses.push(status.as_u16());
+        if status == StatusCode::TOO_MANY_REQUESTS || statuses.len() > 12 {
+            break answer;
+        }
+        assert_eq!(answer["error"], "invalid_code", "{answer}");
+    };
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    assert_eq!(locked["error"], "user_locked");
+    let lock_expires_at = locked["lock_expires_at"].as_str().expect("lock expiry");
+    assert!(lock_expires_at.ends_with('Z'), "{lock_expires_at}");
+    assert!(locked["request_id"].as_str().is_some());
+    // The lock expiry came from a users.get inside the same handler span.
+    let locked_span = h
+        .capture
+        .named("mfa.verify")
+        .into_iter()
+        .find(|s| s.fields.get("error.type").map(String::as_str) == Some("user_locked"))
+        .expect("the locked verify span");
+    assert_stytch_span(&h.child(&locked_span, "stytch.users.get"), "200", "1");
+
+    let mut secrets = secrets_of_enrollment(&h, &enrolled, &secret);
+    secrets.extend(session_secrets(&verified));
+    assert_no_secret(&h, &secrets);
+    assert_code_not_logged(&h, &code);
+}
