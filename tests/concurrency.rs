@@ -1,26 +1,12 @@
 //! Many callers sharing one client cannot spend one recovery code twice.
 
 use stytch_totp::models::{CreateUserRequest, ErrorType};
-use stytch_totp::Client;
-use stytch_totp_emulator::{Emulator, EmulatorConfig, LockPolicy};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_recovers_with_one_code_succeed_exactly_once() {
     // Locking is off here: 49 failures would otherwise lock the user after 10, which is
     // right but hides the property under test (tested in lifecycle.rs).
-    let no_locks = LockPolicy {
-        max_failed_attempts: 0,
-        ..LockPolicy::default()
-    };
-    let emulator = Emulator::start_with(EmulatorConfig::default().with_lock_policy(no_locks))
-        .await
-        .unwrap();
-    let client = Client::builder()
-        .project_id(emulator.project_id())
-        .secret(emulator.secret())
-        .base_url(emulator.base_url())
-        .build()
-        .unwrap();
+    let (_emulator, client) = stytch_totp_e2e::start(stytch_totp_e2e::without_locks()).await;
     let user = client
         .users()
         .create(CreateUserRequest::default())

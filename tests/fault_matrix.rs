@@ -12,9 +12,7 @@ use std::time::{Duration, Instant};
 
 use stytch_totp::models::{CreateUserRequest, ErrorType};
 use stytch_totp::{Client, Error, Operation, RetryPolicy, RetrySafety};
-use stytch_totp_emulator::{
-    Emulator, EmulatorConfig, EmulatorHandle, Fault, FaultSpec, LockPolicy,
-};
+use stytch_totp_emulator::{EmulatorHandle, Fault, FaultSpec};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -352,19 +350,7 @@ struct Row {
 }
 
 async fn run_case(op: Operation, case: Case) -> Row {
-    let no_locks = LockPolicy {
-        max_failed_attempts: 0,
-        ..LockPolicy::default()
-    };
-    let emulator = Emulator::start_with(EmulatorConfig::default().with_lock_policy(no_locks))
-        .await
-        .unwrap();
-    let setup = Client::builder()
-        .project_id(emulator.project_id())
-        .secret(emulator.secret())
-        .base_url(emulator.base_url())
-        .build()
-        .unwrap();
+    let (emulator, setup) = stytch_totp_e2e::start(stytch_totp_e2e::without_locks()).await;
     let fixture = Fixture::prepare(&emulator, &setup, op).await;
     let setup = client(
         emulator.base_url(),

@@ -1,16 +1,42 @@
-//! End-to-end tests across crates live beside this file (`lifecycle.rs`, `concurrency.rs`):
-//! the real client against the real emulator, over loopback HTTP.
+//! End-to-end tests across crates live beside this file (`lifecycle.rs`, `concurrency.rs`,
+//! `fault_matrix.rs`, `leak_audit.rs`, `load.rs`): the real client against the real emulator,
+//! over loopback HTTP. This library holds what they share.
 //!
 //! ```
-//! // The tests start an emulator and point the client at it, exactly like this:
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
-//! let emulator = stytch_totp_emulator::Emulator::start().await.unwrap();
-//! let client = stytch_totp::Client::builder()
-//!     .project_id(emulator.project_id())
-//!     .secret(emulator.secret())
-//!     .base_url(emulator.base_url())
-//!     .build()
-//!     .unwrap();
+//! let (emulator, client) = stytch_totp_e2e::start(Default::default()).await;
 //! assert!(client.users().get("user-test-nobody").await.is_err());
+//! # drop(emulator);
 //! # });
 //! ```
+
+use stytch_totp::Client;
+use stytch_totp_emulator::{Emulator, EmulatorConfig, EmulatorHandle, LockPolicy};
+
+/// Starts an emulator with `config` and a default client pointed at it.
+pub async fn start(config: EmulatorConfig) -> (EmulatorHandle, Client) {
+    let emulator = Emulator::start_with(config)
+        .await
+        .expect("the emulator starts on loopback");
+    let client = client_for(&emulator);
+    (emulator, client)
+}
+
+/// A client with default settings for `emulator`.
+pub fn client_for(emulator: &EmulatorHandle) -> Client {
+    Client::builder()
+        .project_id(emulator.project_id())
+        .secret(emulator.secret())
+        .base_url(emulator.base_url())
+        .build()
+        .expect("a valid client configuration")
+}
+
+/// Emulator settings with user locks off, for tests that fail codes on purpose and must not
+/// trip the 10-failure lock (locks themselves are tested in lifecycle.rs).
+pub fn without_locks() -> EmulatorConfig {
+    EmulatorConfig::default().with_lock_policy(LockPolicy {
+        max_failed_attempts: 0,
+        ..LockPolicy::default()
+    })
+}

@@ -4,18 +4,11 @@
 use base64::Engine;
 use stytch_totp::models::{CreateUserRequest, ErrorType};
 use stytch_totp::{Client, Error};
-use stytch_totp_emulator::{Emulator, EmulatorHandle};
+use stytch_totp_emulator::EmulatorHandle;
 use totp_rs::TOTP;
 
 async fn setup() -> (EmulatorHandle, Client) {
-    let emulator = Emulator::start().await.unwrap();
-    let client = Client::builder()
-        .project_id(emulator.project_id())
-        .secret(emulator.secret())
-        .base_url(emulator.base_url())
-        .build()
-        .unwrap();
-    (emulator, client)
+    stytch_totp_e2e::start(Default::default()).await
 }
 
 fn error_type(error: &Error) -> ErrorType {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use stytch_totp::models::CreateUserRequest;
 use stytch_totp::{Client, RetryPolicy};
-use stytch_totp_emulator::{Emulator, EmulatorConfig, Fault, FaultSpec, LockPolicy, Operation};
+use stytch_totp_emulator::{Fault, FaultSpec, Operation};
 
 const TASKS: usize = 200;
 const READS_PER_TASK: usize = 6;
@@ -77,13 +77,7 @@ async fn round(client: &Client, users: &[Arc<User>], offset: usize) -> HashMap<S
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_tasks_lose_nothing_and_stay_flat() {
-    let no_locks = LockPolicy {
-        max_failed_attempts: 0,
-        ..LockPolicy::default()
-    };
-    let emulator = Emulator::start_with(EmulatorConfig::default().with_lock_policy(no_locks))
-        .await
-        .unwrap();
+    let (emulator, _) = stytch_totp_e2e::start(stytch_totp_e2e::without_locks()).await;
     let client = Client::builder()
         .project_id(emulator.project_id())
         .secret(emulator.secret())
