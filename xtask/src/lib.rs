@@ -1,5 +1,6 @@
 //! Library half of the xtask binary, so that its pieces are unit-tested.
 
+pub mod bench;
 pub mod ci;
 pub mod codegen;
 pub mod reliability;

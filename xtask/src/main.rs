@@ -3,6 +3,7 @@
 //! * `codegen [--check]`: regenerate `crates/stytch-totp-models/src/generated.rs` from `specs/`,
 //!   or (with `--check`) fail when the committed file is stale.
 //! * `upstream-diff PATH`: list differences between `specs/` and Stytch's OpenAPI at `PATH`.
+//! * `bench`: run the benchmarks (separate `benches/` workspace) into `docs/BENCHMARKS.md`.
 //! * `reliability`: re-measure the fault matrix into `docs/RELIABILITY.md`.
 //! * `ci`: the full check (fmt, clippy, codegen --check, tests, docs), exactly what `.ci/run` runs.
 //!
@@ -11,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use xtask::{ci, codegen, reliability, upstream};
+use xtask::{bench, ci, codegen, reliability, upstream};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         ["upstream-diff", path] => upstream::report(&root, Path::new(path)),
         ["ci"] => ci::run(&root),
         ["reliability"] => reliability::run(&root),
+        ["bench"] => bench::run(&root),
         _ => Err(USAGE.to_string()),
     };
     match result {
@@ -39,7 +41,7 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str =
-    "usage: cargo xtask <codegen [--check] | upstream-diff PATH_TO_OPENAPI | reliability | ci>";
+    "usage: cargo xtask <codegen [--check] | upstream-diff PATH_TO_OPENAPI | reliability | bench | ci>";
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
