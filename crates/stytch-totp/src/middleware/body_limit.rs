@@ -1,6 +1,6 @@
 //! Reads each response body once, up to a limit, so no layer ever buffers without bound.
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use http::Extensions;
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next, Result};
@@ -45,11 +45,8 @@ impl Middleware for BodyLimitMiddleware {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(super::with_body(
-            status,
-            version,
-            headers,
-            Bytes::from(body),
-        ))
+        let body = body.freeze();
+        ext.insert(super::BufferedBody(body.clone()));
+        Ok(super::with_body(status, version, headers, body))
     }
 }

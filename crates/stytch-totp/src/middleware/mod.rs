@@ -30,20 +30,8 @@ pub(crate) fn with_body(
     Response::from(rebuilt)
 }
 
-/// Reads a whole response body, keeping status, version and headers.
-pub(crate) async fn buffer(
-    response: Response,
-) -> reqwest::Result<(
-    reqwest::StatusCode,
-    reqwest::Version,
-    reqwest::header::HeaderMap,
-    Bytes,
-)> {
-    let (status, version, headers) = (
-        response.status(),
-        response.version(),
-        response.headers().clone(),
-    );
-    let body = response.bytes().await?;
-    Ok((status, version, headers, body))
-}
+/// The body [`body_limit::BodyLimitMiddleware`] read for the latest attempt, left in the
+/// middleware extensions so the layers above can look at it without reading or rebuilding
+/// the response again. `Bytes` clones share one buffer.
+#[derive(Debug, Clone)]
+pub struct BufferedBody(pub Bytes);

@@ -48,8 +48,12 @@ impl Middleware for RequestIdMiddleware {
                 return Err(error);
             }
         };
-        let (status, version, headers, body) = super::buffer(response).await?;
-        let (request_id, error_type) = identifiers(&body);
+        let status = response.status();
+        // The body layer below already read the body; without it, nothing is logged from it.
+        let (request_id, error_type) = match ext.get::<super::BufferedBody>() {
+            Some(super::BufferedBody(body)) => identifiers(body),
+            None => (None, None),
+        };
         let request_id = request_id.as_deref().unwrap_or("");
         let span = tracing::Span::current();
         span.record("stytch.request_id", request_id);
@@ -74,7 +78,7 @@ impl Middleware for RequestIdMiddleware {
                 "stytch error response"
             );
         }
-        let mut response = super::with_body(status, version, headers, body);
+        let mut response = response;
         if let Some(error_type) = error_type {
             response
                 .extensions_mut()
