@@ -3,19 +3,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
-use reqwest::StatusCode;
-use reqwest_middleware::{ClientWithMiddleware, RequestBuilder};
+use http::Extensions;
+use reqwest::{Request, StatusCode};
+use reqwest_middleware::ClientWithMiddleware;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use stytch_totp_models::{ErrorResponse, ErrorType, OAuthErrorResponse};
+use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::config::{ClientBuilder, Settings};
 use crate::middleware::body_limit::BodyLimitMiddleware;
 use crate::middleware::request_id::{identifiers, RequestIdMiddleware};
 use crate::middleware::retry::RetryMiddleware;
-use crate::middleware::tracing::{operation_span, OperationSpan, TracingMiddleware};
+use crate::middleware::tracing::{operation_span, TracingMiddleware};
+use crate::middleware::{BufferedBody, CallContext};
 use crate::{redact, Error, Operation, RetryPolicy, Totps, Users};
 
 /// A Stytch TOTP API client. Cheap to clone (one `Arc`); clones share the connection pool.
@@ -90,77 +92,86 @@ impl Client {
         &self.inner.settings.project_id
     }
 
-    /// Sends `body` as JSON and decodes the answer.
+    /// Sends `body` as JSON to `operation`'s URL and decodes the answer.
     pub(crate) async fn send_json<B: Serialize, T: DeserializeOwned>(
         &self,
         operation: Operation,
-        path: &[&str],
         body: &B,
         timeout: Option<Duration>,
     ) -> Result<T, Error> {
         let bytes = serde_json::to_vec(body)
             .map_err(|e| Error::Other(format!("could not encode the request: {e}")))?;
-        self.execute(operation, path, Some(bytes), timeout).await
+        self.execute(operation, None, Some(bytes), timeout).await
     }
 
-    /// Sends a request without a body and decodes the answer.
+    /// Sends a request without a body to `operation`'s URL followed by `id`, and decodes the
+    /// answer.
     pub(crate) async fn send_empty<T: DeserializeOwned>(
         &self,
         operation: Operation,
-        path: &[&str],
+        id: &str,
         timeout: Option<Duration>,
     ) -> Result<T, Error> {
-        self.execute(operation, path, None, timeout).await
+        self.execute(operation, Some(id), None, timeout).await
     }
 
+    /// The one path every call takes. The request is assembled from parts prepared when the
+    /// client was built (URL, headers), so a call costs little more than bare reqwest.
     async fn execute<T: DeserializeOwned>(
         &self,
         operation: Operation,
-        path: &[&str],
+        id: Option<&str>,
         body: Option<Vec<u8>>,
         timeout: Option<Duration>,
     ) -> Result<T, Error> {
         let settings = &self.inner.settings;
-        let mut url = settings.base_url.clone();
-        url.path_segments_mut()
-            .map_err(|()| Error::Config("the base URL cannot have a path".into()))?
-            .pop_if_empty()
-            .extend(path);
+        let mut url = settings.urls[operation as usize].clone();
+        if let Some(id) = id {
+            // Every prepared URL has a path (checked when it was built), so this cannot fail.
+            if let Ok(mut segments) = url.path_segments_mut() {
+                segments.push(id);
+            }
+        }
         let span = operation_span(operation, &url);
         let call_timeout = timeout.unwrap_or(settings.call_timeout);
 
-        let mut request: RequestBuilder = self
-            .inner
-            .http
-            .request(operation.method(), url)
-            .basic_auth(&settings.project_id, Some(settings.secret.expose_secret()))
-            .header(ACCEPT, "application/json")
-            .header(USER_AGENT, &settings.user_agent)
-            .timeout(settings.attempt_timeout.min(call_timeout))
-            .with_extension(operation)
-            .with_extension(OperationSpan(span.clone()));
-        if let Some(body) = body {
-            request = request.header(CONTENT_TYPE, "application/json").body(body);
+        let mut request = Request::new(operation.method(), url);
+        match body {
+            Some(body) => {
+                *request.headers_mut() = settings.json_headers.clone();
+                *request.body_mut() = Some(body.into());
+            }
+            None => *request.headers_mut() = settings.headers.clone(),
         }
+        // Time limits travel with the call: the retry layer bounds each attempt (body
+        // included) and starts no retry past the call's deadline, so one timer per attempt
+        // is all a call costs.
+        let mut extensions = Extensions::new();
+        extensions.insert(CallContext {
+            operation,
+            span: span.clone(),
+            started: Instant::now(),
+            call_timeout,
+            attempt_timeout: settings.attempt_timeout,
+        });
         let exchange = async {
-            let response = request
-                .send()
+            let mut response = self
+                .inner
+                .http
+                .execute_with_extensions(request, &mut extensions)
                 .await
-                .map_err(|e| from_middleware(e, settings.attempt_timeout))?;
+                .map_err(|e| from_middleware(e, call_timeout))?;
             let status = response.status();
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| Error::from_reqwest(e, settings.attempt_timeout))?;
+            let body = match response.extensions_mut().remove::<BufferedBody>() {
+                Some(BufferedBody(body)) => body,
+                None => response
+                    .bytes()
+                    .await
+                    .map_err(|e| Error::from_reqwest(e, call_timeout))?,
+            };
             decode::<T>(status, &body)
         };
-        let result =
-            match tokio::time::timeout(call_timeout, exchange.instrument(span.clone())).await {
-                Ok(result) => result,
-                Err(_) => Err(Error::Timeout {
-                    after: call_timeout,
-                }),
-            };
+        let result = exchange.instrument(span.clone()).await;
         if let Err(error) = &result {
             span.record("error.type", error.kind());
             span.record("otel.status_code", "ERROR");
@@ -170,9 +181,9 @@ impl Client {
     }
 }
 
-fn from_middleware(error: reqwest_middleware::Error, attempt_timeout: Duration) -> Error {
+fn from_middleware(error: reqwest_middleware::Error, timeout: Duration) -> Error {
     match error {
-        reqwest_middleware::Error::Reqwest(e) => Error::from_reqwest(e, attempt_timeout),
+        reqwest_middleware::Error::Reqwest(e) => Error::from_reqwest(e, timeout),
         reqwest_middleware::Error::Middleware(e) => match e.downcast::<Error>() {
             Ok(ours) => ours,
             Err(other) => Error::Other(other.to_string()),
@@ -199,7 +210,7 @@ pub fn decode_response<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<
         Ok(status) => decode(status, body),
         Err(_) => Err(Error::Decode {
             status,
-            request_id: identifiers(body).0,
+            request_id: identifiers(body, false).request_id,
             reason: "invalid HTTP status".into(),
             snippet: redact::snippet(body),
         }),
@@ -210,7 +221,7 @@ pub fn decode_response<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<
 pub(crate) fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, Error> {
     let decode_error = |reason: String| Error::Decode {
         status: status.as_u16(),
-        request_id: identifiers(body).0,
+        request_id: identifiers(body, false).request_id,
         reason,
         snippet: redact::snippet(body),
     };
@@ -323,8 +334,8 @@ mod tests {
         assert!(err.to_string().contains("truncated JSON"), "{err}");
         assert_eq!(
             err.request_id(),
-            None,
-            "a truncated body yields no request id"
+            Some("r-9"),
+            "a request id read before the body breaks off is kept"
         );
     }
 

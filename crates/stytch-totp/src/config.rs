@@ -3,12 +3,12 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use stytch_totp_models::SecretString;
 use url::Url;
 
 use crate::client::Client;
-use crate::Error;
-use crate::RetryPolicy;
+use crate::{Error, Operation, RetryPolicy};
 
 /// Stytch's test environment, used for `project-test-*` ids.
 pub const TEST_BASE_URL: &str = "https://test.stytch.com/";
@@ -33,7 +33,58 @@ pub(crate) struct Settings {
     pub attempt_timeout: Duration,
     pub call_timeout: Duration,
     pub max_response_bytes: usize,
-    pub user_agent: String,
+    /// `Authorization` (marked sensitive), `Accept` and `User-Agent`, built once: every request
+    /// starts from a clone instead of re-encoding the credentials.
+    pub headers: HeaderMap,
+    /// [`Self::headers`] plus `Content-Type: application/json`, for requests with a body.
+    pub json_headers: HeaderMap,
+    /// Each operation's URL below `base_url`, indexed by `Operation as usize`; calls with an id
+    /// append one segment to a clone.
+    pub urls: Vec<Url>,
+}
+
+impl Settings {
+    /// The headers every request carries. The secret is base64-encoded once here; the header
+    /// value is marked sensitive so HTTP/2 HPACK and `Debug` never show it.
+    fn request_headers(
+        project_id: &str,
+        secret: &SecretString,
+        user_agent: &str,
+    ) -> Result<HeaderMap, Error> {
+        use base64::Engine as _;
+        let credentials = format!("{project_id}:{}", secret.expose_secret());
+        let encoded = base64::engine::general_purpose::STANDARD.encode(credentials.as_bytes());
+        let mut authorization =
+            HeaderValue::try_from(format!("Basic {encoded}")).map_err(|_| {
+                Error::Config("the project id or secret is not valid in a header".into())
+            })?;
+        authorization.set_sensitive(true);
+        let user_agent = HeaderValue::try_from(user_agent).map_err(|_| {
+            Error::Config("the user agent suffix is not a valid header value".into())
+        })?;
+        let mut headers = HeaderMap::with_capacity(4);
+        headers.insert(AUTHORIZATION, authorization);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(USER_AGENT, user_agent);
+        Ok(headers)
+    }
+
+    /// Joins every operation's static path below `base_url`.
+    fn operation_urls(base_url: &Url) -> Result<Vec<Url>, Error> {
+        Operation::ALL
+            .iter()
+            .enumerate()
+            .map(|(index, operation)| {
+                debug_assert_eq!(index, *operation as usize);
+                let mut url = base_url.clone();
+                url.path_segments_mut()
+                    .map_err(|()| Error::Config("the base URL cannot have a path".into()))?
+                    .pop_if_empty()
+                    .extend(operation.path());
+                Ok(url)
+            })
+            .collect()
+    }
 }
 
 /// Builds a [`Client`]. Start with [`Client::builder`].
@@ -178,6 +229,10 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
         };
+        let headers = Settings::request_headers(&project_id, &secret, &user_agent)?;
+        let mut json_headers = headers.clone();
+        json_headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let urls = Settings::operation_urls(&base_url)?;
         let settings = Settings {
             project_id,
             secret,
@@ -187,7 +242,9 @@ impl ClientBuilder {
             max_response_bytes: self
                 .max_response_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
-            user_agent,
+            headers,
+            json_headers,
+            urls,
         };
         Ok(Client::from_parts(
             settings,

@@ -60,6 +60,20 @@ impl Operation {
         }
     }
 
+    /// The fixed path segments; `users.get`, `users.delete` and `users.delete_totp` append
+    /// the id as one more (percent-encoded) segment.
+    pub fn path(self) -> &'static [&'static str] {
+        match self {
+            Operation::TotpsCreate => &["v1", "totps"],
+            Operation::TotpsAuthenticate => &["v1", "totps", "authenticate"],
+            Operation::TotpsRecoveryCodes => &["v1", "totps", "recovery_codes"],
+            Operation::TotpsRecover => &["v1", "totps", "recover"],
+            Operation::UsersCreate => &["v1", "users"],
+            Operation::UsersGet | Operation::UsersDelete => &["v1", "users"],
+            Operation::UsersDeleteTotp => &["v1", "users", "totps"],
+        }
+    }
+
     /// The retry policy class of this operation (see the crate docs' table).
     pub fn retry_safety(self) -> RetrySafety {
         match self {

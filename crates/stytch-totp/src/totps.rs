@@ -103,12 +103,7 @@ impl CreateTotp<'_> {
                 .transpose()?,
         };
         self.client
-            .send_json(
-                Operation::TotpsCreate,
-                &["v1", "totps"],
-                &request,
-                self.timeout,
-            )
+            .send_json(Operation::TotpsCreate, &request, self.timeout)
             .await
     }
 }
@@ -194,9 +189,8 @@ impl AuthenticateTotp<'_> {
             session_custom_claims: self.session.custom_claims,
             telemetry_id: self.session.telemetry_id,
         };
-        let path = ["v1", "totps", "authenticate"];
         self.client
-            .send_json(Operation::TotpsAuthenticate, &path, &request, self.timeout)
+            .send_json(Operation::TotpsAuthenticate, &request, self.timeout)
             .await
     }
 }
@@ -216,9 +210,8 @@ impl TotpRecoveryCodes<'_> {
         let request = TotpRecoveryCodesRequest {
             user_id: UserIdentifier::new(self.user_id)?,
         };
-        let path = ["v1", "totps", "recovery_codes"];
         self.client
-            .send_json(Operation::TotpsRecoveryCodes, &path, &request, self.timeout)
+            .send_json(Operation::TotpsRecoveryCodes, &request, self.timeout)
             .await
     }
 }
@@ -247,9 +240,8 @@ impl RecoverTotp<'_> {
             session_custom_claims: self.session.custom_claims,
             telemetry_id: self.session.telemetry_id,
         };
-        let path = ["v1", "totps", "recover"];
         self.client
-            .send_json(Operation::TotpsRecover, &path, &request, self.timeout)
+            .send_json(Operation::TotpsRecover, &request, self.timeout)
             .await
     }
 }

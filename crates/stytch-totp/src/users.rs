@@ -69,9 +69,8 @@ pub struct CreateUser<'c> {
 impl CreateUser<'_> {
     /// Sends.
     pub async fn send(self) -> Result<CreateUserResponse, Error> {
-        let path = ["v1", "users"];
         self.client
-            .send_json(Operation::UsersCreate, &path, &self.request, self.timeout)
+            .send_json(Operation::UsersCreate, &self.request, self.timeout)
             .await
     }
 }
@@ -89,9 +88,8 @@ impl GetUser<'_> {
     /// Validates and sends.
     pub async fn send(self) -> Result<GetUserResponse, Error> {
         let user_id = UserIdentifier::new(self.user_id)?;
-        let path = ["v1", "users", user_id.as_str()];
         self.client
-            .send_empty(Operation::UsersGet, &path, self.timeout)
+            .send_empty(Operation::UsersGet, user_id.as_str(), self.timeout)
             .await
     }
 }
@@ -109,9 +107,8 @@ impl DeleteUser<'_> {
     /// Validates and sends.
     pub async fn send(self) -> Result<DeleteUserResponse, Error> {
         let user_id = UserIdentifier::new(self.user_id)?;
-        let path = ["v1", "users", user_id.as_str()];
         self.client
-            .send_empty(Operation::UsersDelete, &path, self.timeout)
+            .send_empty(Operation::UsersDelete, user_id.as_str(), self.timeout)
             .await
     }
 }
@@ -129,9 +126,8 @@ impl DeleteTotp<'_> {
     /// Validates and sends.
     pub async fn send(self) -> Result<DeleteTotpResponse, Error> {
         let totp_id = TotpIdentifier::new(self.totp_id)?;
-        let path = ["v1", "users", "totps", totp_id.as_str()];
         self.client
-            .send_empty(Operation::UsersDeleteTotp, &path, self.timeout)
+            .send_empty(Operation::UsersDeleteTotp, totp_id.as_str(), self.timeout)
             .await
     }
 }

@@ -1,6 +1,7 @@
-//! Reads each response body once, up to a limit, so no layer ever buffers without bound.
+//! Reads each response body once, up to a limit, so no layer ever buffers without bound. The
+//! body travels up in the response's extensions as a [`BufferedBody`](super::BufferedBody).
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use http::Extensions;
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next, Result};
@@ -37,16 +38,32 @@ impl Middleware for BodyLimitMiddleware {
         {
             return Err(too_large());
         }
-        let (version, headers) = (response.version(), response.headers().clone());
-        let mut body = BytesMut::new();
+        // One chunk (the usual case for a few KiB) is kept as it is; only a body that arrives
+        // in pieces is copied into one buffer.
+        let expected = response.content_length().unwrap_or(0) as usize;
+        let mut body = Bytes::new();
+        let mut joined: Option<BytesMut> = None;
         while let Some(chunk) = response.chunk().await? {
-            if body.len() + chunk.len() > self.limit {
+            let read = joined.as_ref().map_or(body.len(), BytesMut::len);
+            if read + chunk.len() > self.limit {
                 return Err(too_large());
             }
-            body.extend_from_slice(&chunk);
+            match &mut joined {
+                Some(buffer) => buffer.extend_from_slice(&chunk),
+                None if body.is_empty() => body = chunk,
+                None => {
+                    let mut buffer = BytesMut::with_capacity(
+                        expected.max(2 * (read + chunk.len())).min(self.limit),
+                    );
+                    buffer.extend_from_slice(&body);
+                    buffer.extend_from_slice(&chunk);
+                    joined = Some(buffer);
+                }
+            }
         }
-        let body = body.freeze();
-        ext.insert(super::BufferedBody(body.clone()));
-        Ok(super::with_body(status, version, headers, body))
+        let body = joined.map_or(body, BytesMut::freeze);
+        // The response itself is passed up unchanged (status, headers, URL), its body now read.
+        response.extensions_mut().insert(super::BufferedBody(body));
+        Ok(response)
     }
 }

@@ -13,25 +13,41 @@ pub mod request_id;
 pub mod retry;
 pub mod tracing;
 
-use bytes::Bytes;
-use reqwest::Response;
+use std::time::Duration;
 
-/// Rebuilds a response around an already-read body, keeping status, version and headers.
-pub(crate) fn with_body(
-    status: reqwest::StatusCode,
-    version: reqwest::Version,
-    headers: reqwest::header::HeaderMap,
-    body: Bytes,
-) -> Response {
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    Response::from(rebuilt)
+use bytes::Bytes;
+use tokio::time::Instant;
+
+use crate::Operation;
+
+/// What the client tells the layers about one call, put once in the middleware extensions.
+/// Layers used without it fall back to generic behaviour (a generic span, the cautious
+/// retry class, no timeout of their own).
+#[derive(Debug, Clone)]
+pub struct CallContext {
+    /// Which API call this is: span name, retry safety.
+    pub operation: Operation,
+    /// The call's span, created by the client so it can record the decoding outcome too.
+    pub span: ::tracing::Span,
+    /// When the call started.
+    pub started: Instant,
+    /// The whole call, retries and waits included, must be over `call_timeout` after
+    /// `started`.
+    pub call_timeout: Duration,
+    /// Longest time one attempt may take, body included.
+    pub attempt_timeout: Duration,
 }
 
-/// The body [`body_limit::BodyLimitMiddleware`] read for the latest attempt, left in the
-/// middleware extensions so the layers above can look at it without reading or rebuilding
-/// the response again. `Bytes` clones share one buffer.
+impl CallContext {
+    /// When the call must be over.
+    pub fn deadline(&self) -> Instant {
+        self.started + self.call_timeout
+    }
+}
+
+/// The body [`body_limit::BodyLimitMiddleware`] read, in the response's extensions: the layers
+/// above and the client look at it there instead of reading or rebuilding the response.
+/// (`response.bytes()` on such a response is empty: its body has been consumed.)
+/// `Bytes` clones share one buffer.
 #[derive(Debug, Clone)]
 pub struct BufferedBody(pub Bytes);

@@ -7,8 +7,6 @@ use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next, Result};
 use serde::Deserialize;
 
-use crate::Operation;
-
 /// Reads `request_id` (and `error_type`) from the JSON body, logs it with the operation,
 /// status and latency (INFO on success, WARN otherwise) and records it on the current span.
 /// Never logs the body or anything secret.
@@ -20,24 +18,93 @@ pub struct RequestIdMiddleware;
 pub struct StytchErrorType(pub String);
 
 /// The two fields every Stytch body may carry that are safe to log.
-#[derive(Deserialize)]
-struct Identifiers {
-    request_id: Option<String>,
-    error_type: Option<String>,
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Identifiers {
+    pub request_id: Option<String>,
+    pub error_type: Option<String>,
 }
 
-/// Extracts `request_id` and `error_type` from a body, if it is JSON that has them.
-pub(crate) fn identifiers(body: &[u8]) -> (Option<String>, Option<String>) {
-    match serde_json::from_slice::<Identifiers>(body) {
-        Ok(ids) => (ids.request_id, ids.error_type),
-        Err(_) => (None, None),
+/// Finds the top-level `request_id` (and, if `with_error_type`, `error_type`) of a JSON body.
+///
+/// Reading stops as soon as they are found: Stytch sends `request_id` near the start, so the
+/// rest of a success body (already decoded once by the client) is not parsed a second time.
+/// Values are taken as found even if the body turns out malformed later; a body that is not
+/// a JSON object yields nothing. Nested objects are skipped, never searched.
+pub(crate) fn identifiers(body: &[u8], with_error_type: bool) -> Identifiers {
+    let mut found = Identifiers::default();
+    let scan = Scan {
+        found: &mut found,
+        with_error_type,
+    };
+    // An error is also how the scan stops early; either way `found` holds what was read.
+    let _ = serde::de::DeserializeSeed::deserialize(
+        scan,
+        &mut serde_json::Deserializer::from_slice(body),
+    );
+    found
+}
+
+/// A top-level key of interest; every other key is `Other`.
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum Key {
+    RequestId,
+    ErrorType,
+    #[serde(other)]
+    Other,
+}
+
+struct Scan<'a> {
+    found: &'a mut Identifiers,
+    with_error_type: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Scan<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Scan<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::RequestId => self.found.request_id = map.next_value()?,
+                Key::ErrorType => self.found.error_type = map.next_value()?,
+                Key::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            let done = self.found.request_id.is_some()
+                && (!self.with_error_type || self.found.error_type.is_some());
+            if done {
+                return Err(serde::de::Error::custom("found"));
+            }
+        }
+        Ok(())
     }
 }
 
 #[async_trait::async_trait]
 impl Middleware for RequestIdMiddleware {
     async fn handle(&self, req: Request, ext: &mut Extensions, next: Next<'_>) -> Result<Response> {
-        let operation = ext.get::<Operation>().map_or("stytch", |op| op.name());
+        let operation = ext
+            .get::<super::CallContext>()
+            .map_or("stytch", |call| call.operation.name());
         let started = Instant::now();
         let result = next.run(req, ext).await;
         let latency_ms = started.elapsed().as_millis() as u64;
@@ -49,13 +116,21 @@ impl Middleware for RequestIdMiddleware {
             }
         };
         let status = response.status();
+        let span = tracing::Span::current();
+        // Errors are always read (the retry layer needs their `error_type`); a success body
+        // only when its id will be recorded or logged, so that with no subscriber listening
+        // this layer costs next to nothing.
+        let wanted =
+            !status.is_success() || !span.is_disabled() || tracing::enabled!(tracing::Level::INFO);
         // The body layer below already read the body; without it, nothing is logged from it.
-        let (request_id, error_type) = match ext.get::<super::BufferedBody>() {
-            Some(super::BufferedBody(body)) => identifiers(body),
-            None => (None, None),
+        let Identifiers {
+            request_id,
+            error_type,
+        } = match response.extensions().get::<super::BufferedBody>() {
+            Some(super::BufferedBody(body)) if wanted => identifiers(body, !status.is_success()),
+            _ => Identifiers::default(),
         };
         let request_id = request_id.as_deref().unwrap_or("");
-        let span = tracing::Span::current();
         span.record("stytch.request_id", request_id);
         let status_code = status.as_u16();
         if status.is_success() {
@@ -94,16 +169,32 @@ mod tests {
 
     #[test]
     fn identifiers_come_from_any_stytch_body_and_nothing_else() {
+        let ids = |body: &[u8], with_error_type| {
+            let found = identifiers(body, with_error_type);
+            (found.request_id, found.error_type)
+        };
+        let some = |s: &str| Some(s.to_owned());
         let error = br#"{"status_code":429,"request_id":"r-1","error_type":"too_many_requests","secret":"x"}"#;
+        assert_eq!(ids(error, true), (some("r-1"), some("too_many_requests")));
+        // Without `error_type` wanted, reading stops at `request_id`.
+        assert_eq!(ids(error, false), (some("r-1"), None));
+        // Order does not matter; nested objects are skipped, not searched.
+        let nested = br#"{"user":{"request_id":"inner","error_type":"x"},"error_type":"e","request_id":"outer"}"#;
+        assert_eq!(ids(nested, true), (some("outer"), some("e")));
+        assert_eq!(ids(br#"{"request_id":"r-2"}"#, true), (some("r-2"), None));
+        assert_eq!(ids(br#"{"request_id":null}"#, true), (None, None));
         assert_eq!(
-            identifiers(error),
-            (Some("r-1".into()), Some("too_many_requests".into()))
+            ids(br#"{"request_id":"r-\u0033"}"#, false),
+            (some("r-3"), None)
         );
+        // Found before the body breaks off: still reported.
         assert_eq!(
-            identifiers(br#"{"request_id":"r-2"}"#),
-            (Some("r-2".into()), None)
+            ids(br#"{"request_id":"r-4","totp_id":"#, false),
+            (some("r-4"), None)
         );
-        assert_eq!(identifiers(b"<html>502</html>"), (None, None));
-        assert_eq!(identifiers(b""), (None, None));
+        assert_eq!(ids(br#"{"request_id":42}"#, true), (None, None));
+        assert_eq!(ids(br#"["request_id","r-5"]"#, true), (None, None));
+        assert_eq!(ids(b"<html>502</html>", true), (None, None));
+        assert_eq!(ids(b"", true), (None, None));
     }
 }

@@ -1,5 +1,5 @@
 //! Retries with exponential backoff and jitter, `Retry-After`, a time budget, and
-//! per-operation safety (see [`RetrySafety`]).
+//! per-operation safety (see [`RetrySafety`]); bounds each attempt and the whole call in time.
 //!
 //! reqwest-retry's own middleware is not used: its strategy sees only the result, not which
 //! operation the request is, and it ignores `Retry-After`. Its backoff policy
@@ -15,7 +15,8 @@ use reqwest_retry::{Jitter, RetryDecision, RetryPolicy as _};
 use tokio::time::Instant;
 
 use super::request_id::StytchErrorType;
-use crate::{Operation, RetrySafety};
+use super::CallContext;
+use crate::{Error, Operation, RetrySafety};
 
 /// How failed attempts are retried.
 ///
@@ -99,6 +100,11 @@ pub(crate) fn verdict(result: &Result<Response>, safety: RetrySafety) -> Verdict
         Err(reqwest_middleware::Error::Reqwest(_)) if always => {
             Verdict::Retry { retry_after: None }
         }
+        Err(reqwest_middleware::Error::Middleware(e))
+            if always && matches!(e.downcast_ref::<Error>(), Some(Error::Timeout { .. })) =>
+        {
+            Verdict::Retry { retry_after: None }
+        }
         Err(_) => Verdict::Done,
     }
 }
@@ -128,8 +134,9 @@ pub(crate) fn retry_after(response: &Response) -> Option<Duration> {
     )
 }
 
-/// The retry layer. The operation comes from the request extensions; without one the request
-/// is treated as [`RetrySafety::BeforeProcessingOnly`].
+/// The retry layer, which also bounds each attempt and the whole call in time. The operation
+/// and the time limits come from the [`CallContext`] in the extensions; without one the
+/// request is treated as [`RetrySafety::BeforeProcessingOnly`] and attempts are not bounded.
 pub struct RetryMiddleware {
     policy: RetryPolicy,
     backoff: ExponentialBackoff,
@@ -145,23 +152,84 @@ impl RetryMiddleware {
     }
 }
 
+/// The parts of a [`CallContext`] this layer uses, copied out because the extensions are
+/// lent to each attempt.
+#[derive(Clone, Copy)]
+struct Limits {
+    operation: Operation,
+    deadline: Instant,
+    call_timeout: Duration,
+    attempt_timeout: Duration,
+}
+
+impl Limits {
+    fn of(call: &CallContext) -> Self {
+        Self {
+            operation: call.operation,
+            deadline: call.deadline(),
+            call_timeout: call.call_timeout,
+            attempt_timeout: call.attempt_timeout,
+        }
+    }
+
+    /// Runs one attempt within the attempt timeout and what is left of the call; one cut off
+    /// fails with [`Error::Timeout`] naming the bound it hit. The timer covers reading the
+    /// body too (the body layer runs inside it), so no other timer is needed per call.
+    async fn bound(
+        self,
+        attempt: impl std::future::Future<Output = Result<Response>>,
+    ) -> Result<Response> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        let (limit, after) = if self.attempt_timeout <= left {
+            (self.attempt_timeout, self.attempt_timeout)
+        } else {
+            (left, self.call_timeout)
+        };
+        match tokio::time::timeout(limit, attempt).await {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::warn!(
+                    operation = self.operation.name(),
+                    timeout_ms = limit.as_millis() as u64,
+                    "stytch attempt timed out"
+                );
+                Err(reqwest_middleware::Error::middleware(Error::Timeout {
+                    after,
+                }))
+            }
+        }
+    }
+}
+
+/// Awaits `attempt`, bounded by `limits` when the call has them.
+async fn attempt(
+    limits: Option<Limits>,
+    attempt: impl std::future::Future<Output = Result<Response>>,
+) -> Result<Response> {
+    match limits {
+        Some(limits) => limits.bound(attempt).await,
+        None => attempt.await,
+    }
+}
+
 #[async_trait::async_trait]
 impl Middleware for RetryMiddleware {
     async fn handle(&self, req: Request, ext: &mut Extensions, next: Next<'_>) -> Result<Response> {
-        let safety = ext
-            .get::<Operation>()
-            .map_or(RetrySafety::BeforeProcessingOnly, |op| op.retry_safety());
+        let limits = ext.get::<CallContext>().map(Limits::of);
+        let safety = limits.map_or(RetrySafety::BeforeProcessingOnly, |l| {
+            l.operation.retry_safety()
+        });
         let started = Instant::now();
         let span = tracing::Span::current();
         let mut retries = 0u32;
         loop {
             // Bodies are buffered bytes, so this clone always succeeds; if a caller ever sent a
             // stream, it is sent once and not retried.
-            let Some(attempt) = req.try_clone() else {
+            let Some(cloned) = req.try_clone() else {
                 span.record("stytch.attempts", retries + 1);
-                return next.run(req, ext).await;
+                return attempt(limits, next.run(req, ext)).await;
             };
-            let result = next.clone().run(attempt, ext).await;
+            let result = attempt(limits, next.clone().run(cloned, ext)).await;
             span.record("stytch.attempts", retries + 1);
             let Verdict::Retry { retry_after } = verdict(&result, safety) else {
                 return result;
@@ -180,6 +248,14 @@ impl Middleware for RetryMiddleware {
                     retries,
                     wait_ms = wait.as_millis() as u64,
                     "retry budget exhausted"
+                );
+                return result;
+            }
+            if limits.is_some_and(|l| Instant::now() + wait >= l.deadline) {
+                tracing::debug!(
+                    retries,
+                    wait_ms = wait.as_millis() as u64,
+                    "no time left in the call for a retry"
                 );
                 return result;
             }
@@ -243,6 +319,24 @@ mod tests {
             "a locked user is not retried"
         );
         assert_eq!(verdict(&response(200, None), Always), Verdict::Done);
+        let timed_out = || -> Result<Response> {
+            Err(reqwest_middleware::Error::middleware(Error::Timeout {
+                after: Duration::from_secs(1),
+            }))
+        };
+        assert_eq!(verdict(&timed_out(), Always), retry(None));
+        assert_eq!(
+            verdict(&timed_out(), BeforeProcessingOnly),
+            Verdict::Done,
+            "a timed-out consuming call may have been processed"
+        );
+        let too_large = Err(reqwest_middleware::Error::middleware(
+            Error::ResponseTooLarge {
+                status: 200,
+                limit: 1,
+            },
+        ));
+        assert_eq!(verdict(&too_large, Always), Verdict::Done);
     }
 
     #[test]

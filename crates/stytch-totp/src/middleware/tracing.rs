@@ -8,11 +8,6 @@ use tracing::{Instrument, Span};
 
 use crate::Operation;
 
-/// The span of one logical call, created by the client and handed down in the extensions so
-/// the client can still record the decoding outcome on it afterwards.
-#[derive(Clone)]
-pub struct OperationSpan(pub Span);
-
 macro_rules! operation_span {
     ($name:literal, $method:expr, $url:expr, $host:expr, $port:expr) => {
         tracing::info_span!(
@@ -66,8 +61,8 @@ pub struct TracingMiddleware;
 #[async_trait::async_trait]
 impl Middleware for TracingMiddleware {
     async fn handle(&self, req: Request, ext: &mut Extensions, next: Next<'_>) -> Result<Response> {
-        let span = match ext.get::<OperationSpan>() {
-            Some(OperationSpan(span)) => span.clone(),
+        let span = match ext.get::<super::CallContext>() {
+            Some(call) => call.span.clone(),
             None => tracing::info_span!(
                 "stytch.request",
                 http.request.method = req.method().as_str(),

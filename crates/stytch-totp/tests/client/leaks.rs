@@ -202,3 +202,24 @@ async fn no_secret_in_logs_spans_debug_or_display() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_request_id_of_a_success_is_logged_at_info() {
+    let server = MockServer::start().await;
+    let body = example("GetUserResponse", 0);
+    let request_id = body["request_id"].as_str().unwrap().to_owned();
+    mount(&server, "GET", &format!("/v1/users/{USER_ID}"), 200, body).await;
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    client_for(&server).users().get(USER_ID).await.unwrap();
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("stytch response") && logs.contains(&request_id),
+        "{logs}"
+    );
+}

@@ -213,3 +213,61 @@ async fn a_locked_user_is_not_retried() {
     );
     assert_eq!(attempts(&server).await, 1);
 }
+
+#[tokio::test]
+async fn the_call_timeout_bounds_retries_and_shortens_the_last_attempt() {
+    // 503 at once, then a server that never answers in time: the retry is sent, but its
+    // attempt may only use what is left of the 800 ms call, not the 10 s attempt timeout.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503).set_body_json(stytch_error(503, "unavailable")))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .project_id(PROJECT_ID)
+        .secret(SECRET)
+        .base_url(server.uri())
+        .retry_policy(fast_retries())
+        .attempt_timeout(Duration::from_secs(10))
+        .call_timeout(Duration::from_millis(800))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = client.users().get(USER_ID).await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(error, stytch_totp::Error::Timeout { after } if after == Duration::from_millis(800)),
+        "{error:?}"
+    );
+    assert!(
+        elapsed >= Duration::from_millis(750) && elapsed < Duration::from_secs(3),
+        "took {elapsed:?}"
+    );
+    assert_eq!(attempts(&server).await, 2);
+
+    // A Retry-After that ends past the call's deadline is not waited for: the 503 comes back.
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(503)
+                .insert_header("retry-after", "2")
+                .set_body_json(stytch_error(503, "unavailable")),
+        )
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    let error = client_for(&server)
+        .users()
+        .get(USER_ID)
+        .timeout(Duration::from_secs(1))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(503), "{error:?}");
+    assert!(started.elapsed() < Duration::from_millis(900));
+    assert_eq!(attempts(&server).await, 1);
+}
