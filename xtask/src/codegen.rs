@@ -62,7 +62,6 @@ pub fn generate(specs_dir: &Path) -> Result<String, String> {
     let mut settings = TypeSpaceSettings::default();
     settings
         .with_derive("PartialEq".to_string())
-        .with_derive("schemars::JsonSchema".to_string())
         .with_map_type("::std::collections::BTreeMap")
         .with_struct_builder(false);
     for (schema_name, rust_path) in REPLACEMENTS {

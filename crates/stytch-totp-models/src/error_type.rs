@@ -2,9 +2,6 @@
 
 use std::fmt;
 
-use schemars::gen::SchemaGenerator;
-use schemars::schema::Schema;
-use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 macro_rules! error_types {
@@ -116,15 +113,6 @@ impl<'de> Deserialize<'de> for ErrorType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let wire = String::deserialize(deserializer)?;
         Ok(ErrorType::from(wire.as_str()))
-    }
-}
-
-impl JsonSchema for ErrorType {
-    fn schema_name() -> String {
-        "ErrorType".into()
-    }
-    fn json_schema(gen: &mut SchemaGenerator) -> Schema {
-        String::json_schema(gen)
     }
 }
 

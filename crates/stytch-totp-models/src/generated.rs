@@ -4,9 +4,7 @@
 #![allow(missing_docs, clippy::all, clippy::pedantic)]
 
 ///`AmazonOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AmazonOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -14,9 +12,7 @@ pub struct AmazonOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`AppleOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AppleOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -24,9 +20,7 @@ pub struct AppleOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`Attributes`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Attributes {
     ///The IP address of the user.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -36,9 +30,7 @@ pub struct Attributes {
     pub user_agent: ::std::option::Option<::std::string::String>,
 }
 ///`AuthenticateTotpRequest`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AuthenticateTotpRequest {
     ///Add a custom claims map to the Session being authenticated. Claims are only created if a Session is initialized by providing a value in `session_duration_minutes`. Claims will be included on the Session object and in the JWT. To update a key in an existing Session, supply a new value. To delete a key, supply a null value. Custom claims made with reserved claims ("iss", "sub", "aud", "exp", "nbf", "iat", "jti") will be ignored. Total custom claims size cannot exceed four kilobytes.
     #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -61,9 +53,7 @@ pub struct AuthenticateTotpRequest {
     pub user_id: crate::UserIdentifier,
 }
 ///`AuthenticateTotpResponse`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AuthenticateTotpResponse {
     ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
     pub request_id: ::std::string::String,
@@ -87,9 +77,7 @@ pub struct AuthenticateTotpResponse {
     pub user_id: ::std::string::String,
 }
 ///`AuthenticationFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AuthenticationFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub amazon_oauth_factor: ::std::option::Option<AmazonOAuthFactor>,
@@ -206,24 +194,18 @@ pub struct AuthenticationFactor {
     pub yahoo_oauth_factor: ::std::option::Option<YahooOAuthFactor>,
 }
 ///`AuthenticatorAppFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AuthenticatorAppFactor {
     ///Globally unique UUID that identifies a TOTP instance.
     pub totp_id: ::std::string::String,
 }
 ///`BiometricFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BiometricFactor {
     pub biometric_registration_id: ::std::string::String,
 }
 ///`BiometricRegistration`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BiometricRegistration {
     ///The unique ID for a biometric registration.
     pub biometric_registration_id: ::std::string::String,
@@ -231,9 +213,7 @@ pub struct BiometricRegistration {
     pub verified: bool,
 }
 ///`BitbucketOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BitbucketOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -241,9 +221,7 @@ pub struct BitbucketOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`CoinbaseOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CoinbaseOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -251,9 +229,7 @@ pub struct CoinbaseOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`CreateTotpRequest`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CreateTotpRequest {
     ///The expiration for the TOTP instance. If the newly created TOTP is not authenticated within this time frame the TOTP will be unusable. Defaults to 1440 (1 day) with a minimum of 5 and a maximum of 1440.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -262,9 +238,7 @@ pub struct CreateTotpRequest {
     pub user_id: crate::UserIdentifier,
 }
 ///`CreateTotpResponse`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CreateTotpResponse {
     ///The QR code image encoded in base64.
     pub qr_code: crate::SecretString,
@@ -284,9 +258,7 @@ pub struct CreateTotpResponse {
     pub user_id: ::std::string::String,
 }
 ///`CreateUserRequest`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CreateUserRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attributes: ::std::option::Option<Attributes>,
@@ -316,9 +288,7 @@ pub struct CreateUserRequest {
     pub untrusted_metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///`CreateUserResponse`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CreateUserResponse {
     ///The unique ID of a specific email address.
     pub email_id: ::std::string::String,
@@ -336,9 +306,7 @@ pub struct CreateUserResponse {
     pub user_id: ::std::string::String,
 }
 ///`CryptoWallet`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CryptoWallet {
     ///The actual blockchain address of the User's crypto wallet.
     pub crypto_wallet_address: ::std::string::String,
@@ -350,18 +318,14 @@ pub struct CryptoWallet {
     pub verified: bool,
 }
 ///`CryptoWalletFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CryptoWalletFactor {
     pub crypto_wallet_address: ::std::string::String,
     pub crypto_wallet_id: ::std::string::String,
     pub crypto_wallet_type: ::std::string::String,
 }
 ///`DeleteTotpResponse`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct DeleteTotpResponse {
     ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
     pub request_id: ::std::string::String,
@@ -373,9 +337,7 @@ pub struct DeleteTotpResponse {
     pub user_id: ::std::string::String,
 }
 ///`DeleteUserResponse`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct DeleteUserResponse {
     ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
     pub request_id: ::std::string::String,
@@ -385,9 +347,7 @@ pub struct DeleteUserResponse {
     pub user_id: ::std::string::String,
 }
 ///`DeviceAttributeDetails`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct DeviceAttributeDetails {
     ///When this `ip_geo_country` was first seen for this user. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -399,9 +359,7 @@ pub struct DeviceAttributeDetails {
     pub last_seen_at: ::std::option::Option<::std::string::String>,
 }
 ///`DeviceInfo`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct DeviceInfo {
     ///The IP address of the user's device.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -428,9 +386,7 @@ pub struct DeviceInfo {
     pub visitor_id_details: ::std::option::Option<DeviceAttributeDetails>,
 }
 ///`DiscordOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct DiscordOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -438,9 +394,7 @@ pub struct DiscordOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`EmailFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct EmailFactor {
     ///The email address of the Member.
     pub email_address: ::std::string::String,
@@ -448,16 +402,12 @@ pub struct EmailFactor {
     pub email_id: ::std::string::String,
 }
 ///`EmbeddableMagicLinkFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct EmbeddableMagicLinkFactor {
     pub embedded_id: ::std::string::String,
 }
 ///The body of every non-2xx Stytch response.
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ErrorResponse {
     ///Extra structured detail some errors carry.
     #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
@@ -473,9 +423,7 @@ pub struct ErrorResponse {
     pub status_code: i32,
 }
 ///`FacebookOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct FacebookOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -483,9 +431,7 @@ pub struct FacebookOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`FigmaOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct FigmaOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -493,9 +439,7 @@ pub struct FigmaOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`GetUserResponse`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GetUserResponse {
     ///An array that contains a list of all biometric registrations for a given User in the Stytch API. Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `[]` when missing.
     #[serde(default)]
@@ -560,9 +504,7 @@ pub struct GetUserResponse {
     pub webauthn_registrations: ::std::vec::Vec<WebAuthnRegistration>,
 }
 ///`GitLabOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GitLabOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -570,17 +512,13 @@ pub struct GitLabOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`GithubOAuthExchangeFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GithubOAuthExchangeFactor {
     ///The globally unique UUID of the Member's email.
     pub email_id: ::std::string::String,
 }
 ///`GithubOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GithubOAuthFactor {
     ///The globally unique UUID of the Member's email.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -591,17 +529,13 @@ pub struct GithubOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`GoogleOAuthExchangeFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GoogleOAuthExchangeFactor {
     ///The globally unique UUID of the Member's email.
     pub email_id: ::std::string::String,
 }
 ///`GoogleOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GoogleOAuthFactor {
     ///The globally unique UUID of the Member's email.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -612,17 +546,13 @@ pub struct GoogleOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`HubspotOAuthExchangeFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct HubspotOAuthExchangeFactor {
     ///The globally unique UUID of the Member's email.
     pub email_id: ::std::string::String,
 }
 ///`HubspotOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct HubspotOAuthFactor {
     ///The globally unique UUID of the Member's email.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -633,9 +563,7 @@ pub struct HubspotOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`ImpersonatedFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ImpersonatedFactor {
     ///The email address of the impersonator.
     pub impersonator_email_address: ::std::string::String,
@@ -643,9 +571,7 @@ pub struct ImpersonatedFactor {
     pub impersonator_id: ::std::string::String,
 }
 ///`InstagramOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct InstagramOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -653,9 +579,7 @@ pub struct InstagramOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`LinkedInOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct LinkedInOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -663,9 +587,7 @@ pub struct LinkedInOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`MicrosoftOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct MicrosoftOAuthFactor {
     ///The globally unique UUID of the Member's email.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -676,17 +598,13 @@ pub struct MicrosoftOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`OAuthAccessTokenExchangeFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OAuthAccessTokenExchangeFactor {
     ///The ID of the Connected App client.
     pub client_id: ::std::string::String,
 }
 ///The OAuth-style error body some Stytch endpoints answer with instead of `ErrorResponse`.
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OAuthErrorResponse {
     ///The OAuth error code.
     pub error: ::std::string::String,
@@ -704,9 +622,7 @@ pub struct OAuthErrorResponse {
     pub status_code: ::std::option::Option<i32>,
 }
 ///`OAuthProvider`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OAuthProvider {
     ///If available, the `locale` is the User's locale set in the OAuth identity provider that the user has authenticated with.
     pub locale: ::std::string::String,
@@ -720,9 +636,7 @@ pub struct OAuthProvider {
     pub provider_type: ::std::string::String,
 }
 ///`OidcSsoFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OidcSsoFactor {
     ///The ID of the member given by the identity provider.
     pub external_id: ::std::string::String,
@@ -732,9 +646,7 @@ pub struct OidcSsoFactor {
     pub provider_id: ::std::string::String,
 }
 ///`PhoneNumberFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PhoneNumberFactor {
     ///The globally unique UUID of the Member's phone number.
     pub phone_id: ::std::string::String,
@@ -742,9 +654,7 @@ pub struct PhoneNumberFactor {
     pub phone_number: ::std::string::String,
 }
 ///`RecoverTotpRequest`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct RecoverTotpRequest {
     ///The recovery code to authenticate.
     pub recovery_code: crate::RecoveryCode,
@@ -767,9 +677,7 @@ pub struct RecoverTotpRequest {
     pub user_id: crate::UserIdentifier,
 }
 ///`RecoverTotpResponse`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct RecoverTotpResponse {
     ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
     pub request_id: ::std::string::String,
@@ -793,16 +701,12 @@ pub struct RecoverTotpResponse {
     pub user_id: ::std::string::String,
 }
 ///`RecoveryCodeFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct RecoveryCodeFactor {
     pub totp_recovery_code_id: ::std::string::String,
 }
 ///`SalesforceOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SalesforceOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -810,9 +714,7 @@ pub struct SalesforceOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`SamlSsoFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SamlSsoFactor {
     ///The ID of the member given by the identity provider.
     pub external_id: ::std::string::String,
@@ -822,9 +724,7 @@ pub struct SamlSsoFactor {
     pub provider_id: ::std::string::String,
 }
 ///`Session`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Session {
     ///Provided attributes help with fraud detection.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -851,9 +751,7 @@ pub struct Session {
     pub user_id: ::std::string::String,
 }
 ///`ShopifyOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ShopifyOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -861,17 +759,13 @@ pub struct ShopifyOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`SlackOAuthExchangeFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SlackOAuthExchangeFactor {
     ///The globally unique UUID of the Member's email.
     pub email_id: ::std::string::String,
 }
 ///`SlackOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SlackOAuthFactor {
     ///The globally unique UUID of the Member's email.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -882,9 +776,7 @@ pub struct SlackOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`SnapchatOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SnapchatOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -892,9 +784,7 @@ pub struct SnapchatOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`SpotifyOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SpotifyOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -902,9 +792,7 @@ pub struct SpotifyOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`SteamOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SteamOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -912,9 +800,7 @@ pub struct SteamOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`TikTokOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TikTokOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -922,17 +808,13 @@ pub struct TikTokOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`TotpRecoveryCodesRequest`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TotpRecoveryCodesRequest {
     ///The `user_id` of an active user the TOTP registration should be tied to. You may use an `external_id` here if one is set for the user.
     pub user_id: crate::UserIdentifier,
 }
 ///`TotpRecoveryCodesResponse`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TotpRecoveryCodesResponse {
     ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
     pub request_id: ::std::string::String,
@@ -944,9 +826,7 @@ pub struct TotpRecoveryCodesResponse {
     pub user_id: ::std::string::String,
 }
 ///`TotpWithRecoveryCodes`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TotpWithRecoveryCodes {
     ///The recovery codes used to authenticate the user without an authenticator app.
     pub recovery_codes: ::std::vec::Vec<crate::SecretString>,
@@ -956,17 +836,13 @@ pub struct TotpWithRecoveryCodes {
     pub verified: bool,
 }
 ///`TrustedAuthTokenFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TrustedAuthTokenFactor {
     ///The ID of the trusted auth token.
     pub token_id: ::std::string::String,
 }
 ///`TwitchOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TwitchOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -974,9 +850,7 @@ pub struct TwitchOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`TwitterOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TwitterOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,
@@ -984,9 +858,7 @@ pub struct TwitterOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`User`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct User {
     ///An array that contains a list of all biometric registrations for a given User in the Stytch API. Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `[]` when missing.
     #[serde(default)]
@@ -1047,9 +919,7 @@ pub struct User {
     pub webauthn_registrations: ::std::vec::Vec<WebAuthnRegistration>,
 }
 ///`UserEmail`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UserEmail {
     ///The email address.
     pub email: ::std::string::String,
@@ -1059,9 +929,7 @@ pub struct UserEmail {
     pub verified: bool,
 }
 ///`UserName`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct UserName {
     ///The first name of the user.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1074,9 +942,7 @@ pub struct UserName {
     pub middle_name: ::std::option::Option<::std::string::String>,
 }
 ///`UserPassword`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UserPassword {
     ///The unique ID of a specific password
     pub password_id: ::std::string::String,
@@ -1084,9 +950,7 @@ pub struct UserPassword {
     pub requires_reset: bool,
 }
 ///`UserPhoneNumber`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UserPhoneNumber {
     ///The unique ID for the phone number.
     pub phone_id: ::std::string::String,
@@ -1096,9 +960,7 @@ pub struct UserPhoneNumber {
     pub verified: bool,
 }
 ///`UserTotp`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UserTotp {
     ///The unique ID for a TOTP instance.
     pub totp_id: ::std::string::String,
@@ -1106,9 +968,7 @@ pub struct UserTotp {
     pub verified: bool,
 }
 ///`WebAuthnFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct WebAuthnFactor {
     pub domain: ::std::string::String,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1116,9 +976,7 @@ pub struct WebAuthnFactor {
     pub webauthn_registration_id: ::std::string::String,
 }
 ///`WebAuthnRegistration`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct WebAuthnRegistration {
     ///The `authenticator_type` string displays the requested authenticator type of the Passkey or WebAuthn device. The two valid types are "platform" and "cross-platform". If no value is present, the Passkey or WebAuthn device was created without an authenticator type preference.
     pub authenticator_type: ::std::string::String,
@@ -1134,9 +992,7 @@ pub struct WebAuthnRegistration {
     pub webauthn_registration_id: ::std::string::String,
 }
 ///`YahooOAuthFactor`
-#[derive(
-    ::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema,
-)]
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct YahooOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email_id: ::std::option::Option<::std::string::String>,

@@ -2,9 +2,6 @@
 
 use std::fmt;
 
-use schemars::gen::SchemaGenerator;
-use schemars::schema::Schema;
-use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroizing;
 
@@ -85,20 +82,6 @@ impl Serialize for SecretString {
 impl<'de> Deserialize<'de> for SecretString {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(Self::new)
-    }
-}
-
-impl JsonSchema for SecretString {
-    fn schema_name() -> String {
-        "SecretString".into()
-    }
-
-    fn json_schema(gen: &mut SchemaGenerator) -> Schema {
-        String::json_schema(gen)
-    }
-
-    fn is_referenceable() -> bool {
-        false
     }
 }
 

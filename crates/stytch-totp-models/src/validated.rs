@@ -4,9 +4,6 @@
 
 use std::fmt;
 
-use schemars::gen::SchemaGenerator;
-use schemars::schema::{InstanceType, Schema, SchemaObject, StringValidation};
-use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::SecretString;
@@ -85,20 +82,6 @@ macro_rules! bounded_minutes {
             }
         }
 
-        impl JsonSchema for $name {
-            fn schema_name() -> String {
-                stringify!($name).into()
-            }
-            fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                let mut schema = SchemaObject {
-                    instance_type: Some(InstanceType::Integer.into()),
-                    ..Default::default()
-                };
-                schema.number().minimum = Some(f64::from(Self::MIN));
-                schema.number().maximum = Some(f64::from(Self::MAX));
-                schema.into()
-            }
-        }
     };
 }
 
@@ -182,14 +165,6 @@ macro_rules! non_empty_id {
             }
         }
 
-        impl JsonSchema for $name {
-            fn schema_name() -> String {
-                stringify!($name).into()
-            }
-            fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                string_schema(Some(1), None)
-            }
-        }
     };
 }
 
@@ -203,22 +178,9 @@ non_empty_id!(
     TotpIdentifier, "totp_id"
 );
 
-fn string_schema(min_length: Option<u32>, pattern: Option<&str>) -> Schema {
-    SchemaObject {
-        instance_type: Some(InstanceType::String.into()),
-        string: Some(Box::new(StringValidation {
-            min_length,
-            pattern: pattern.map(str::to_owned),
-            ..Default::default()
-        })),
-        ..Default::default()
-    }
-    .into()
-}
-
 /// Secret strings with a validation rule: `Debug` is redacted like [`SecretString`].
 macro_rules! validated_secret {
-    ($(#[$doc:meta])* $name:ident, $check:expr, $min_length:expr, $pattern:expr) => {
+    ($(#[$doc:meta])* $name:ident, $check:expr) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name(SecretString);
@@ -251,14 +213,6 @@ macro_rules! validated_secret {
             }
         }
 
-        impl JsonSchema for $name {
-            fn schema_name() -> String {
-                stringify!($name).into()
-            }
-            fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                string_schema($min_length, $pattern)
-            }
-        }
     };
 }
 
@@ -283,9 +237,7 @@ validated_secret!(
                 format!("must be exactly 6 ASCII digits (got {} characters)", code.chars().count()),
             ))
         }
-    },
-    Some(6),
-    Some("^[0-9]{6}$")
+    }
 );
 
 validated_secret!(
@@ -297,9 +249,7 @@ validated_secret!(
         } else {
             Ok(())
         }
-    },
-    Some(1),
-    None
+    }
 );
 
 #[cfg(test)]
