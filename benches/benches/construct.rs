@@ -5,7 +5,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, BenchmarkId, Criterion};
 use stytch_totp_benches::{Stamp, PROJECT_ID, SECRET};
 
 fn time<T>(iters: u64, build: impl Fn() -> T) -> Duration {
@@ -51,4 +51,3 @@ criterion_group! {
         .sample_size(30);
     targets = construct
 }
-criterion_main!(benches);

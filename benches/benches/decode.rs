@@ -4,7 +4,8 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
+use stytch_totp_benches::paired::{interleave, Batch, Report};
 use stytch_totp_benches::{create_body, Stamp};
 
 fn time<T>(iters: u64, decode: impl Fn(&[u8]) -> T) -> Duration {
@@ -43,6 +44,40 @@ fn decode(c: &mut Criterion) {
     group.finish();
 }
 
+/// The paired rounds (see `stytch_totp_benches::paired`): one decode per unit.
+pub fn paired(report: &mut Report) {
+    let contenders: Vec<(&str, Batch<'_>)> = vec![
+        (
+            "ours",
+            Box::new(|units| {
+                time(units, |body| {
+                    serde_json::from_slice::<stytch_totp_models::CreateTotpResponse>(body).unwrap()
+                })
+            }),
+        ),
+        (
+            "official",
+            Box::new(|units| {
+                time(units, |body| {
+                    serde_json::from_slice::<stytch::consumer::totps::CreateResponse>(body).unwrap()
+                })
+            }),
+        ),
+        (
+            "serde_json_value",
+            Box::new(|units| {
+                time(units, |body| {
+                    serde_json::from_slice::<serde_json::Value>(body).unwrap()
+                })
+            }),
+        ),
+    ];
+    report.comparisons.insert(
+        "decode_create_totp".into(),
+        interleave(contenders, 1, 150, Duration::from_millis(4)),
+    );
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
@@ -51,4 +86,3 @@ criterion_group! {
         .sample_size(50);
     targets = decode
 }
-criterion_main!(benches);

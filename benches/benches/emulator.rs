@@ -7,7 +7,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use stytch_totp::Client;
 use stytch_totp_benches::{runtime, Stamp};
 use stytch_totp_emulator::totp::code_at;
@@ -103,4 +103,3 @@ criterion_group! {
         .sample_size(20);
     targets = throughput
 }
-criterion_main!(benches);

@@ -5,7 +5,8 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
+use stytch_totp_benches::paired::{interleave, Batch, Report};
 use stytch_totp_benches::{
     authenticate_body, concurrently, official, official_authenticate, ours, ours_authenticate,
     runtime, serve, Bare, Stamp, CONCURRENCY,
@@ -114,6 +115,121 @@ fn round_trip(c: &mut Criterion) {
     group.finish();
 }
 
+/// The paired rounds (see `stytch_totp_benches::paired`): the same three contenders, one
+/// call per unit and 32 concurrent calls per unit.
+pub fn paired(report: &mut Report) {
+    let rt = runtime();
+    let addr = rt.block_on(serve(authenticate_body().clone()));
+    let base = format!("http://{addr}");
+    let bare = Bare::new(&base);
+    let ours = ours(&base);
+    let official = official(&base);
+    let rt = &rt;
+
+    let sequential: Vec<(&str, Batch<'_>)> = vec![
+        (
+            "bare_reqwest",
+            Box::new(|units| {
+                rt.block_on(async {
+                    let start = Stamp::now();
+                    for _ in 0..units {
+                        black_box(bare.authenticate().await);
+                    }
+                    start.elapsed()
+                })
+            }),
+        ),
+        (
+            "ours",
+            Box::new(|units| {
+                rt.block_on(async {
+                    let start = Stamp::now();
+                    for _ in 0..units {
+                        black_box(ours_authenticate(&ours).await);
+                    }
+                    start.elapsed()
+                })
+            }),
+        ),
+        (
+            "official",
+            Box::new(|units| {
+                rt.block_on(async {
+                    let start = Stamp::now();
+                    for _ in 0..units {
+                        black_box(official_authenticate(&official).await);
+                    }
+                    start.elapsed()
+                })
+            }),
+        ),
+    ];
+    report.comparisons.insert(
+        "round_trip_sequential".into(),
+        interleave(sequential, 1, 100, Duration::from_millis(10)),
+    );
+
+    let concurrent: Vec<(&str, Batch<'_>)> = vec![
+        (
+            "bare_reqwest",
+            Box::new(|units| {
+                rt.block_on(async {
+                    let start = Stamp::now();
+                    for _ in 0..units {
+                        concurrently(CONCURRENCY, || {
+                            let bare = bare.clone();
+                            async move { black_box(bare.authenticate().await) }
+                        })
+                        .await;
+                    }
+                    start.elapsed()
+                })
+            }),
+        ),
+        (
+            "ours",
+            Box::new(|units| {
+                rt.block_on(async {
+                    let start = Stamp::now();
+                    for _ in 0..units {
+                        concurrently(CONCURRENCY, || {
+                            let ours = ours.clone();
+                            async move { black_box(ours_authenticate(&ours).await) }
+                        })
+                        .await;
+                    }
+                    start.elapsed()
+                })
+            }),
+        ),
+        (
+            "official",
+            Box::new(|units| {
+                rt.block_on(async {
+                    let start = Stamp::now();
+                    for _ in 0..units {
+                        concurrently(CONCURRENCY, || {
+                            let official = official.clone();
+                            async move { black_box(official_authenticate(&official).await) }
+                        })
+                        .await;
+                    }
+                    start.elapsed()
+                })
+            }),
+        ),
+    ];
+    report.comparisons.insert(
+        format!("round_trip_concurrent{CONCURRENCY}"),
+        interleave(
+            concurrent,
+            CONCURRENCY as u64,
+            60,
+            Duration::from_millis(12),
+        ),
+    );
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
@@ -122,4 +238,3 @@ criterion_group! {
         .sample_size(40);
     targets = round_trip
 }
-criterion_main!(benches);

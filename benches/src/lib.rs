@@ -5,6 +5,8 @@
 //! Run the benches with `cargo xtask bench` from the repository root (it also writes
 //! `docs/BENCHMARKS.md`), or `cargo bench` here.
 
+pub mod paired;
+
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;

@@ -100,6 +100,80 @@ pub fn read_results(criterion_dir: &Path) -> Result<BTreeMap<String, Estimate>, 
     Ok(results)
 }
 
+/// Per-round, per-call times of one paired comparison: contender -> nanoseconds per round.
+pub type Paired = BTreeMap<String, Vec<f64>>;
+
+/// Reads the paired rounds the bench binary wrote (`target/tmp/paired-ratios.json`):
+/// comparison name -> its per-round times.
+pub fn parse_paired(json: &str) -> Result<BTreeMap<String, Paired>, String> {
+    let value: Value =
+        serde_json::from_str(json).map_err(|e| format!("paired-ratios.json is not JSON: {e}"))?;
+    let comparisons = value["comparisons"]
+        .as_object()
+        .ok_or("paired-ratios.json has no comparisons")?;
+    let mut out = BTreeMap::new();
+    for (name, comparison) in comparisons {
+        let per_call = comparison["per_call_ns"]
+            .as_object()
+            .ok_or_else(|| format!("comparison {name} has no per_call_ns"))?;
+        let mut paired = Paired::new();
+        for (contender, rounds) in per_call {
+            let rounds = rounds
+                .as_array()
+                .ok_or_else(|| format!("{name}/{contender}: not a list"))?
+                .iter()
+                .map(|v| {
+                    v.as_f64()
+                        .ok_or_else(|| format!("{name}/{contender}: not a number"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            paired.insert(contender.clone(), rounds);
+        }
+        out.insert(name.clone(), paired);
+    }
+    Ok(out)
+}
+
+/// The median of `values` with a distribution-free 95% interval: the order statistics at
+/// ranks n/2 ∓ 1.96·√n/2 (binomial approximation), clamped to the sample.
+pub fn median_ci(values: &[f64]) -> Option<Estimate> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let mid = n / 2;
+    let point = if n % 2 == 1 {
+        sorted[mid]
+    } else {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    };
+    let half = 1.96 * (n as f64).sqrt() / 2.0;
+    let lower = ((n as f64 / 2.0 - half).floor() as usize)
+        .saturating_sub(1)
+        .min(n - 1);
+    let upper = ((n as f64 / 2.0 + half).ceil() as usize).clamp(1, n) - 1;
+    Some(Estimate {
+        point,
+        lower: sorted[lower],
+        upper: sorted[upper],
+    })
+}
+
+/// The ratio `a / b` of two contenders of a paired comparison: the median of the per-round
+/// ratios, each taken between batches run milliseconds apart.
+pub fn paired_ratio(paired: &Paired, a: &str, b: &str) -> Option<Estimate> {
+    let (a, b) = (paired.get(a)?, paired.get(b)?);
+    let ratios: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .filter(|(_, b)| **b > 0.0)
+        .map(|(a, b)| a / b)
+        .collect();
+    median_ci(&ratios)
+}
+
 /// What a user compiles before the first call, for one tiny program.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Footprint {
@@ -149,8 +223,12 @@ pub struct Report {
     pub machine: Machine,
     /// Criterion estimates, `group/bench` -> nanoseconds per iteration.
     pub results: BTreeMap<String, Estimate>,
+    /// Paired rounds, comparison name -> per-round times (see `benches/src/paired.rs`).
+    pub paired: BTreeMap<String, Paired>,
     /// Footprint of each tiny program.
     pub footprints: Vec<Footprint>,
+    /// When the build times were measured, if not in this run (reused record).
+    pub build_cost_measured: Option<String>,
     /// Why a part was skipped, if one was.
     pub notes: Vec<String>,
     /// Wall time of compiling and running the benches.
@@ -161,19 +239,33 @@ pub struct Report {
     pub clock: String,
 }
 
-/// Runs everything and writes `docs/BENCHMARKS.md`.
-pub fn run(root: &Path) -> Result<(), String> {
+/// Runs everything and writes `docs/BENCHMARKS.md`; `force_build_cost` re-measures the clean
+/// builds even when the record is current.
+pub fn run(root: &Path, force_build_cost: bool) -> Result<(), String> {
     let started = Instant::now();
     let benches = root.join("benches");
     let target = benches.join("target");
     let mut notes = Vec::new();
     let mut machine = machine();
 
-    // 1. Criterion, from a clean slate so that every figure comes from this run.
+    // 1. Criterion and the paired rounds, from a clean slate so that every figure comes from
+    // this run.
     let criterion_dir = target.join("criterion");
-    if criterion_dir.exists() {
-        std::fs::remove_dir_all(&criterion_dir)
-            .map_err(|e| format!("cannot clear {}: {e}", criterion_dir.display()))?;
+    for stale in [
+        criterion_dir.clone(),
+        target.join("tmp").join("paired-ratios.json"),
+    ] {
+        let removed = if stale.is_dir() {
+            std::fs::remove_dir_all(&stale)
+        } else {
+            std::fs::remove_file(&stale)
+        };
+        if let Err(e) = removed.or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Ok(()),
+            _ => Err(e),
+        }) {
+            return Err(format!("cannot clear {}: {e}", stale.display()));
+        }
     }
     let bench_started = Instant::now();
     let emulator = root.join("crates/stytch-totp-emulator/Cargo.toml").exists()
@@ -195,24 +287,75 @@ pub fn run(root: &Path) -> Result<(), String> {
     }
     let bench_wall = bench_started.elapsed();
 
-    // 2. Footprint: clean release builds, one after the other.
+    // 2. Footprint. Crates are counted every run; the two clean release builds take ~6 of
+    // this machine's minutes, so their times are re-measured only when something they depend
+    // on changed (or with `--build-cost`), and otherwise reused from the committed record.
     let mut footprints = Vec::new();
+    let mut build_cost_measured = None;
     let skip_footprint = std::env::var("BENCH_SKIP_FOOTPRINT").is_ok_and(|v| v == "1");
     if skip_footprint {
         notes.push("Footprint builds skipped (`BENCH_SKIP_FOOTPRINT=1`).".into());
-    }
-    for name in ["ours", "official"].into_iter().filter(|_| !skip_footprint) {
-        match footprint(&benches, &target, name) {
-            Ok(footprint) => footprints.push(footprint),
-            Err(e) => notes.push(format!("Footprint of `{name}` not measured: {e}")),
+    } else {
+        let counted: Vec<(&str, usize)> = ["ours", "official"]
+            .into_iter()
+            .map(|name| count_footprint(&benches, name).map(|crates| (name, crates)))
+            .collect::<Result<_, _>>()?;
+        let key = build_cost_key(root, &machine)?;
+        let record_path = root.join(BUILD_COST_RECORD);
+        let record = std::fs::read_to_string(&record_path)
+            .ok()
+            .and_then(|json| BuildCostRecord::parse(&json).ok());
+        match record {
+            Some(record) if record.key == key && !force_build_cost => {
+                for (name, crates) in &counted {
+                    if let Some(measured) = record.programs.iter().find(|p| p.name == *name) {
+                        footprints.push(Footprint {
+                            crates: *crates,
+                            ..measured.clone()
+                        });
+                    }
+                }
+                build_cost_measured = Some(record.date);
+            }
+            _ => {
+                for (name, crates) in &counted {
+                    match build_footprint(&benches, &target, name, *crates) {
+                        Ok(footprint) => footprints.push(footprint),
+                        Err(e) => notes.push(format!("Footprint of `{name}` not measured: {e}")),
+                    }
+                }
+                if footprints.len() == counted.len() {
+                    let record = BuildCostRecord {
+                        key,
+                        date: machine.date.clone(),
+                        programs: footprints.clone(),
+                    };
+                    std::fs::write(&record_path, record.to_json())
+                        .map_err(|e| format!("cannot write {}: {e}", record_path.display()))?;
+                }
+            }
         }
     }
+
+    let paired_file = target.join("tmp").join("paired-ratios.json");
+    let paired = match std::fs::read_to_string(&paired_file) {
+        Ok(json) => parse_paired(&json)?,
+        Err(e) => {
+            notes.push(format!(
+                "No paired ratios ({}: {e}); the targets use criterion's unpaired figures.",
+                paired_file.display()
+            ));
+            BTreeMap::new()
+        }
+    };
 
     machine.load.1 = load_average();
     let report = Report {
         machine,
         results: read_results(&criterion_dir)?,
+        paired,
         footprints,
+        build_cost_measured,
         notes,
         bench_wall,
         total_wall: started.elapsed(),
@@ -255,9 +398,10 @@ fn cargo(dir: &Path, target: &Path, args: &[&str]) -> Result<(), String> {
     }
 }
 
-fn footprint(benches: &Path, target: &Path, name: &str) -> Result<Footprint, String> {
-    let dir = benches.join("footprint").join(name);
-    let manifest = dir.join("Cargo.toml");
+/// Crates in the normal dependency tree of `benches/footprint/NAME` (this also brings its
+/// `Cargo.lock` up to date, which the build-cost key reads).
+fn count_footprint(benches: &Path, name: &str) -> Result<usize, String> {
+    let manifest = benches.join("footprint").join(name).join("Cargo.toml");
     let tree = Command::new(cargo_bin())
         .args([
             "tree",
@@ -274,11 +418,20 @@ fn footprint(benches: &Path, target: &Path, name: &str) -> Result<Footprint, Str
     if !tree.status.success() {
         return Err(format!("`cargo tree` failed for {}", manifest.display()));
     }
-    let crates = count_crates(
+    Ok(count_crates(
         &String::from_utf8_lossy(&tree.stdout),
         &format!("footprint-{name}"),
-    );
+    ))
+}
 
+/// Times a clean `cargo build --release` of `benches/footprint/NAME` in an empty directory.
+fn build_footprint(
+    benches: &Path,
+    target: &Path,
+    name: &str,
+    crates: usize,
+) -> Result<Footprint, String> {
+    let manifest = benches.join("footprint").join(name).join("Cargo.toml");
     let build_dir: PathBuf = target.join(format!("footprint-{name}"));
     let _ = std::fs::remove_dir_all(&build_dir);
     println!("footprint: clean `cargo build --release` of benches/footprint/{name} ...");
@@ -307,6 +460,137 @@ fn footprint(benches: &Path, target: &Path, name: &str) -> Result<Footprint, Str
         compiled,
         build: elapsed,
     })
+}
+
+/// Where the last measured clean-build times are kept (committed with the page).
+pub const BUILD_COST_RECORD: &str = "docs/build-cost.json";
+
+/// The last measured clean builds and what they depended on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildCostRecord {
+    /// [`build_cost_key`] when they were measured.
+    pub key: String,
+    /// UTC date of the measurement.
+    pub date: String,
+    /// One entry per program.
+    pub programs: Vec<Footprint>,
+}
+
+impl BuildCostRecord {
+    /// The record as JSON.
+    pub fn to_json(&self) -> String {
+        let programs: Vec<Value> = self
+            .programs
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "name": p.name,
+                    "crates": p.crates,
+                    "compiled": p.compiled,
+                    "build_secs": p.build.as_secs_f64(),
+                })
+            })
+            .collect();
+        let value = serde_json::json!({ "key": self.key, "date": self.date, "programs": programs });
+        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    }
+
+    /// Reads a record written by [`Self::to_json`].
+    pub fn parse(json: &str) -> Result<Self, String> {
+        let value: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let text = |v: &Value, what: &str| {
+            v[what]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or(format!("no {what}"))
+        };
+        let number = |v: &Value, what: &str| v[what].as_f64().ok_or(format!("no {what}"));
+        let programs = value["programs"]
+            .as_array()
+            .ok_or("no programs")?
+            .iter()
+            .map(|p| {
+                Ok(Footprint {
+                    name: text(p, "name")?,
+                    crates: number(p, "crates")? as usize,
+                    compiled: number(p, "compiled")? as usize,
+                    build: Duration::from_secs_f64(number(p, "build_secs")?.max(0.0)),
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Self {
+            key: text(&value, "key")?,
+            date: text(&value, "date")?,
+            programs,
+        })
+    }
+}
+
+/// A digest of everything the clean-build times depend on: toolchain, CPU, both footprint
+/// programs with their lock files, the workspace manifest, and our client's and models'
+/// manifests and sources. Any change makes `cargo xtask bench` measure again.
+pub fn build_cost_key(root: &Path, machine: &Machine) -> Result<String, String> {
+    let mut files = vec![root.join("Cargo.toml")];
+    for name in ["ours", "official"] {
+        let dir = root.join("benches/footprint").join(name);
+        files.extend([
+            dir.join("Cargo.toml"),
+            dir.join("Cargo.lock"),
+            dir.join("src/main.rs"),
+        ]);
+    }
+    for krate in ["crates/stytch-totp", "crates/stytch-totp-models"] {
+        files.push(root.join(krate).join("Cargo.toml"));
+        collect_files(&root.join(krate).join("src"), &mut files)?;
+    }
+    files.sort();
+    let mut hash = Fnv1a::default();
+    hash.write(machine.rustc.as_bytes());
+    hash.write(machine.cpu.as_bytes());
+    hash.write(&machine.nproc.to_le_bytes());
+    for file in &files {
+        let bytes =
+            std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let relative = file.strip_prefix(root).unwrap_or(file);
+        hash.write(relative.to_string_lossy().as_bytes());
+        hash.write(&bytes);
+    }
+    Ok(format!("{:016x}", hash.0))
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// FNV-1a, 64 bits: a stable digest without another dependency (not for security).
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+        // A separator, so that ("ab", "c") and ("a", "bc") differ.
+        self.0 ^= 0xff;
+        self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+    }
 }
 
 fn machine() -> Machine {
@@ -449,47 +733,54 @@ pub fn render(report: &Report) -> String {
         minutes(report.bench_wall)
     );
 
-    // Targets first: the question the page answers.
+    // Targets first: the question the page answers. Ratios come from the paired rounds when
+    // the run has them (see "Paired ratios"), else from criterion's separate figures.
+    let paired = |group: &str, a: &str, b: &str| {
+        report.paired.get(group).and_then(|p| paired_ratio(p, a, b))
+    };
+    let unpaired = |group: &str, a: &str, b: &str| match (per_call(group, a), per_call(group, b)) {
+        (Some(a), Some(b)) => Some(a.ratio(b)),
+        _ => None,
+    };
+    let best = |group: &str, a: &str, b: &str| paired(group, a, b).or(unpaired(group, a, b));
     let _ = writeln!(w, "## Targets\n");
+    let _ = writeln!(
+        w,
+        "Ratios are medians of paired rounds with their 95% interval (see [Paired \
+         ratios](#paired-ratios)).\n"
+    );
     let _ = writeln!(w, "| target | measured | verdict |\n|---|---|---|");
-    let target =
-        |w: &mut String, what: &str, a: Option<Estimate>, b: Option<Estimate>, limit: f64| match (
-            a, b,
-        ) {
-            (Some(a), Some(b)) => {
-                let ratio = a.ratio(b);
-                let _ = writeln!(
-                    w,
-                    "| {what} | {} | {} |",
-                    ratio_ci(ratio),
-                    verdict(ratio, limit)
-                );
-            }
-            _ => {
-                let _ = writeln!(w, "| {what} | not measured | – |");
-            }
-        };
+    let target = |w: &mut String, what: &str, ratio: Option<Estimate>, limit: f64| match ratio {
+        Some(ratio) => {
+            let _ = writeln!(
+                w,
+                "| {what} | {} | {} |",
+                ratio_ci(ratio),
+                verdict(ratio, limit)
+            );
+        }
+        None => {
+            let _ = writeln!(w, "| {what} | not measured | – |");
+        }
+    };
     for (group, label) in [(SEQUENTIAL, "sequential"), (CONCURRENT, "32 concurrent")] {
         target(
             w,
             &format!("round trip, {label}: ours / bare reqwest ≤ 1.05"),
-            per_call(group, "ours"),
-            per_call(group, "bare_reqwest"),
+            best(group, "ours", "bare_reqwest"),
             1.05,
         );
         target(
             w,
             &format!("round trip, {label}: ours / official ≤ 1.00"),
-            per_call(group, "ours"),
-            per_call(group, "official"),
+            best(group, "ours", "official"),
             1.0,
         );
     }
     target(
         w,
         "decode `CreateTotpResponse`: ours / official ≤ 1.00",
-        get(DECODE, "ours"),
-        get(DECODE, "official"),
+        best(DECODE, "ours", "official"),
         1.0,
     );
     let footprint = |name: &str| report.footprints.iter().find(|f| f.name == name);
@@ -666,6 +957,26 @@ pub fn render(report: &Report) -> String {
          `cargo build --release` into an empty target directory (registry sources already \
          downloaded), one program after the other.\n"
     );
+    match &report.build_cost_measured {
+        Some(date) => {
+            let _ = writeln!(
+                w,
+                "Crates were counted in this run. The two clean builds take about six of this \
+                 machine's minutes, so their times were measured on {date} and reused from \
+                 `{BUILD_COST_RECORD}`: its key covers the toolchain, the CPU, both programs \
+                 and lock files, the workspace manifest and our client's and models' sources, \
+                 and `cargo xtask bench` measures again whenever any of them changes \
+                 (`cargo xtask bench --build-cost` forces it).\n"
+            );
+        }
+        None if !report.footprints.is_empty() => {
+            let _ = writeln!(
+                w,
+                "Crates counted and builds timed in this run (record: `{BUILD_COST_RECORD}`).\n"
+            );
+        }
+        None => {}
+    }
     let _ = writeln!(
         w,
         "| program | crates (normal deps) | crates compiled | clean release build |\n|---|---|---|---|"
@@ -695,6 +1006,35 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(w, "## Notes\n");
         for note in &report.notes {
             let _ = writeln!(w, "- {note}");
+        }
+        let _ = writeln!(w);
+    }
+
+    // Paired ratios.
+    let _ = writeln!(w, "## Paired ratios\n");
+    let _ = writeln!(
+        w,
+        "This machine's speed drifts by tens of percent within minutes, so criterion's figures \
+         above, taken one contender after another over a few seconds each, can compare \
+         contenders in different conditions. The bench binary therefore also runs paired \
+         rounds (`benches/src/paired.rs`): each round runs every contender for one batch of \
+         ~10 ms, in an order that rotates from round to round, and the ratio is taken within \
+         the round. Shown: the median per-call time, and the median of the per-round ratios \
+         with a distribution-free 95% interval.\n"
+    );
+    if report.paired.is_empty() {
+        let _ = writeln!(w, "Not measured in this run.\n");
+    }
+    for (group, contenders) in &report.paired {
+        let names: Vec<&String> = contenders.keys().collect();
+        let rounds = contenders.values().map(Vec::len).min().unwrap_or(0);
+        let _ = writeln!(w, "**{group}** ({rounds} rounds)\n");
+        let _ = writeln!(w, "| contender | median per call | / {} |", names[0]);
+        let _ = writeln!(w, "|---|---|---|");
+        for name in &names {
+            let median = median_ci(&contenders[*name]).map_or("–".into(), time_ci);
+            let ratio = paired_ratio(contenders, name, names[0]).map_or("–".into(), ratio_ci);
+            let _ = writeln!(w, "| {name} | {median} | {ratio} |");
         }
         let _ = writeln!(w);
     }
@@ -862,5 +1202,93 @@ mod tests {
         assert!(page.contains("Not measured in this run"), "{page}");
         assert!(page.contains("- a note"), "{page}");
         assert!(page.contains("| official | – | – |"), "{page}");
+    }
+
+    #[test]
+    fn medians_come_with_an_order_statistic_interval() {
+        let values: Vec<f64> = (1..=100).map(f64::from).collect();
+        let m = median_ci(&values).unwrap();
+        assert_eq!((m.point, m.lower, m.upper), (50.5, 40.0, 60.0));
+        let m = median_ci(&[3.0, 1.0, 2.0]).unwrap();
+        assert_eq!(m.point, 2.0);
+        assert!(m.lower <= m.point && m.point <= m.upper);
+        assert_eq!(median_ci(&[]), None);
+    }
+
+    #[test]
+    fn paired_ratios_divide_round_by_round() {
+        // The machine got twice as slow halfway: each round's ratio is still exactly 2.
+        let mut paired = Paired::new();
+        paired.insert("ours".into(), vec![2.0, 2.0, 4.0, 4.0]);
+        paired.insert("base".into(), vec![1.0, 1.0, 2.0, 2.0]);
+        let r = paired_ratio(&paired, "ours", "base").unwrap();
+        assert_eq!((r.point, r.lower, r.upper), (2.0, 2.0, 2.0));
+        assert_eq!(paired_ratio(&paired, "ours", "missing"), None);
+        let json = r#"{"comparisons":{"decode":{"calls_per_unit":1,"per_call_ns":{"a":[1.0,2.0],"b":[2.0,4.0]}}}}"#;
+        let parsed = parse_paired(json).unwrap();
+        assert_eq!(parsed["decode"]["b"], vec![2.0, 4.0]);
+        assert!(parse_paired("{}").is_err());
+    }
+
+    #[test]
+    fn targets_use_the_paired_ratios_when_present() {
+        let mut paired = Paired::new();
+        paired.insert("bare_reqwest".into(), vec![100.0; 9]);
+        paired.insert("ours".into(), vec![102.0; 9]);
+        paired.insert("official".into(), vec![110.0; 9]);
+        let mut report = Report::default();
+        report.paired.insert(SEQUENTIAL.into(), paired);
+        let page = render(&report);
+        assert!(
+            page.contains("| round trip, sequential: ours / bare reqwest ≤ 1.05 | 1.020 (1.020 – 1.020) | met |"),
+            "{page}"
+        );
+        assert!(
+            page.contains("**round_trip_sequential** (9 rounds)"),
+            "{page}"
+        );
+        assert!(
+            page.contains("| ours | 102 ns (102 ns – 102 ns) | 1.020"),
+            "{page}"
+        );
+    }
+
+    #[test]
+    fn the_build_cost_record_round_trips_and_its_key_follows_the_sources() {
+        let record = BuildCostRecord {
+            key: "00ff".into(),
+            date: "2026-11-27".into(),
+            programs: vec![Footprint {
+                name: "ours".into(),
+                crates: 110,
+                compiled: 119,
+                build: Duration::from_millis(150_800),
+            }],
+        };
+        assert_eq!(BuildCostRecord::parse(&record.to_json()).unwrap(), record);
+
+        let root = std::env::temp_dir().join(format!("xtask-key-{}", std::process::id()));
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("Cargo.toml", "[workspace]");
+        for name in ["ours", "official"] {
+            for file in ["Cargo.toml", "Cargo.lock", "src/main.rs"] {
+                write(&format!("benches/footprint/{name}/{file}"), name);
+            }
+        }
+        for krate in ["stytch-totp", "stytch-totp-models"] {
+            write(&format!("crates/{krate}/Cargo.toml"), krate);
+            write(&format!("crates/{krate}/src/lib.rs"), "//! lib");
+        }
+        let machine = Machine::default();
+        let before = build_cost_key(&root, &machine).unwrap();
+        assert_eq!(build_cost_key(&root, &machine).unwrap(), before);
+        write("crates/stytch-totp/src/lib.rs", "//! changed");
+        let after = build_cost_key(&root, &machine).unwrap();
+        let _ = std::fs::remove_dir_all(&root);
+        assert_ne!(before, after);
     }
 }

@@ -28,7 +28,8 @@ fn main() -> ExitCode {
         ["upstream-diff", path] => upstream::report(&root, Path::new(path)),
         ["ci"] => ci::run(&root),
         ["reliability"] => reliability::run(&root),
-        ["bench"] => bench::run(&root),
+        ["bench"] => bench::run(&root, false),
+        ["bench", "--build-cost"] => bench::run(&root, true),
         _ => Err(USAGE.to_string()),
     };
     match result {
@@ -41,7 +42,7 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str =
-    "usage: cargo xtask <codegen [--check] | upstream-diff PATH_TO_OPENAPI | reliability | bench | ci>";
+    "usage: cargo xtask <codegen [--check] | upstream-diff PATH_TO_OPENAPI | reliability | bench [--build-cost] | ci>";
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,0 +1,39 @@
+//! Every benchmark in one binary (one release link instead of four, which matters for
+//! `cargo xtask bench` on a 2-core machine). First the paired ratio rounds (see
+//! [`stytch_totp_benches::paired`]), written to `target/tmp/paired-ratios.json`; then
+//! criterion's absolute figures. `cargo bench -- FILTER` runs only matching criterion
+//! benches and skips the paired rounds.
+
+use std::path::Path;
+
+use stytch_totp_benches::paired::Report;
+
+mod construct;
+mod decode;
+#[cfg(feature = "emulator")]
+mod emulator;
+mod round_trip;
+
+fn main() {
+    // cargo passes `--bench`; anything else that is not a flag is a criterion filter.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filtered = args.iter().any(|a| !a.starts_with('-'));
+    let testing = args.iter().any(|a| a == "--test" || a == "--list");
+    if !filtered && !testing {
+        let mut report = Report::default();
+        round_trip::paired(&mut report);
+        decode::paired(&mut report);
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("paired-ratios.json");
+        let json = serde_json::to_vec_pretty(&report).expect("paired report as JSON");
+        std::fs::write(&out, json).expect("write paired-ratios.json");
+        println!("paired ratios written to {}", out.display());
+    }
+    round_trip::benches();
+    decode::benches();
+    construct::benches();
+    #[cfg(feature = "emulator")]
+    emulator::benches();
+    criterion::Criterion::default()
+        .configure_from_args()
+        .final_summary();
+}
