@@ -2,7 +2,7 @@
 //! `cargo xtask bench` on a 2-core machine). First the paired ratio rounds (see
 //! [`stytch_totp_benches::paired`]), written to `target/tmp/paired-ratios.json`; then
 //! criterion's absolute figures. `cargo bench -- FILTER` runs only matching criterion
-//! benches and skips the paired rounds.
+//! benches and skips the paired rounds; `BENCH_PAIRED_ONLY=1` runs only the paired rounds.
 
 use std::path::Path;
 
@@ -27,6 +27,9 @@ fn main() {
         let json = serde_json::to_vec_pretty(&report).expect("paired report as JSON");
         std::fs::write(&out, json).expect("write paired-ratios.json");
         println!("paired ratios written to {}", out.display());
+        if std::env::var("BENCH_PAIRED_ONLY").is_ok_and(|v| v == "1") {
+            return;
+        }
     }
     round_trip::benches();
     decode::benches();

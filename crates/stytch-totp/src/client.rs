@@ -1,5 +1,6 @@
 //! [`Client`]: shared settings and connection pool, and the one path every call takes.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,27 +93,31 @@ impl Client {
         &self.inner.settings.project_id
     }
 
-    /// Sends `body` as JSON to `operation`'s URL and decodes the answer.
-    pub(crate) async fn send_json<B: Serialize, T: DeserializeOwned>(
+    /// Encodes `body` now and returns the call: nothing is sent until it is awaited, and an
+    /// invalid or unencodable body is reported then. The builder and typed request are gone
+    /// before the first `.await`, which keeps the future (boxed by `IntoFuture`) small.
+    pub(crate) fn send_json<B: Serialize, T: DeserializeOwned>(
         &self,
         operation: Operation,
-        body: &B,
+        body: Result<B, Error>,
         timeout: Option<Duration>,
-    ) -> Result<T, Error> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::Other(format!("could not encode the request: {e}")))?;
-        self.execute(operation, None, Some(bytes), timeout).await
+    ) -> impl Future<Output = Result<T, Error>> + Send + '_ {
+        let bytes = body.and_then(|body| {
+            serde_json::to_vec(&body)
+                .map_err(|e| Error::Other(format!("could not encode the request: {e}")))
+        });
+        async move { self.execute(operation, None, Some(bytes?), timeout).await }
     }
 
-    /// Sends a request without a body to `operation`'s URL followed by `id`, and decodes the
-    /// answer.
+    /// A request without a body to `operation`'s URL followed by `id` (or the error that
+    /// invalidated the id, reported when awaited).
     pub(crate) async fn send_empty<T: DeserializeOwned>(
         &self,
         operation: Operation,
-        id: &str,
+        id: Result<String, Error>,
         timeout: Option<Duration>,
     ) -> Result<T, Error> {
-        self.execute(operation, Some(id), None, timeout).await
+        self.execute(operation, Some(id?), None, timeout).await
     }
 
     /// The one path every call takes. The request is assembled from parts prepared when the
@@ -120,13 +125,13 @@ impl Client {
     async fn execute<T: DeserializeOwned>(
         &self,
         operation: Operation,
-        id: Option<&str>,
+        id: Option<String>,
         body: Option<Vec<u8>>,
         timeout: Option<Duration>,
     ) -> Result<T, Error> {
         let settings = &self.inner.settings;
         let mut url = settings.urls[operation as usize].clone();
-        if let Some(id) = id {
+        if let Some(id) = &id {
             // Every prepared URL has a path (checked when it was built), so this cannot fail.
             if let Ok(mut segments) = url.path_segments_mut() {
                 segments.push(id);

@@ -1,5 +1,6 @@
 //! `client.totps()`: create, authenticate, recovery_codes, recover.
 
+use std::future::Future;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -86,25 +87,27 @@ pub struct CreateTotp<'c> {
     timeout: Option<Duration>,
 }
 
-impl CreateTotp<'_> {
+impl<'c> CreateTotp<'c> {
     /// Minutes the unverified TOTP stays usable: 5 to 1440 (Stytch's default: 1440).
     pub fn expiration_minutes(mut self, minutes: i64) -> Self {
         self.expiration_minutes = Some(minutes);
         self
     }
 
-    /// Validates and sends.
-    pub async fn send(self) -> Result<CreateTotpResponse, Error> {
-        let request = CreateTotpRequest {
+    /// Validates and sends. Invalid input fails when awaited, before anything is sent.
+    pub fn send(self) -> impl Future<Output = Result<CreateTotpResponse, Error>> + Send + 'c {
+        let (client, timeout) = (self.client, self.timeout);
+        client.send_json(Operation::TotpsCreate, self.request(), timeout)
+    }
+
+    fn request(self) -> Result<CreateTotpRequest, Error> {
+        Ok(CreateTotpRequest {
             user_id: UserIdentifier::new(self.user_id)?,
             expiration_minutes: self
                 .expiration_minutes
                 .map(ExpirationMinutes::new)
                 .transpose()?,
-        };
-        self.client
-            .send_json(Operation::TotpsCreate, &request, self.timeout)
-            .await
+        })
     }
 }
 call_builder!(CreateTotp => CreateTotpResponse);
@@ -177,10 +180,15 @@ pub struct AuthenticateTotp<'c> {
 }
 session_setters!(AuthenticateTotp);
 
-impl AuthenticateTotp<'_> {
-    /// Validates and sends.
-    pub async fn send(self) -> Result<AuthenticateTotpResponse, Error> {
-        let request = AuthenticateTotpRequest {
+impl<'c> AuthenticateTotp<'c> {
+    /// Validates and sends. Invalid input fails when awaited, before anything is sent.
+    pub fn send(self) -> impl Future<Output = Result<AuthenticateTotpResponse, Error>> + Send + 'c {
+        let (client, timeout) = (self.client, self.timeout);
+        client.send_json(Operation::TotpsAuthenticate, self.request(), timeout)
+    }
+
+    fn request(self) -> Result<AuthenticateTotpRequest, Error> {
+        Ok(AuthenticateTotpRequest {
             user_id: UserIdentifier::new(self.user_id)?,
             totp_code: TotpCode::new(self.totp_code.expose_secret())?,
             session_duration_minutes: self.session.duration()?,
@@ -188,10 +196,7 @@ impl AuthenticateTotp<'_> {
             session_jwt: self.session.jwt,
             session_custom_claims: self.session.custom_claims,
             telemetry_id: self.session.telemetry_id,
-        };
-        self.client
-            .send_json(Operation::TotpsAuthenticate, &request, self.timeout)
-            .await
+        })
     }
 }
 call_builder!(AuthenticateTotp => AuthenticateTotpResponse);
@@ -204,15 +209,16 @@ pub struct TotpRecoveryCodes<'c> {
     timeout: Option<Duration>,
 }
 
-impl TotpRecoveryCodes<'_> {
-    /// Validates and sends.
-    pub async fn send(self) -> Result<TotpRecoveryCodesResponse, Error> {
-        let request = TotpRecoveryCodesRequest {
-            user_id: UserIdentifier::new(self.user_id)?,
-        };
+impl<'c> TotpRecoveryCodes<'c> {
+    /// Validates and sends. Invalid input fails when awaited, before anything is sent.
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<TotpRecoveryCodesResponse, Error>> + Send + 'c {
+        let request = UserIdentifier::new(self.user_id)
+            .map(|user_id| TotpRecoveryCodesRequest { user_id })
+            .map_err(Error::from);
         self.client
-            .send_json(Operation::TotpsRecoveryCodes, &request, self.timeout)
-            .await
+            .send_json(Operation::TotpsRecoveryCodes, request, self.timeout)
     }
 }
 call_builder!(TotpRecoveryCodes => TotpRecoveryCodesResponse);
@@ -228,10 +234,15 @@ pub struct RecoverTotp<'c> {
 }
 session_setters!(RecoverTotp);
 
-impl RecoverTotp<'_> {
-    /// Validates and sends.
-    pub async fn send(self) -> Result<RecoverTotpResponse, Error> {
-        let request = RecoverTotpRequest {
+impl<'c> RecoverTotp<'c> {
+    /// Validates and sends. Invalid input fails when awaited, before anything is sent.
+    pub fn send(self) -> impl Future<Output = Result<RecoverTotpResponse, Error>> + Send + 'c {
+        let (client, timeout) = (self.client, self.timeout);
+        client.send_json(Operation::TotpsRecover, self.request(), timeout)
+    }
+
+    fn request(self) -> Result<RecoverTotpRequest, Error> {
+        Ok(RecoverTotpRequest {
             user_id: UserIdentifier::new(self.user_id)?,
             recovery_code: RecoveryCode::new(self.recovery_code.expose_secret())?,
             session_duration_minutes: self.session.duration()?,
@@ -239,10 +250,7 @@ impl RecoverTotp<'_> {
             session_jwt: self.session.jwt,
             session_custom_claims: self.session.custom_claims,
             telemetry_id: self.session.telemetry_id,
-        };
-        self.client
-            .send_json(Operation::TotpsRecover, &request, self.timeout)
-            .await
+        })
     }
 }
 call_builder!(RecoverTotp => RecoverTotpResponse);

@@ -1,5 +1,6 @@
 //! `client.users()`: create, get, delete, delete_totp.
 
+use std::future::Future;
 use std::time::Duration;
 
 use stytch_totp_models::{
@@ -66,12 +67,11 @@ pub struct CreateUser<'c> {
     timeout: Option<Duration>,
 }
 
-impl CreateUser<'_> {
+impl<'c> CreateUser<'c> {
     /// Sends.
-    pub async fn send(self) -> Result<CreateUserResponse, Error> {
+    pub fn send(self) -> impl Future<Output = Result<CreateUserResponse, Error>> + Send + 'c {
         self.client
-            .send_json(Operation::UsersCreate, &self.request, self.timeout)
-            .await
+            .send_json(Operation::UsersCreate, Ok(self.request), self.timeout)
     }
 }
 call_builder!(CreateUser => CreateUserResponse);
@@ -84,13 +84,14 @@ pub struct GetUser<'c> {
     timeout: Option<Duration>,
 }
 
-impl GetUser<'_> {
-    /// Validates and sends.
-    pub async fn send(self) -> Result<GetUserResponse, Error> {
-        let user_id = UserIdentifier::new(self.user_id)?;
+impl<'c> GetUser<'c> {
+    /// Validates and sends. Invalid input fails when awaited, before anything is sent.
+    pub fn send(self) -> impl Future<Output = Result<GetUserResponse, Error>> + Send + 'c {
+        let user_id = UserIdentifier::new(self.user_id)
+            .map(|id| id.as_str().to_owned())
+            .map_err(Error::from);
         self.client
-            .send_empty(Operation::UsersGet, user_id.as_str(), self.timeout)
-            .await
+            .send_empty(Operation::UsersGet, user_id, self.timeout)
     }
 }
 call_builder!(GetUser => GetUserResponse);
@@ -103,13 +104,14 @@ pub struct DeleteUser<'c> {
     timeout: Option<Duration>,
 }
 
-impl DeleteUser<'_> {
-    /// Validates and sends.
-    pub async fn send(self) -> Result<DeleteUserResponse, Error> {
-        let user_id = UserIdentifier::new(self.user_id)?;
+impl<'c> DeleteUser<'c> {
+    /// Validates and sends. Invalid input fails when awaited, before anything is sent.
+    pub fn send(self) -> impl Future<Output = Result<DeleteUserResponse, Error>> + Send + 'c {
+        let user_id = UserIdentifier::new(self.user_id)
+            .map(|id| id.as_str().to_owned())
+            .map_err(Error::from);
         self.client
-            .send_empty(Operation::UsersDelete, user_id.as_str(), self.timeout)
-            .await
+            .send_empty(Operation::UsersDelete, user_id, self.timeout)
     }
 }
 call_builder!(DeleteUser => DeleteUserResponse);
@@ -122,13 +124,14 @@ pub struct DeleteTotp<'c> {
     timeout: Option<Duration>,
 }
 
-impl DeleteTotp<'_> {
-    /// Validates and sends.
-    pub async fn send(self) -> Result<DeleteTotpResponse, Error> {
-        let totp_id = TotpIdentifier::new(self.totp_id)?;
+impl<'c> DeleteTotp<'c> {
+    /// Validates and sends. Invalid input fails when awaited, before anything is sent.
+    pub fn send(self) -> impl Future<Output = Result<DeleteTotpResponse, Error>> + Send + 'c {
+        let totp_id = TotpIdentifier::new(self.totp_id)
+            .map(|id| id.as_str().to_owned())
+            .map_err(Error::from);
         self.client
-            .send_empty(Operation::UsersDeleteTotp, totp_id.as_str(), self.timeout)
-            .await
+            .send_empty(Operation::UsersDeleteTotp, totp_id, self.timeout)
     }
 }
 call_builder!(DeleteTotp => DeleteTotpResponse);

@@ -174,7 +174,7 @@ async fn retries_stop_at_max_attempts_and_at_the_time_budget() {
         max_retries: 50,
         min_backoff: Duration::from_millis(100),
         max_backoff: Duration::from_millis(100),
-        budget: Duration::from_millis(350),
+        budget: Duration::from_millis(800),
     };
     let client = Client::builder()
         .project_id(PROJECT_ID)
@@ -186,11 +186,13 @@ async fn retries_stop_at_max_attempts_and_at_the_time_budget() {
     let started = Instant::now();
     client.users().get(USER_ID).await.unwrap_err();
     let seen = attempts(&server).await;
+    // Jittered waits of up to 100 ms within 800 ms: a handful of attempts, far from the 51
+    // allowed; at least 2 even when a loaded machine answers slowly.
     assert!(
-        (2..=5).contains(&seen),
+        (2..=20).contains(&seen),
         "budget should stop after a few attempts, saw {seen}"
     );
-    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(started.elapsed() < Duration::from_secs(3));
 }
 
 #[tokio::test]
