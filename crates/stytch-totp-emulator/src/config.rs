@@ -12,6 +12,13 @@ pub const DEFAULT_PROJECT_ID: &str = "project-test-00000000-0000-0000-0000-00000
 /// access to nothing but a local emulator.
 pub const DEFAULT_SECRET: &str = "secret-test-emulator-00000000000000000000000";
 
+/// The port `stytch-totp serve` listens on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 8787;
+
+/// The address `stytch-totp serve` listens on unless told otherwise: loopback only, since
+/// the emulator is for tests.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8787";
+
 /// The issuer shown by authenticator apps for TOTPs created by the emulator.
 pub const DEFAULT_ISSUER: &str = "Stytch TOTP Emulator";
 
@@ -137,5 +144,17 @@ impl fmt::Debug for EmulatorConfig {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("clock", &self.clock)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_addr_uses_default_port() {
+        let addr: std::net::SocketAddr = DEFAULT_ADDR.parse().unwrap();
+        assert_eq!(addr.port(), DEFAULT_PORT);
+        assert!(addr.ip().is_loopback());
     }
 }

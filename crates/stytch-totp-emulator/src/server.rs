@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::faults::{FaultQueue, FaultSpec};
 use crate::ids::Ids;
-use crate::state::{OpCtx, Store};
+use crate::store::{Ctx, Store};
 use crate::{EmulatorConfig, Operation, Stats};
 
 /// How long [`EmulatorHandle::shutdown`] waits for in-flight requests.
@@ -39,10 +39,10 @@ impl Shared {
     pub(crate) fn with_store<T>(
         &self,
         request_id: &str,
-        f: impl FnOnce(&mut Store, &OpCtx<'_>) -> T,
+        f: impl FnOnce(&mut Store, &Ctx<'_>) -> T,
     ) -> T {
         let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
-        let ctx = OpCtx {
+        let ctx = Ctx {
             now: self.config.clock.now(),
             request_id,
             config: &self.config,

@@ -27,6 +27,40 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Every operation, in the order of the endpoint table.
+    pub const ALL: [Operation; 8] = [
+        Operation::CreateUser,
+        Operation::GetUser,
+        Operation::DeleteUser,
+        Operation::CreateTotp,
+        Operation::AuthenticateTotp,
+        Operation::TotpRecoveryCodes,
+        Operation::RecoverTotp,
+        Operation::DeleteTotp,
+    ];
+
+    /// The HTTP method, e.g. `"POST"`.
+    pub fn method(self) -> &'static str {
+        match self {
+            Operation::GetUser => "GET",
+            Operation::DeleteUser | Operation::DeleteTotp => "DELETE",
+            _ => "POST",
+        }
+    }
+
+    /// The path template (axum syntax), e.g. `/v1/users/{user_id}`.
+    pub fn path(self) -> &'static str {
+        match self {
+            Operation::CreateUser => "/v1/users",
+            Operation::GetUser | Operation::DeleteUser => "/v1/users/{user_id}",
+            Operation::CreateTotp => "/v1/totps",
+            Operation::AuthenticateTotp => "/v1/totps/authenticate",
+            Operation::TotpRecoveryCodes => "/v1/totps/recovery_codes",
+            Operation::RecoverTotp => "/v1/totps/recover",
+            Operation::DeleteTotp => "/v1/users/totps/{totp_id}",
+        }
+    }
+
     /// The key used in [`Stats::operations_applied`], e.g. `totps.recover`.
     pub fn as_str(self) -> &'static str {
         match self {
