@@ -190,7 +190,7 @@ pub(crate) fn error_type_for_status(status: StatusCode) -> ErrorType {
         401 => ErrorType::UnauthorizedCredentials,
         429 => ErrorType::TooManyRequests,
         500..=599 => ErrorType::InternalServerError,
-        404 => ErrorType::from("not_found"),
+        404 => ErrorType::from("route_not_found"),
         405 => ErrorType::from("method_not_allowed"),
         _ => ErrorType::BadRequest,
     }

@@ -2,7 +2,9 @@
 //! error type; the stores then take these types and never re-check their shape.
 
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use std::collections::HashMap;
+
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use serde_json::{Map, Value};
 use stytch_totp_models::{ErrorType, ExpirationMinutes, SessionDurationMinutes, UserName};
@@ -65,8 +67,8 @@ impl FromBody for NewUser {
             ));
         }
         if external_id.is_some_and(|e| !valid_external_id(e)) {
-            return Err(ApiError::invalid(
-                "invalid_external_id",
+            // Stytch documents the rule, not the error type it answers with.
+            return Err(ApiError::bad_request(
                 "external_id must be 1 to 128 characters of letters, digits, '.', '_', '-' or '|'.",
             ));
         }
@@ -116,13 +118,21 @@ impl FromBody for UserRef {
     }
 }
 
-/// The session fields of authenticate and recover.
+/// Claims Stytch reserves: setting one is an error.
+const RESERVED_CLAIMS: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
+
+/// A session named by one of its tokens.
+pub(crate) enum SessionRef {
+    Token(String),
+    Jwt(String),
+}
+
+/// The session fields of an authenticate call (TOTP, recover or sessions).
 pub(crate) struct SessionArgs {
-    /// A non-blank `session_token`.
-    pub(crate) token: Option<String>,
-    /// A non-blank `session_jwt`.
-    pub(crate) jwt: Option<String>,
+    /// The existing session, by at most one of `session_token` / `session_jwt`.
+    pub(crate) existing: Option<SessionRef>,
     pub(crate) duration: Option<SessionDurationMinutes>,
+    /// Claims to merge into the session's (`null` deletes); none reserved.
     pub(crate) custom_claims: Map<String, Value>,
 }
 
@@ -133,17 +143,93 @@ impl SessionArgs {
             SessionDurationMinutes::new,
             ErrorType::InvalidSessionDurationMinutes,
         )?;
-        let token = body.optional_string("session_token")?;
-        let jwt = body.optional_string("session_jwt")?;
+        let token = non_blank_owned(body.optional_string("session_token")?);
+        let jwt = non_blank_owned(body.optional_string("session_jwt")?);
         body.optional_string("telemetry_id")?;
         let custom_claims = body.optional_object("session_custom_claims")?;
-        let non_blank = |s: Option<&str>| s.filter(|s| !s.trim().is_empty()).map(str::to_owned);
+        check_custom_claims(&custom_claims)?;
+        let existing = match (token, jwt) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::invalid(
+                    "too_many_session_arguments",
+                    "Please include at most one of session_token or session_jwt, not both.",
+                ))
+            }
+            (Some(token), None) => Some(SessionRef::Token(token)),
+            (None, Some(jwt)) => Some(SessionRef::Jwt(jwt)),
+            (None, None) => None,
+        };
         Ok(Self {
-            token: non_blank(token),
-            jwt: non_blank(jwt),
+            existing,
             duration,
             custom_claims,
         })
+    }
+}
+
+/// Refuses Stytch's reserved claims (`iss`, `sub`, ... and `https://stytch.com/*`).
+fn check_custom_claims(claims: &Map<String, Value>) -> Result<(), ApiError> {
+    if let Some(key) = claims
+        .keys()
+        .find(|k| RESERVED_CLAIMS.contains(&k.as_str()))
+    {
+        return Err(ApiError::invalid(
+            "reserved_claims_in_custom_claims",
+            format!("session_custom_claims must not set the reserved claim {key:?}."),
+        ));
+    }
+    if claims.keys().any(|k| k.starts_with("https://stytch.com/")) {
+        return Err(ApiError::invalid(
+            "stytch_claims_in_custom_claims",
+            "session_custom_claims must not set claims under https://stytch.com/.",
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /v1/sessions/authenticate`: exactly one of `session_token` / `session_jwt`.
+pub(crate) struct SessionCheck {
+    pub(crate) session: SessionRef,
+    pub(crate) args: SessionArgs,
+}
+
+impl FromBody for SessionCheck {
+    fn from_body(body: JsonObject) -> Result<Self, ApiError> {
+        let mut args = SessionArgs::from_body(&body)?;
+        let session = args.existing.take().ok_or_else(|| {
+            ApiError::invalid(
+                "no_session_arguments",
+                "Include one of session_token or session_jwt.",
+            )
+        })?;
+        Ok(Self { session, args })
+    }
+}
+
+/// `POST /v1/sessions/revoke`: exactly one of `session_id` / `session_token` / `session_jwt`.
+pub(crate) enum RevokeTarget {
+    Id(String),
+    Session(SessionRef),
+}
+
+impl FromBody for RevokeTarget {
+    fn from_body(body: JsonObject) -> Result<Self, ApiError> {
+        let id = non_blank_owned(body.optional_string("session_id")?);
+        let token = non_blank_owned(body.optional_string("session_token")?);
+        let jwt = non_blank_owned(body.optional_string("session_jwt")?);
+        match (id, token, jwt) {
+            (Some(id), None, None) => Ok(Self::Id(id)),
+            (None, Some(token), None) => Ok(Self::Session(SessionRef::Token(token))),
+            (None, None, Some(jwt)) => Ok(Self::Session(SessionRef::Jwt(jwt))),
+            (None, None, None) => Err(ApiError::invalid(
+                "no_session_revoke_arguments",
+                "Include one of session_id, session_token or session_jwt.",
+            )),
+            _ => Err(ApiError::invalid(
+                "too_many_session_revoke_arguments",
+                "Include only one of session_id, session_token or session_jwt.",
+            )),
+        }
     }
 }
 
@@ -254,6 +340,34 @@ macro_rules! path_id {
 
 path_id!(UserIdPath, "user_id", ErrorType::InvalidUserId);
 path_id!(TotpIdPath, "totp_id", ErrorType::InvalidTotpId);
+path_id!(ProjectIdPath, "project_id", "invalid_project_id");
+
+/// `GET /v1/sessions?user_id=`: the required `user_id` query parameter.
+pub(crate) struct UserIdQuery(pub(crate) String);
+
+impl<S: Send + Sync> FromRequestParts<S> for UserIdQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(mut query) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::bad_request("The query string is malformed."))?;
+        match query.remove("user_id") {
+            None => Err(ApiError::bad_request(
+                "user_id is a required query parameter.",
+            )),
+            Some(id) if id.trim().is_empty() => Err(ApiError::invalid(
+                ErrorType::InvalidUserId,
+                "user_id format is invalid: it must not be empty.",
+            )),
+            Some(id) => Ok(Self(id)),
+        }
+    }
+}
+
+fn non_blank_owned(value: Option<&str>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty()).map(str::to_owned)
+}
 
 fn non_blank(value: Option<&str>) -> Option<&str> {
     value.filter(|v| !v.is_empty())

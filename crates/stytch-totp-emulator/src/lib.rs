@@ -123,10 +123,11 @@ mod extract;
 pub mod faults;
 mod ids;
 mod input;
+mod jwt;
 mod model;
+mod pending;
 mod routes;
 mod server;
-mod session;
 mod stats;
 mod store;
 pub mod totp;
@@ -137,5 +138,6 @@ pub use config::{
     DEFAULT_PROJECT_ID, DEFAULT_SECRET,
 };
 pub use faults::{Fault, FaultSpec};
+pub use jwt::{InvalidKey, SigningKey};
 pub use server::{router, serve, Emulator, EmulatorHandle};
 pub use stats::{Operation, Stats};

@@ -5,17 +5,18 @@
 
 use std::time::SystemTime;
 
-use serde_json::{json, Value};
 use stytch_totp_models::{
     Attributes, AuthenticationFactor, AuthenticatorAppFactor, GetUserResponse, RecoveryCodeFactor,
     Session, User, UserTotp,
 };
 
 use crate::clock::rfc3339;
+use crate::pending::Jwk;
 use crate::store::locks::Lock;
 use crate::store::sessions::SessionRecord;
 use crate::store::totps::TotpRecord;
 use crate::store::users::UserRecord;
+use crate::SigningKey;
 
 /// A user as Stytch shows it, with its TOTP and lock.
 pub(crate) fn user(record: &UserRecord, totp: Option<&TotpRecord>, lock: Option<Lock>) -> User {
@@ -180,14 +181,17 @@ pub(crate) fn session(record: &SessionRecord, roles: Vec<String>) -> Session {
     }
 }
 
-/// The `https://stytch.com/session` claim of a session's JWTs.
-pub(crate) fn session_claim(session: &Session) -> Value {
-    json!({
-        "id": session.session_id,
-        "started_at": session.started_at,
-        "last_accessed_at": session.last_accessed_at,
-        "expires_at": session.expires_at,
-        "attributes": session.attributes,
-        "authentication_factors": session.authentication_factors,
-    })
+/// The JWK of the public half of `key` (what Stytch's JWKS lists; no certificate chain).
+pub(crate) fn jwk(key: &SigningKey) -> Jwk {
+    Jwk {
+        alg: "RS256".to_owned(),
+        e: key.exponent().to_owned(),
+        key_ops: vec!["verify".to_owned()],
+        kid: key.key_id().to_owned(),
+        kty: "RSA".to_owned(),
+        n: key.modulus().to_owned(),
+        use_: "sig".to_owned(),
+        x5c: Vec::new(),
+        x5t_s256: None,
+    }
 }

@@ -9,8 +9,11 @@ use axum::Extension;
 
 use crate::errors::{json_response, ApiError};
 use crate::input::{
-    Input, NewTotp, NewUser, RecoveryCheck, TotpCheck, TotpIdPath, UserIdPath, UserRef,
+    Input, NewTotp, NewUser, ProjectIdPath, RecoveryCheck, RevokeTarget, SessionCheck, TotpCheck,
+    TotpIdPath, UserIdPath, UserIdQuery, UserRef,
 };
+use crate::model;
+use crate::pending::GetJwksResponse;
 use crate::routes::RequestId;
 use crate::server::AppState;
 use crate::Operation;
@@ -29,6 +32,10 @@ pub(super) fn route(op: Operation, state: &AppState) -> MethodRouter<AppState> {
         Operation::TotpRecoveryCodes => on(filter, recovery_codes),
         Operation::RecoverTotp => on(filter, recover_totp),
         Operation::DeleteTotp => on(filter, delete_totp),
+        Operation::AuthenticateSession => on(filter, authenticate_session),
+        Operation::RevokeSession => on(filter, revoke_session),
+        Operation::GetSessions => on(filter, get_sessions),
+        Operation::GetJwks => on(filter, get_jwks),
     };
     route.route_layer(middleware::from_fn_with_state(
         (state.clone(), op),
@@ -139,6 +146,56 @@ async fn recover_totp(
     Ok(ok(&state.with_store(&id, |store, ctx| {
         store.recover(&input, ctx)
     })?))
+}
+
+async fn authenticate_session(
+    State(state): State<AppState>,
+    Extension(RequestId(id)): Extension<RequestId>,
+    Input(input): Input<SessionCheck>,
+) -> Answer {
+    Ok(ok(&state.with_store(&id, |store, ctx| {
+        store.authenticate_session(&input, ctx)
+    })?))
+}
+
+async fn revoke_session(
+    State(state): State<AppState>,
+    Extension(RequestId(id)): Extension<RequestId>,
+    Input(target): Input<RevokeTarget>,
+) -> Answer {
+    Ok(ok(&state.with_store(&id, |store, ctx| {
+        store.revoke_session(&target, ctx)
+    })?))
+}
+
+async fn get_sessions(
+    State(state): State<AppState>,
+    Extension(RequestId(id)): Extension<RequestId>,
+    UserIdQuery(user_id): UserIdQuery,
+) -> Answer {
+    Ok(ok(&state.with_store(&id, |store, ctx| {
+        store.get_sessions(&user_id, ctx)
+    })?))
+}
+
+/// The public key as a JWK set; no credentials needed, no store lock taken.
+async fn get_jwks(
+    State(state): State<AppState>,
+    Extension(RequestId(id)): Extension<RequestId>,
+    ProjectIdPath(project_id): ProjectIdPath,
+) -> Answer {
+    if project_id != state.config.project_id {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "project_not_found",
+            "No project with this project_id is served here.",
+        ));
+    }
+    Ok(ok(&GetJwksResponse {
+        keys: vec![model::jwk(state.signing_key())],
+        request_id: id,
+        status_code: 200,
+    }))
 }
 
 #[cfg(test)]

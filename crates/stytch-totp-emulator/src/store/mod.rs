@@ -16,15 +16,19 @@ use std::time::SystemTime;
 
 use stytch_totp_models::{
     AuthenticateTotpResponse, CreateTotpResponse, CreateUserResponse, DeleteTotpResponse,
-    DeleteUserResponse, ErrorType, GetUserResponse, RecoverTotpResponse, SecretString,
+    DeleteUserResponse, ErrorType, GetUserResponse, RecoverTotpResponse, SecretString, Session,
     TotpRecoveryCodesResponse, TotpWithRecoveryCodes, User,
 };
 
 use crate::errors::ApiError;
 use crate::ids::Ids;
-use crate::input::{NewTotp, NewUser, RecoveryCheck, TotpCheck, TotpCodeInput, UserRef};
+use crate::input::{
+    NewTotp, NewUser, RecoveryCheck, RevokeTarget, SessionCheck, TotpCheck, TotpCodeInput, UserRef,
+};
 use crate::model;
-use crate::EmulatorConfig;
+use crate::pending::{AuthenticateSessionResponse, GetSessionsResponse, RevokeSessionResponse};
+use crate::server::Shared;
+use crate::{EmulatorConfig, SigningKey};
 use locks::Locks;
 use sessions::Sessions;
 use totps::{Totps, Verdict};
@@ -36,7 +40,22 @@ pub(crate) struct Ctx<'a> {
     pub(crate) request_id: &'a str,
     pub(crate) config: &'a EmulatorConfig,
     pub(crate) ids: Ids,
-    pub(crate) jwt_key: &'a [u8],
+    pub(crate) shared: &'a Shared,
+}
+
+impl Ctx<'_> {
+    /// The key that signs session JWTs (made on first use).
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        self.shared.signing_key()
+    }
+}
+
+/// Session fields of a TOTP authenticate/recover response.
+#[derive(Default)]
+struct SessionFields {
+    session: Option<Session>,
+    token: String,
+    jwt: String,
 }
 
 /// All users, TOTPs, locks and sessions of one emulator.
@@ -57,6 +76,25 @@ impl Store {
             self.totps.of(user_id),
             self.locks.active(user_id, now),
         ))
+    }
+
+    /// The session fields of a TOTP authenticate/recover response: empty without a session.
+    fn issue(
+        &self,
+        session_id: Option<&str>,
+        user_id: &str,
+        ctx: &Ctx<'_>,
+    ) -> Result<SessionFields, ApiError> {
+        let Some(session_id) = session_id else {
+            return Ok(SessionFields::default());
+        };
+        let roles = self.users.get(user_id)?.roles.clone();
+        let issued = self.sessions.issue(session_id, roles, ctx)?;
+        Ok(SessionFields {
+            session: Some(issued.session),
+            token: issued.token,
+            jwt: issued.jwt,
+        })
     }
 
     /// The `user_id` of the user `id` names (its id or external id).
@@ -160,11 +198,11 @@ impl Store {
         };
         self.locks.reset(&user_id);
         self.totps.accept_code(&user_id, step);
-        let roles = self.users.get(&user_id)?.roles.clone();
         let factor = model::totp_factor(&totp_id, ctx.now);
-        let session = self
+        let session_id = self
             .sessions
-            .apply(plan, &user_id, roles, factor, &input.session, ctx)?;
+            .apply(plan, &user_id, factor, &input.session, ctx)?;
+        let session = self.issue(session_id.as_deref(), &user_id, ctx)?;
         Ok(AuthenticateTotpResponse {
             request_id: ctx.request_id.to_owned(),
             session: session.session,
@@ -243,11 +281,11 @@ impl Store {
         };
         self.locks.reset(&user_id);
         let recovery_code_id = self.totps.accept_recovery_code(&user_id, index);
-        let roles = self.users.get(&user_id)?.roles.clone();
         let factor = model::recovery_code_factor(&recovery_code_id, ctx.now);
-        let session = self
+        let session_id = self
             .sessions
-            .apply(plan, &user_id, roles, factor, &input.session, ctx)?;
+            .apply(plan, &user_id, factor, &input.session, ctx)?;
+        let session = self.issue(session_id.as_deref(), &user_id, ctx)?;
         Ok(RecoverTotpResponse {
             request_id: ctx.request_id.to_owned(),
             session: session.session,
@@ -272,6 +310,61 @@ impl Store {
             status_code: 200,
             user: self.user_model(&user_id, ctx.now)?,
             user_id,
+        })
+    }
+
+    pub(crate) fn authenticate_session(
+        &mut self,
+        input: &SessionCheck,
+        ctx: &Ctx<'_>,
+    ) -> Result<AuthenticateSessionResponse, ApiError> {
+        let session_id = self
+            .sessions
+            .authenticate(&input.session, &input.args, ctx)?;
+        let user_id = self.sessions.find_id_user(&session_id)?;
+        let roles = self.users.get(&user_id)?.roles.clone();
+        let issued = self.sessions.issue(&session_id, roles, ctx)?;
+        Ok(AuthenticateSessionResponse {
+            request_id: ctx.request_id.to_owned(),
+            session: issued.session,
+            session_jwt: issued.jwt.into(),
+            session_token: issued.token.into(),
+            status_code: 200,
+            user: self.user_model(&user_id, ctx.now)?,
+        })
+    }
+
+    pub(crate) fn revoke_session(
+        &mut self,
+        target: &RevokeTarget,
+        ctx: &Ctx<'_>,
+    ) -> Result<RevokeSessionResponse, ApiError> {
+        match target {
+            RevokeTarget::Id(session_id) => self.sessions.revoke_id(session_id, ctx.now)?,
+            RevokeTarget::Session(by) => self.sessions.revoke(by, ctx)?,
+        }
+        Ok(RevokeSessionResponse {
+            request_id: ctx.request_id.to_owned(),
+            status_code: 200,
+        })
+    }
+
+    pub(crate) fn get_sessions(
+        &self,
+        id: &str,
+        ctx: &Ctx<'_>,
+    ) -> Result<GetSessionsResponse, ApiError> {
+        let user = self.users.resolve(id)?;
+        let sessions = self
+            .sessions
+            .active_for(&user.user_id, ctx.now)
+            .into_iter()
+            .map(|record| model::session(record, user.roles.clone()))
+            .collect();
+        Ok(GetSessionsResponse {
+            request_id: ctx.request_id.to_owned(),
+            sessions,
+            status_code: 200,
         })
     }
 }

@@ -95,7 +95,7 @@ impl Users {
                 .any(|u| u.external_id.as_ref() == Some(external_id) || &u.user_id == external_id)
             {
                 return Err(ApiError::invalid(
-                    "duplicate_external_id",
+                    "duplicate_user_external_id",
                     "A user with this external_id already exists.",
                 ));
             }
