@@ -2,6 +2,7 @@
 //! timeouts, input validation and secret leaks.
 
 mod common;
+mod docs;
 mod endpoints;
 mod errors;
 mod leaks;
