@@ -6,3 +6,4 @@ pub mod codegen;
 pub mod reliability;
 pub mod specs;
 pub mod upstream;
+pub mod vendor;
