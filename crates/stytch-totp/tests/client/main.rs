@@ -6,5 +6,7 @@ mod docs;
 mod endpoints;
 mod errors;
 mod leaks;
+mod observability;
 mod properties;
 mod retries;
+mod timeouts;
