@@ -83,7 +83,6 @@ mod client;
 mod config;
 mod error;
 pub mod middleware;
-mod operation;
 mod redact;
 mod totps;
 mod users;
@@ -95,7 +94,7 @@ pub use config::{
 };
 pub use error::Error;
 pub use middleware::retry::RetryPolicy;
-pub use operation::{Operation, RetrySafety};
 pub use stytch_totp_models as models;
+pub use stytch_totp_models::{Operation, RetrySafety};
 pub use totps::{AuthenticateTotp, CreateTotp, RecoverTotp, TotpRecoveryCodes, Totps};
 pub use users::{CreateUser, DeleteTotp, DeleteUser, GetUser, Users};
