@@ -235,7 +235,10 @@ pub fn diff(root: &Path, openapi: &Path) -> Result<Vec<Difference>, String> {
                 definition: name.clone(),
                 property: String::new(),
                 kind: Kind::MissingComponent,
-                detail: format!("upstream has no component {upstream_name}"),
+                detail: format!(
+                    "upstream has no component {upstream_name} (a new mapping? re-make the \
+                     vendored copy: cargo xtask vendor-openapi)"
+                ),
             });
             continue;
         };

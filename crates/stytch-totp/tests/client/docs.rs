@@ -42,17 +42,36 @@ fn doc_name(operation: Operation) -> String {
     format!("{resource}().{call}")
 }
 
+/// Operations of the table in specs/operations.json that the client does not call yet, so the
+/// crate docs do not list them. Once the docs list one, it must leave this list.
+const NOT_IN_THE_CLIENT_YET: [Operation; 4] = [
+    Operation::SessionsAuthenticate,
+    Operation::SessionsRevoke,
+    Operation::SessionsGet,
+    Operation::SessionsGetJwks,
+];
+
 #[test]
 fn the_retry_table_in_the_crate_docs_matches_every_operation() {
     let rows = documented_rows();
-    let documented: Vec<&str> = rows.iter().map(|(name, _)| name.as_str()).collect();
-    let mut expected: Vec<String> = Operation::ALL.iter().map(|op| doc_name(*op)).collect();
-    let mut sorted: Vec<String> = documented.iter().map(|s| s.to_string()).collect();
+    let mut documented: Vec<String> = rows.iter().map(|(name, _)| name.clone()).collect();
+    for op in NOT_IN_THE_CLIENT_YET {
+        assert!(
+            !documented.contains(&doc_name(op)),
+            "{} is documented now: remove it from NOT_IN_THE_CLIENT_YET",
+            doc_name(op)
+        );
+    }
+    let covered: Vec<Operation> = Operation::ALL
+        .into_iter()
+        .filter(|op| !NOT_IN_THE_CLIENT_YET.contains(op))
+        .collect();
+    let mut expected: Vec<String> = covered.iter().map(|op| doc_name(*op)).collect();
     expected.sort();
-    sorted.sort();
-    assert_eq!(sorted, expected, "one row per operation, no more");
+    documented.sort();
+    assert_eq!(documented, expected, "one row per operation, no more");
 
-    for op in Operation::ALL {
+    for op in covered {
         let (_, cells) = rows
             .iter()
             .find(|(name, _)| *name == doc_name(op))
