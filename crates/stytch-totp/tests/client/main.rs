@@ -9,4 +9,5 @@ mod leaks;
 mod observability;
 mod properties;
 mod retries;
+mod sessions;
 mod timeouts;
