@@ -251,7 +251,8 @@ async fn run_case(op: Operation, case: Case) -> Row {
     } else {
         assert_eq!(case, Case::RefusedOnce, "{case:?} has no way to produce it");
         // The hook refuses the first connection; the next one reaches the emulator.
-        let counter = ConnectCounter::refusing_first(1);
+        let refused = 1;
+        let counter = ConnectCounter::refusing_first(refused);
         let hooked = client_over(
             emulator.base_url(),
             emulator.project_id(),
@@ -265,7 +266,7 @@ async fn run_case(op: Operation, case: Case) -> Row {
         let served = emulator.stats().requests_to(&path) - before;
         // Every connection but the refused ones carried exactly one request to the server.
         assert_eq!(
-            served + 1,
+            served + refused,
             counter.attempts(),
             "{op:?}: {served} request(s) served over {} connection(s)",
             counter.attempts()
