@@ -1,5 +1,5 @@
 //! End-to-end tests across crates live beside this file (`lifecycle.rs`, `concurrency.rs`,
-//! `fault_matrix.rs`, `leak_audit.rs`, `load.rs`): the real client against the real emulator,
+//! `fault_matrix/`, `leak_audit.rs`, `load.rs`): the real client against the real emulator,
 //! over loopback HTTP. This library holds what they share.
 //!
 //! ```
