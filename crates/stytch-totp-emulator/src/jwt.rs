@@ -18,7 +18,7 @@ use rsa::RsaPrivateKey;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use stytch_totp_models::{Attributes, AuthenticationFactor};
+use stytch_totp_models::StytchSessionClaim;
 
 /// Lifetime of every JWT, in seconds (Stytch's fixed five minutes).
 pub(crate) const JWT_LIFETIME_SECONDS: u64 = 300;
@@ -90,6 +90,7 @@ impl SigningKey {
     }
 
     fn from_rsa(key: &RsaPrivateKey) -> Result<Self, InvalidKey> {
+        select_crypto_provider();
         let der = key.to_pkcs1_der().map_err(|e| InvalidKey(e.to_string()))?;
         let n = key.n().to_bytes_be();
         let e = key.e().to_bytes_be();
@@ -161,6 +162,15 @@ impl fmt::Debug for SigningKey {
     }
 }
 
+/// Makes jsonwebtoken's RustCrypto backend the process default unless one was chosen already.
+///
+/// jsonwebtoken picks its backend from its crate features, and panics on first use when a
+/// build enables both (e.g. next to the official `stytch` crate, which enables `aws_lc_rs`).
+fn select_crypto_provider() {
+    // An error only means a provider was already chosen: that one is used.
+    let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+}
+
 /// `stytch.com/<project_id>`.
 pub(crate) fn issuer(project_id: &str) -> String {
     format!("stytch.com/{project_id}")
@@ -176,22 +186,10 @@ pub(crate) struct Claims {
     pub(crate) nbf: u64,
     pub(crate) exp: u64,
     #[serde(rename = "https://stytch.com/session")]
-    pub(crate) session: SessionClaim,
+    pub(crate) session: StytchSessionClaim,
     /// The session's custom claims, at top level.
     #[serde(flatten)]
     pub(crate) custom: Map<String, Value>,
-}
-
-/// The `https://stytch.com/session` claim.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct SessionClaim {
-    pub(crate) id: String,
-    pub(crate) started_at: String,
-    pub(crate) last_accessed_at: String,
-    pub(crate) expires_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) attributes: Option<Attributes>,
-    pub(crate) authentication_factors: Vec<AuthenticationFactor>,
 }
 
 /// A new opaque session token: 33 random bytes, base64url (44 characters, like Stytch's).
@@ -213,7 +211,7 @@ mod tests {
             iat: 1000,
             nbf: 1000,
             exp: 1300,
-            session: SessionClaim {
+            session: StytchSessionClaim {
                 id: "session-test-1".into(),
                 started_at: "1970-01-01T00:16:40Z".into(),
                 last_accessed_at: "1970-01-01T00:16:40Z".into(),

@@ -527,7 +527,7 @@ async fn session_calls_are_counted_and_listed_by_external_id() {
         .await
         .ok();
     let stats = emu.stats();
-    assert_eq!(stats.applied(Operation::GetSessions), 1);
-    assert_eq!(stats.applied(Operation::AuthenticateSession), 1);
-    assert_eq!(stats.applied(Operation::RevokeSession), 1);
+    assert_eq!(stats.applied(Operation::SessionsGet), 1);
+    assert_eq!(stats.applied(Operation::SessionsAuthenticate), 1);
+    assert_eq!(stats.applied(Operation::SessionsRevoke), 1);
 }

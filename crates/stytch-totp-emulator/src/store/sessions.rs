@@ -6,12 +6,12 @@ use std::time::{Duration, SystemTime};
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
-use stytch_totp_models::{AuthenticationFactor, Session};
+use stytch_totp_models::{AuthenticationFactor, Session, StytchSessionClaim};
 
 use crate::clock::{add, rfc3339, unix_seconds};
 use crate::errors::ApiError;
 use crate::input::{SessionArgs, SessionRef};
-use crate::jwt::{self, Claims, SessionClaim, JWT_LIFETIME_SECONDS};
+use crate::jwt::{self, Claims, JWT_LIFETIME_SECONDS};
 use crate::model;
 use crate::store::Ctx;
 
@@ -249,7 +249,7 @@ impl Sessions {
             iat: now,
             nbf: now,
             exp: now.saturating_add(JWT_LIFETIME_SECONDS),
-            session: SessionClaim {
+            session: StytchSessionClaim {
                 id: record.session_id.clone(),
                 started_at: rfc3339(record.started_at),
                 last_accessed_at: rfc3339(record.last_accessed_at),
