@@ -13,12 +13,13 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::config::{ClientBuilder, Settings};
+use crate::jwks::JwksCache;
 use crate::middleware::body_limit::BodyLimitMiddleware;
 use crate::middleware::request_id::{identifiers, RequestIdMiddleware};
 use crate::middleware::retry::RetryMiddleware;
 use crate::middleware::tracing::{operation_span, TracingMiddleware};
 use crate::middleware::{BufferedBody, CallContext};
-use crate::{redact, Error, Operation, RetryPolicy, Totps, Users};
+use crate::{redact, Error, Operation, RetryPolicy, Sessions, Totps, Users};
 
 /// A Stytch TOTP API client. Cheap to clone (one `Arc`); clones share the connection pool.
 /// `Send + Sync`: build one at start-up and share it.
@@ -30,6 +31,7 @@ pub struct Client {
 struct Inner {
     settings: Settings,
     http: ClientWithMiddleware,
+    jwks: JwksCache,
 }
 
 impl std::fmt::Debug for Client {
@@ -68,7 +70,11 @@ impl Client {
             .with(BodyLimitMiddleware::new(settings.max_response_bytes))
             .build();
         Self {
-            inner: Arc::new(Inner { settings, http }),
+            inner: Arc::new(Inner {
+                settings,
+                http,
+                jwks: JwksCache::default(),
+            }),
         }
     }
 
@@ -80,6 +86,16 @@ impl Client {
     /// The user endpoints.
     pub fn users(&self) -> Users<'_> {
         Users::new(self)
+    }
+
+    /// The session endpoints, and local verification of session JWTs.
+    pub fn sessions(&self) -> Sessions<'_> {
+        Sessions::new(self)
+    }
+
+    /// The project's signing keys, cached for every clone of this client.
+    pub(crate) fn jwks(&self) -> &JwksCache {
+        &self.inner.jwks
     }
 
     /// The base URL calls go to.
