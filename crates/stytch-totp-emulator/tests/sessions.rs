@@ -96,6 +96,8 @@ async fn jwt_verifies_with_a_generic_library_given_only_the_jwks_url() {
         assert_eq!(session[field], body["session"][field], "{field}");
     }
     assert_eq!(session["authentication_factors"][0]["type"], "totp");
+    // Stytch's SDKs read the roles from the claim (the Python SDK requires them).
+    assert_eq!(session["roles"], json!(["stytch_user"]));
     assert!(session.get("attributes").is_some());
 
     // Another project's audience is refused by the same library.
