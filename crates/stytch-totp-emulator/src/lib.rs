@@ -101,12 +101,12 @@
 //! [`EmulatorConfig::with_signing_key`]); its header names the key's `kid`
 //! ([`Emulator::key_id`]) and `GET /v1/sessions/jwks/{project_id}`
 //! ([`EmulatorHandle::jwks_url`]) serves the public key as a JWK set (`kty` RSA, `use` sig,
-//! `alg` RS256, `kid`, `n`, `e`, `key_ops` `["verify"]`; no `x5c`), so any JWT library can
-//! verify the JWTs from that URL alone. Claims: `sub` (user id), `iss`
-//! (`stytch.com/<project_id>`), `aud` (`[project_id]`), `iat`, `nbf`, `exp` (`iat` + 5
-//! minutes, whatever the session's length), `https://stytch.com/session` (`id`, `started_at`,
-//! `last_accessed_at`, `expires_at`, `attributes`, `authentication_factors`) and the custom
-//! claims at top level. TOTP factors are `{type: "totp", delivery_method:
+//! `alg` RS256, `kid`, `n`, `e`, `key_ops` `["verify"]`; `x5c` empty and `x5tS256` `""`: no
+//! certificate), so any JWT library can verify the JWTs from that URL alone. Keys are 3072-bit
+//! (`rsa`'s default). Claims: `sub` (user id), `iss` (`stytch.com/<project_id>`), `aud`
+//! (`[project_id]`), `iat`, `nbf`, `exp` (`iat` + 5 minutes, whatever the session's length),
+//! `https://stytch.com/session` (`id`, `started_at`, `last_accessed_at`, `expires_at`,
+//! `attributes`, `authentication_factors`, `roles`) and the custom claims at top level. TOTP factors are `{type: "totp", delivery_method:
 //! "authenticator_app", authenticator_app_factor: {totp_id}}`; recovery factors `{type:
 //! "recovery_codes", delivery_method: "recovery_code", recovery_code_factor:
 //! {totp_recovery_code_id}}`.
