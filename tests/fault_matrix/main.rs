@@ -315,17 +315,7 @@ async fn no_double_spend(
     case: Case,
     f: &Fixture,
 ) {
-    let applied = emulator.stats().applied(match op {
-        Operation::TotpsCreate => stytch_totp_emulator::Operation::CreateTotp,
-        Operation::TotpsAuthenticate => stytch_totp_emulator::Operation::AuthenticateTotp,
-        Operation::TotpsRecover => stytch_totp_emulator::Operation::RecoverTotp,
-        Operation::TotpsRecoveryCodes => stytch_totp_emulator::Operation::TotpRecoveryCodes,
-        Operation::UsersCreate => stytch_totp_emulator::Operation::CreateUser,
-        Operation::UsersGet => stytch_totp_emulator::Operation::GetUser,
-        Operation::UsersDelete => stytch_totp_emulator::Operation::DeleteUser,
-        Operation::UsersDeleteTotp => stytch_totp_emulator::Operation::DeleteTotp,
-        other => panic!("unknown operation {other:?}"),
-    });
+    let applied = emulator.stats().applied(op);
     // The fixture created one user; nothing else it did is one of the operations under test.
     let setup_calls = u64::from(op == Operation::UsersCreate);
     // Every attempt that reached the server was applied: consuming calls exactly once.
