@@ -121,6 +121,7 @@ mod errors;
 mod extract;
 pub mod faults;
 mod ids;
+pub mod qr;
 mod routes;
 mod server;
 mod session;
