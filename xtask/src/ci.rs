@@ -1,4 +1,5 @@
-//! `cargo xtask ci`: the full check, in the order that fails fastest.
+//! `cargo xtask ci`: the full check, in the order that fails fastest: format, packaging
+//! (metadata, `rust-version`, `cargo package`), clippy, generated code, tests, docs.
 
 use std::path::Path;
 use std::process::Command;
@@ -10,25 +11,24 @@ struct Step {
     env: Option<(&'static str, &'static str)>,
 }
 
-const BEFORE_CODEGEN: &[Step] = &[
-    Step {
-        name: "format",
-        args: &["fmt", "--all", "--", "--check"],
-        env: None,
-    },
-    Step {
-        name: "lint",
-        args: &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        env: None,
-    },
-];
+const FORMAT: Step = Step {
+    name: "format",
+    args: &["fmt", "--all", "--", "--check"],
+    env: None,
+};
+
+const BEFORE_CODEGEN: &[Step] = &[Step {
+    name: "lint",
+    args: &[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ],
+    env: None,
+}];
 
 const AFTER_CODEGEN: &[Step] = &[
     Step {
@@ -45,6 +45,9 @@ const AFTER_CODEGEN: &[Step] = &[
 
 /// Runs every step; stops at the first failure and names it.
 pub fn run(root: &Path) -> Result<(), String> {
+    cargo(root, &FORMAT)?;
+    println!("==> xtask ci: package");
+    crate::package::check(root)?;
     BEFORE_CODEGEN
         .iter()
         .try_for_each(|step| cargo(root, step))?;

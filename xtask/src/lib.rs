@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod ci;
 pub mod codegen;
+pub mod package;
 pub mod reliability;
 pub mod specs;
 pub mod upstream;

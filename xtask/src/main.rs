@@ -5,14 +5,16 @@
 //! * `upstream-diff PATH`: list differences between `specs/` and Stytch's OpenAPI at `PATH`.
 //! * `bench`: run the benchmarks (separate `benches/` workspace) into `docs/BENCHMARKS.md`.
 //! * `reliability`: re-measure the fault matrix into `docs/RELIABILITY.md`.
-//! * `ci`: the full check (fmt, clippy, codegen --check, tests, docs), exactly what `.ci/run` runs.
+//! * `package`: the packaging checks of `ci` alone (metadata, `rust-version`, `cargo package`).
+//! * `ci`: the full check (fmt, packaging, clippy, codegen --check, tests, docs), exactly what
+//!   `.ci/run` runs.
 //!
 //! Plain `std::env::args` parsing on purpose: the commands are few and fixed.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use xtask::{bench, ci, codegen, reliability, upstream};
+use xtask::{bench, ci, codegen, package, reliability, upstream};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
         ["codegen", "--check"] => codegen::check(&root),
         ["upstream-diff", path] => upstream::report(&root, Path::new(path)),
         ["ci"] => ci::run(&root),
+        ["package"] => package::check(&root),
         ["reliability"] => reliability::run(&root),
         ["bench"] => bench::run(&root, false),
         ["bench", "--build-cost"] => bench::run(&root, true),
@@ -42,7 +45,7 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str =
-    "usage: cargo xtask <codegen [--check] | upstream-diff PATH_TO_OPENAPI | reliability | bench [--build-cost] | ci>";
+    "usage: cargo xtask <codegen [--check] | upstream-diff PATH_TO_OPENAPI | reliability | bench [--build-cost] | package | ci>";
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
