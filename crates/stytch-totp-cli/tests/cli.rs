@@ -173,3 +173,69 @@ fn serve_answers_the_api_commands() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// `serve --tls` serves HTTPS with a CA written where `--ca-out` says; the API commands work
+/// with `--ca-cert` and are refused without it.
+#[test]
+fn serve_tls_answers_clients_that_trust_its_ca() {
+    let ca_path = std::env::temp_dir().join(format!(
+        "stytch-totp-cli-test-ca-{}.pem",
+        std::process::id()
+    ));
+    let mut server = bin()
+        .args(["serve", "--tls", "--addr", "127.0.0.1:0", "--ca-out"])
+        .arg(&ca_path)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base_url = first.rsplit(' ').next().unwrap().to_string();
+    assert!(base_url.starts_with("https://127.0.0.1:"), "{first}");
+    let printed: Vec<String> = lines.by_ref().take(6).map(Result::unwrap).collect();
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.contains(&ca_path.display().to_string()) && l.contains("CA certificate")),
+        "{printed:?}"
+    );
+    assert!(std::fs::read_to_string(&ca_path)
+        .unwrap()
+        .starts_with("-----BEGIN CERTIFICATE-----"));
+
+    let create = |trust: bool| {
+        let mut command = bin();
+        command
+            .args(["users", "create", "--email", "tls@example.com", "--json"])
+            .args(["--base-url", &base_url])
+            .env_remove("STYTCH_CA_CERT")
+            .env_remove("STYTCH_PROJECT_ID")
+            .env_remove("STYTCH_SECRET")
+            .args([
+                "--project-id",
+                "project-test-00000000-0000-0000-0000-000000000000",
+            ])
+            .args(["--secret", "secret-test-emulator-00000000000000000000"]);
+        if trust {
+            command.arg("--ca-cert").arg(&ca_path);
+        }
+        command.output().unwrap()
+    };
+    let trusted = create(true);
+    assert!(
+        trusted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trusted.stderr)
+    );
+    let user: serde_json::Value = serde_json::from_slice(&trusted.stdout).unwrap();
+    assert!(user["user_id"].as_str().unwrap().starts_with("user-test-"));
+
+    let refused = create(false);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr).to_lowercase();
+    assert!(stderr.contains("certificate"), "{stderr}");
+
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let _ = std::fs::remove_file(&ca_path);
+}

@@ -29,6 +29,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! [`Emulator::start_tls`] serves HTTPS instead, with a CA made at start (see [`LocalCa`]):
+//! for clients that insist on `https://`, such as Stytch's Node and Python SDKs.
+//!
 //! # Endpoints
 //!
 //! | call | HTTP |
@@ -127,6 +130,7 @@ mod server;
 mod session;
 mod state;
 mod stats;
+mod tls;
 pub mod totp;
 
 pub use clock::{rfc3339, Clock};
@@ -137,3 +141,4 @@ pub use config::{
 pub use faults::{Fault, FaultSpec};
 pub use server::{router, serve, Emulator, EmulatorHandle};
 pub use stats::{Operation, Stats};
+pub use tls::{LocalCa, TlsListener};
