@@ -3,6 +3,8 @@
 pub mod bench;
 pub mod ci;
 pub mod codegen;
+pub mod files;
+pub mod operations;
 pub mod package;
 pub mod reliability;
 pub mod specs;

@@ -18,13 +18,15 @@ pub struct SpecFile {
     pub document: Value,
 }
 
-/// Reads every `*.json` file in `dir`, sorted by name for deterministic output.
+/// Reads every `*.json` schema file in `dir` (all but the operations table), sorted by name for deterministic output.
 pub fn load(dir: &Path) -> Result<Vec<SpecFile>, String> {
     let mut files = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
     for entry in entries {
         let path = entry.map_err(|e| e.to_string())?.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+        let is_json = path.extension().and_then(|e| e.to_str()) == Some("json");
+        // The operations table is not a schema file: `operations` reads it.
+        if !is_json || path.file_name() == Some(crate::operations::FILE.as_ref()) {
             continue;
         }
         let text = std::fs::read_to_string(&path)

@@ -54,20 +54,20 @@ pub struct DemoArgs {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on. Keep it on loopback: the emulator is for tests.
-    #[arg(long, default_value = "127.0.0.1:8787")]
+    #[arg(long, default_value = stytch_totp_emulator::DEFAULT_ADDR)]
     pub addr: SocketAddr,
     /// Project id clients must authenticate with (`-live-` ids make `-live-` object ids).
     #[arg(
         long,
         env = "STYTCH_EMULATOR_PROJECT_ID",
-        default_value = "project-test-00000000-0000-0000-0000-000000000000"
+        default_value = stytch_totp_emulator::DEFAULT_PROJECT_ID
     )]
     pub project_id: String,
     /// Project secret clients must authenticate with.
     #[arg(
         long,
         env = "STYTCH_EMULATOR_SECRET",
-        default_value = "secret-test-emulator-00000000000000000000"
+        default_value = stytch_totp_emulator::DEFAULT_SECRET
     )]
     pub secret: String,
     /// Serve HTTPS with a CA and a certificate for localhost / 127.0.0.1 made at start; the

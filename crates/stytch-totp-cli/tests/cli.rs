@@ -211,11 +211,8 @@ fn serve_tls_answers_clients_that_trust_its_ca() {
             .env_remove("STYTCH_CA_CERT")
             .env_remove("STYTCH_PROJECT_ID")
             .env_remove("STYTCH_SECRET")
-            .args([
-                "--project-id",
-                "project-test-00000000-0000-0000-0000-000000000000",
-            ])
-            .args(["--secret", "secret-test-emulator-00000000000000000000"]);
+            .args(["--project-id", stytch_totp_emulator::DEFAULT_PROJECT_ID])
+            .args(["--secret", stytch_totp_emulator::DEFAULT_SECRET]);
         if trust {
             command.arg("--ca-cert").arg(&ca_path);
         }

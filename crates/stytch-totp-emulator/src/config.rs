@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::Clock;
+use crate::{Clock, SigningKey};
 
 /// The project id every emulator accepts unless configured otherwise.
 pub const DEFAULT_PROJECT_ID: &str = "project-test-00000000-0000-0000-0000-000000000000";
@@ -11,6 +11,13 @@ pub const DEFAULT_PROJECT_ID: &str = "project-test-00000000-0000-0000-0000-00000
 /// The secret every emulator accepts unless configured otherwise. A test credential: it grants
 /// access to nothing but a local emulator.
 pub const DEFAULT_SECRET: &str = "secret-test-emulator-00000000000000000000000";
+
+/// The port `stytch-totp serve` listens on unless told otherwise.
+pub const DEFAULT_PORT: u16 = 8787;
+
+/// The address `stytch-totp serve` listens on unless told otherwise: loopback only, since
+/// the emulator is for tests.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8787";
 
 /// The issuer shown by authenticator apps for TOTPs created by the emulator.
 pub const DEFAULT_ISSUER: &str = "Stytch TOTP Emulator";
@@ -69,6 +76,8 @@ pub struct EmulatorConfig {
     pub max_body_bytes: usize,
     /// The time source; share a clone to move time in tests.
     pub clock: Clock,
+    /// The key that signs session JWTs; `None`: a new one made on first use.
+    pub signing_key: Option<SigningKey>,
 }
 
 impl Default for EmulatorConfig {
@@ -80,6 +89,7 @@ impl Default for EmulatorConfig {
             lock_policy: LockPolicy::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             clock: Clock::system(),
+            signing_key: None,
         }
     }
 }
@@ -119,6 +129,14 @@ impl EmulatorConfig {
         self
     }
 
+    /// Sets the key that signs session JWTs (RS256), e.g. to pin it in tests or to share it
+    /// between emulators.
+    #[must_use]
+    pub fn with_signing_key(mut self, key: SigningKey) -> Self {
+        self.signing_key = Some(key);
+        self
+    }
+
     /// Sets the clock.
     #[must_use]
     pub fn with_clock(mut self, clock: Clock) -> Self {
@@ -136,6 +154,19 @@ impl fmt::Debug for EmulatorConfig {
             .field("lock_policy", &self.lock_policy)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("clock", &self.clock)
+            .field("signing_key", &self.signing_key)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_addr_uses_default_port() {
+        let addr: std::net::SocketAddr = DEFAULT_ADDR.parse().unwrap();
+        assert_eq!(addr.port(), DEFAULT_PORT);
+        assert!(addr.ip().is_loopback());
     }
 }

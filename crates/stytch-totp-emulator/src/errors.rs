@@ -1,5 +1,8 @@
 //! Stytch-shaped errors: every failure answers an [`ErrorResponse`] with `status_code`,
 //! `request_id`, `error_type`, `error_message` and `error_url`.
+//!
+//! Every error the emulator can send is built by one constructor below, so the crate docs'
+//! error table and the code have one place to agree on.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -7,8 +10,8 @@ use stytch_totp_models::{ErrorResponse, ErrorType};
 
 /// An API failure before it knows its request id.
 ///
-/// Handlers return it; its `IntoResponse` stores it in the response extensions and the request
-/// pipeline (see `routes.rs`) renders the body with the request's id.
+/// Handlers and layers return it; its `IntoResponse` stores it in the response extensions
+/// (with an empty body) and the request-id layer renders the body with the request's id.
 #[derive(Debug, Clone)]
 pub(crate) struct ApiError {
     pub(crate) status: StatusCode,
@@ -19,26 +22,32 @@ pub(crate) struct ApiError {
 impl ApiError {
     pub(crate) fn new(
         status: StatusCode,
-        error_type: ErrorType,
+        error_type: impl Into<ErrorType>,
         message: impl Into<String>,
     ) -> Self {
         Self {
             status,
-            error_type,
+            error_type: error_type.into(),
             message: message.into(),
         }
     }
 
-    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, ErrorType::BadRequest, message)
-    }
-
-    pub(crate) fn invalid(error_type: ErrorType, message: impl Into<String>) -> Self {
+    /// A 400 with a specific type.
+    pub(crate) fn invalid(error_type: impl Into<ErrorType>, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, error_type, message)
     }
 
-    pub(crate) fn other(status: StatusCode, error_type: &str, message: impl Into<String>) -> Self {
-        Self::new(status, ErrorType::Other(error_type.to_owned()), message)
+    /// A 400 `bad_request`: malformed JSON, a missing or mistyped field.
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        Self::invalid(ErrorType::BadRequest, message)
+    }
+
+    pub(crate) fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorType::BadRequest,
+            format!("The request body is larger than the limit of {limit} bytes."),
+        )
     }
 
     pub(crate) fn unauthorized() -> Self {
@@ -49,11 +58,57 @@ impl ApiError {
         )
     }
 
+    pub(crate) fn route_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            error_type_for_status(StatusCode::NOT_FOUND),
+            "There is no endpoint at this path.",
+        )
+    }
+
+    pub(crate) fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            error_type_for_status(StatusCode::METHOD_NOT_ALLOWED),
+            "This endpoint does not accept this HTTP method.",
+        )
+    }
+
     pub(crate) fn user_not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             ErrorType::UserNotFound,
             "User could not be found.",
+        )
+    }
+
+    pub(crate) fn totp_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorType::TotpNotFound,
+            "TOTP could not be found.",
+        )
+    }
+
+    pub(crate) fn expired_totp() -> Self {
+        Self::invalid(
+            ErrorType::ExpiredTotp,
+            "The TOTP registration expired before it was verified; create a new one.",
+        )
+    }
+
+    pub(crate) fn invalid_totp_code() -> Self {
+        Self::invalid(
+            ErrorType::InvalidTotpCode,
+            "totp_code format is invalid: it must be exactly 6 digits.",
+        )
+    }
+
+    pub(crate) fn session_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "session_not_found",
+            "Session could not be found.",
         )
     }
 
@@ -77,16 +132,22 @@ impl ApiError {
         }
     }
 
-    /// The complete response, body included.
-    pub(crate) fn render(&self, request_id: &str) -> Response {
-        json_response(self.status, &self.body(request_id))
+    /// `response` (keeping its headers, e.g. `Retry-After`) with this error's body for
+    /// `request_id`.
+    pub(crate) fn render_into(&self, response: Response, request_id: &str) -> Response {
+        let (mut parts, _) = response.into_parts();
+        let rendered = json_response(self.status, &self.body(request_id));
+        let (rendered_parts, body) = rendered.into_parts();
+        parts.status = rendered_parts.status;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        parts.headers.extend(rendered_parts.headers);
+        Response::from_parts(parts, body)
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        // Rendered with a placeholder id; the pipeline re-renders it with the real one.
-        let mut response = self.render("");
+        let mut response = self.status.into_response();
         response.extensions_mut().insert(self);
         response
     }
@@ -129,8 +190,8 @@ pub(crate) fn error_type_for_status(status: StatusCode) -> ErrorType {
         401 => ErrorType::UnauthorizedCredentials,
         429 => ErrorType::TooManyRequests,
         500..=599 => ErrorType::InternalServerError,
-        404 => ErrorType::Other("not_found".to_owned()),
-        405 => ErrorType::Other("method_not_allowed".to_owned()),
+        404 => ErrorType::from("route_not_found"),
+        405 => ErrorType::from("method_not_allowed"),
         _ => ErrorType::BadRequest,
     }
 }

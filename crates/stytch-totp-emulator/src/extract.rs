@@ -1,10 +1,10 @@
 //! Request body handling: size limit, content type, JSON object, then field-by-field checks
 //! that pick Stytch's precise error type before the body is deserialized into its model.
 
-use std::error::Error as _;
-
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::extract::{FromRequest, Request};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use stytch_totp_models::ErrorType;
@@ -15,14 +15,6 @@ use crate::server::AppState;
 /// A request body that is a JSON object; top-level `null` members are dropped (they mean
 /// "not set").
 pub(crate) struct JsonObject(pub(crate) Map<String, Value>);
-
-fn too_large(limit: usize) -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorType::BadRequest,
-        format!("The request body is larger than the limit of {limit} bytes."),
-    )
-}
 
 fn is_json(content_type: &str) -> bool {
     let essence = content_type
@@ -46,24 +38,20 @@ impl FromRequest<AppState> for JsonObject {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         if declared.is_some_and(|len| len > limit as u64) {
-            return Err(too_large(limit));
+            return Err(ApiError::too_large(limit));
         }
         let content_type = req
             .headers()
             .get(header::CONTENT_TYPE)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let bytes = axum::body::to_bytes(req.into_body(), limit)
-            .await
-            .map_err(|e| {
-                let mut source: Option<&(dyn std::error::Error + 'static)> = e.source();
-                while let Some(err) = source {
-                    if err.to_string().contains("length limit exceeded") {
-                        return too_large(limit);
-                    }
-                    source = err.source();
-                }
-                ApiError::bad_request("The request body could not be read.")
-            })?;
+        // The limit itself is the router's `DefaultBodyLimit` layer; its rejection kind says
+        // whether the body was too large.
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| match e {
+            BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
+                ApiError::too_large(limit)
+            }
+            _ => ApiError::bad_request("The request body could not be read."),
+        })?;
         match content_type.as_deref() {
             Some(ct) if is_json(ct) => {}
             Some(_) => {
@@ -115,14 +103,14 @@ fn wrong_type(field: &str, expected: &str, got: &Value) -> ApiError {
 
 impl JsonObject {
     /// `user_id`: required, a string, not blank (`invalid_user_id`).
-    pub(crate) fn user_id(&self) -> Result<&str, ApiError> {
+    pub(crate) fn user_id(&self) -> Result<String, ApiError> {
         match self.0.get("user_id") {
             None => Err(ApiError::bad_request("user_id is a required field.")),
             Some(Value::String(s)) if s.trim().is_empty() => Err(ApiError::invalid(
                 ErrorType::InvalidUserId,
                 "user_id format is invalid: it must not be empty.",
             )),
-            Some(Value::String(s)) => Ok(s),
+            Some(Value::String(s)) => Ok(s.clone()),
             Some(other) => Err(wrong_type("user_id", "a string", other)),
         }
     }
@@ -139,58 +127,63 @@ impl JsonObject {
     }
 
     /// An optional string field.
-    pub(crate) fn optional_string(&self, field: &str) -> Result<(), ApiError> {
+    pub(crate) fn optional_string(&self, field: &str) -> Result<Option<&str>, ApiError> {
         match self.0.get(field) {
-            None | Some(Value::String(_)) => Ok(()),
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
             Some(other) => Err(wrong_type(field, "a string", other)),
         }
     }
 
-    /// An optional object field.
-    pub(crate) fn optional_object(&self, field: &str) -> Result<(), ApiError> {
+    /// An optional object field (absent: empty).
+    pub(crate) fn optional_object(&self, field: &str) -> Result<Map<String, Value>, ApiError> {
         match self.0.get(field) {
-            None | Some(Value::Object(_)) => Ok(()),
+            None => Ok(Map::new()),
+            Some(Value::Object(object)) => Ok(object.clone()),
             Some(other) => Err(wrong_type(field, "an object", other)),
         }
     }
 
     /// An optional boolean field.
-    pub(crate) fn optional_bool(&self, field: &str) -> Result<(), ApiError> {
+    pub(crate) fn optional_bool(&self, field: &str) -> Result<Option<bool>, ApiError> {
         match self.0.get(field) {
-            None | Some(Value::Bool(_)) => Ok(()),
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
             Some(other) => Err(wrong_type(field, "a boolean", other)),
         }
     }
 
-    /// An optional array of strings.
-    pub(crate) fn optional_strings(&self, field: &str) -> Result<(), ApiError> {
+    /// An optional array of strings (absent: empty).
+    pub(crate) fn optional_strings(&self, field: &str) -> Result<Vec<String>, ApiError> {
         match self.0.get(field) {
-            None => Ok(()),
-            Some(Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| match item {
+                    Value::String(s) => Ok(s.clone()),
+                    _ => Err(wrong_type(field, "an array of strings", &self.0[field])),
+                })
+                .collect(),
             Some(other) => Err(wrong_type(field, "an array of strings", other)),
         }
     }
 
-    /// An optional integer within `min..=max`; out of range is `error_type`.
-    pub(crate) fn optional_minutes(
+    /// An optional integer, made into `T` by `make` (the model's range rule); out of range
+    /// is `error_type`.
+    pub(crate) fn optional_minutes<T, E: std::fmt::Display>(
         &self,
         field: &str,
-        min: u32,
-        max: u32,
+        make: impl FnOnce(i64) -> Result<T, E>,
         error_type: ErrorType,
-    ) -> Result<(), ApiError> {
-        let out_of_range = || {
-            ApiError::invalid(
-                error_type.clone(),
-                format!("{field} must be between {min} and {max}."),
-            )
-        };
+    ) -> Result<Option<T>, ApiError> {
+        let out_of_range = |reason: String| ApiError::invalid(error_type.clone(), reason);
         match self.0.get(field) {
-            None => Ok(()),
+            None => Ok(None),
             Some(Value::Number(n)) => match n.as_i64() {
-                Some(v) if (i64::from(min)..=i64::from(max)).contains(&v) => Ok(()),
-                Some(_) => Err(out_of_range()),
-                None if n.as_u64().is_some() => Err(out_of_range()),
+                Some(v) => make(v).map(Some).map_err(|e| out_of_range(format!("{e}."))),
+                None if n.as_u64().is_some() => {
+                    Err(out_of_range(format!("{field} is out of range.")))
+                }
                 None => Err(ApiError::bad_request(format!(
                     "{field} must be an integer."
                 ))),
@@ -199,7 +192,7 @@ impl JsonObject {
         }
     }
 
-    /// Deserializes into a model once the fields were checked.
+    /// Deserializes into a type once the fields were checked.
     pub(crate) fn into_model<T: DeserializeOwned>(self) -> Result<T, ApiError> {
         serde_json::from_value(Value::Object(self.0))
             .map_err(|e| ApiError::bad_request(format!("The request body is invalid: {e}.")))
@@ -235,10 +228,15 @@ mod tests {
         assert_eq!(err.error_type, ErrorType::BadRequest);
         let minutes = |v: Value| {
             obj(serde_json::json!({ "m": v }))
-                .optional_minutes("m", 5, 1440, ErrorType::InvalidExpiration)
+                .optional_minutes(
+                    "m",
+                    stytch_totp_models::ExpirationMinutes::new,
+                    ErrorType::InvalidExpiration,
+                )
+                .map(|m| m.map(stytch_totp_models::ExpirationMinutes::get))
                 .map_err(|e| e.error_type)
         };
-        assert_eq!(minutes(serde_json::json!(5)), Ok(()));
+        assert_eq!(minutes(serde_json::json!(5)), Ok(Some(5)));
         assert_eq!(
             minutes(serde_json::json!(4)),
             Err(ErrorType::InvalidExpiration)

@@ -5,8 +5,9 @@
 //! the previous and next step accepted, a code never accepted twice), real QR code PNGs that
 //! any authenticator app can scan, ten single-use recovery codes per TOTP, expiry of unverified
 //! TOTPs, user locks after repeated failures, sessions with signed JWTs, HTTP Basic auth and
-//! Stytch-shaped errors. Every request and response body is one of the
-//! [`stytch_totp_models`] types. On top it offers [fault injection](faults) and
+//! Stytch-shaped errors. Every response body is one of the [`stytch_totp_models`] types;
+//! request bodies are checked once, field by field, so each broken rule answers with Stytch's
+//! error type. On top it offers [fault injection](faults) and
 //! [counters](Stats) for testing clients.
 //!
 //! ```
@@ -124,21 +125,25 @@ mod errors;
 mod extract;
 pub mod faults;
 mod ids;
+mod input;
+mod jwt;
+mod model;
+mod pending;
 pub mod qr;
 mod routes;
 mod server;
-mod session;
-mod state;
 mod stats;
+mod store;
 mod tls;
 pub mod totp;
 
 pub use clock::{rfc3339, Clock};
 pub use config::{
-    EmulatorConfig, LockPolicy, DEFAULT_ISSUER, DEFAULT_MAX_BODY_BYTES, DEFAULT_PROJECT_ID,
-    DEFAULT_SECRET,
+    EmulatorConfig, LockPolicy, DEFAULT_ADDR, DEFAULT_ISSUER, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT,
+    DEFAULT_PROJECT_ID, DEFAULT_SECRET,
 };
 pub use faults::{Fault, FaultSpec};
+pub use jwt::{InvalidKey, SigningKey};
 pub use server::{router, serve, Emulator, EmulatorHandle};
 pub use stats::{Operation, Stats};
 pub use tls::{LocalCa, TlsListener};

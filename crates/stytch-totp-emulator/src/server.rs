@@ -5,7 +5,7 @@ use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::ops::Deref;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use axum::Router;
@@ -15,8 +15,8 @@ use tokio::task::JoinHandle;
 
 use crate::faults::{FaultQueue, FaultSpec};
 use crate::ids::Ids;
-use crate::state::{OpCtx, Store};
-use crate::{EmulatorConfig, Operation, Stats};
+use crate::store::{Ctx, Store};
+use crate::{EmulatorConfig, Operation, SigningKey, Stats};
 
 /// How long [`EmulatorHandle::shutdown`] waits for in-flight requests.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -31,7 +31,7 @@ pub(crate) struct Shared {
     pub(crate) faults: FaultQueue,
     store: Mutex<Store>,
     stats: Mutex<Stats>,
-    jwt_key: [u8; 32],
+    signing_key: OnceLock<SigningKey>,
 }
 
 impl Shared {
@@ -39,17 +39,27 @@ impl Shared {
     pub(crate) fn with_store<T>(
         &self,
         request_id: &str,
-        f: impl FnOnce(&mut Store, &OpCtx<'_>) -> T,
+        f: impl FnOnce(&mut Store, &Ctx<'_>) -> T,
     ) -> T {
         let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
-        let ctx = OpCtx {
+        let ctx = Ctx {
             now: self.config.clock.now(),
             request_id,
             config: &self.config,
             ids: self.ids,
-            jwt_key: &self.jwt_key,
+            shared: self,
         };
         f(&mut store, &ctx)
+    }
+
+    /// The key that signs session JWTs: the configured one, else one made now (once).
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        self.signing_key.get_or_init(|| {
+            self.config
+                .signing_key
+                .clone()
+                .unwrap_or_else(SigningKey::generate)
+        })
     }
 
     pub(crate) fn stats<T>(&self, f: impl FnOnce(&mut Stats) -> T) -> T {
@@ -100,7 +110,7 @@ impl Emulator {
                 faults: FaultQueue::default(),
                 store: Mutex::new(Store::default()),
                 stats: Mutex::new(Stats::default()),
-                jwt_key: crate::session::new_key(),
+                signing_key: OnceLock::new(),
             }),
         }
     }
@@ -207,10 +217,15 @@ impl Emulator {
         self.shared.config.clock.now()
     }
 
-    /// The HS256 key that signs this emulator's session JWTs (random per emulator), so tests
-    /// can verify them.
-    pub fn jwt_signing_key(&self) -> &[u8] {
-        &self.shared.jwt_key
+    /// The RSA key that signs this emulator's session JWTs (RS256): the configured one, or
+    /// one made on first use (a fraction of a second).
+    pub fn signing_key(&self) -> &SigningKey {
+        self.shared.signing_key()
+    }
+
+    /// The `kid` of this emulator's JWTs and JWKS.
+    pub fn key_id(&self) -> &str {
+        self.signing_key().key_id()
     }
 }
 
@@ -249,7 +264,7 @@ pub async fn serve(
 
 /// A running emulator. Dropping it stops the server (in the background); call
 /// [`EmulatorHandle::shutdown`] to wait for that. It derefs to [`Emulator`] for the rest
-/// ([`clear_faults`](Emulator::clear_faults), [`jwt_signing_key`](Emulator::jwt_signing_key),
+/// ([`clear_faults`](Emulator::clear_faults), [`signing_key`](Emulator::signing_key),
 /// ...).
 pub struct EmulatorHandle {
     emulator: Emulator,
@@ -328,6 +343,12 @@ impl EmulatorHandle {
     /// it grants access to nothing else.
     pub fn secret(&self) -> &str {
         &self.emulator.config().secret
+    }
+
+    /// `<base_url>/v1/sessions/jwks/<project_id>`: where JWT libraries fetch this emulator's
+    /// public key (no credentials needed).
+    pub fn jwks_url(&self) -> String {
+        format!("{}/v1/sessions/jwks/{}", self.base_url, self.project_id())
     }
 
     /// The emulator behind this handle.

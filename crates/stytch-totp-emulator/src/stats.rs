@@ -24,9 +24,64 @@ pub enum Operation {
     RecoverTotp,
     /// `DELETE /v1/users/totps/{totp_id}`
     DeleteTotp,
+    /// `POST /v1/sessions/authenticate`
+    AuthenticateSession,
+    /// `POST /v1/sessions/revoke`
+    RevokeSession,
+    /// `GET /v1/sessions`
+    GetSessions,
+    /// `GET /v1/sessions/jwks/{project_id}`
+    GetJwks,
 }
 
 impl Operation {
+    /// Every operation, in the order of the endpoint table.
+    pub const ALL: [Operation; 12] = [
+        Operation::CreateUser,
+        Operation::GetUser,
+        Operation::DeleteUser,
+        Operation::CreateTotp,
+        Operation::AuthenticateTotp,
+        Operation::TotpRecoveryCodes,
+        Operation::RecoverTotp,
+        Operation::DeleteTotp,
+        Operation::AuthenticateSession,
+        Operation::RevokeSession,
+        Operation::GetSessions,
+        Operation::GetJwks,
+    ];
+
+    /// Whether callers must send HTTP Basic auth (JWKS fetchers send none).
+    pub fn needs_credentials(self) -> bool {
+        self != Operation::GetJwks
+    }
+
+    /// The HTTP method, e.g. `"POST"`.
+    pub fn method(self) -> &'static str {
+        match self {
+            Operation::GetUser | Operation::GetSessions | Operation::GetJwks => "GET",
+            Operation::DeleteUser | Operation::DeleteTotp => "DELETE",
+            _ => "POST",
+        }
+    }
+
+    /// The path template (axum syntax), e.g. `/v1/users/{user_id}`.
+    pub fn path(self) -> &'static str {
+        match self {
+            Operation::CreateUser => "/v1/users",
+            Operation::GetUser | Operation::DeleteUser => "/v1/users/{user_id}",
+            Operation::CreateTotp => "/v1/totps",
+            Operation::AuthenticateTotp => "/v1/totps/authenticate",
+            Operation::TotpRecoveryCodes => "/v1/totps/recovery_codes",
+            Operation::RecoverTotp => "/v1/totps/recover",
+            Operation::DeleteTotp => "/v1/users/totps/{totp_id}",
+            Operation::AuthenticateSession => "/v1/sessions/authenticate",
+            Operation::RevokeSession => "/v1/sessions/revoke",
+            Operation::GetSessions => "/v1/sessions",
+            Operation::GetJwks => "/v1/sessions/jwks/{project_id}",
+        }
+    }
+
     /// The key used in [`Stats::operations_applied`], e.g. `totps.recover`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -38,6 +93,10 @@ impl Operation {
             Operation::TotpRecoveryCodes => "totps.recovery_codes",
             Operation::RecoverTotp => "totps.recover",
             Operation::DeleteTotp => "users.delete_totp",
+            Operation::AuthenticateSession => "sessions.authenticate",
+            Operation::RevokeSession => "sessions.revoke",
+            Operation::GetSessions => "sessions.get",
+            Operation::GetJwks => "sessions.get_jwks",
         }
     }
 }

@@ -260,8 +260,8 @@ async fn malformed_bodies_content_types_sizes_paths_and_methods() {
         )
         .await,
     );
-    check(StatusCode::NOT_FOUND, "not_found")(send(auth(http.get(url("/v1/nowhere")))).await);
-    check(StatusCode::NOT_FOUND, "not_found")(send(http.get(url("/"))).await);
+    check(StatusCode::NOT_FOUND, "route_not_found")(send(auth(http.get(url("/v1/nowhere")))).await);
+    check(StatusCode::NOT_FOUND, "route_not_found")(send(http.get(url("/"))).await);
     check(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")(
         send(auth(http.get(url("/v1/totps")))).await,
     );

@@ -8,7 +8,7 @@ macro_rules! error_types {
     ($($(#[$doc:meta])* $variant:ident = $wire:literal,)*) => {
         /// Stytch's machine-readable `error_type`.
         ///
-        /// The documented types for the TOTP and user endpoints have variants; anything else
+        /// The documented types for the TOTP, user and session endpoints have variants; anything else
         /// (Stytch adds types over time) is kept verbatim in [`ErrorType::Other`].
         ///
         /// ```
@@ -95,6 +95,24 @@ error_types! {
     BadRequest = "bad_request",
     /// Too many failed attempts: the user is locked for a while.
     UserLockLimitReached = "user_lock_limit_reached",
+    /// 404: the session does not exist, was revoked or expired.
+    SessionNotFound = "session_not_found",
+    /// 400: both `session_token` and `session_jwt` were sent.
+    TooManySessionArguments = "too_many_session_arguments",
+    /// 400: the session JWT could not be parsed.
+    UnableToParseSessionJwt = "unable_to_parse_session_jwt",
+    /// 400: the session token is malformed.
+    InvalidSessionToken = "invalid_session_token",
+    /// 400: the session's custom claims exceed four kilobytes.
+    CustomClaimsTooLarge = "custom_claims_too_large",
+    /// 400: another user already has this `external_id`.
+    DuplicateUserExternalId = "duplicate_user_external_id",
+    /// 404: no such API route.
+    RouteNotFound = "route_not_found",
+    /// 405: the route exists, but not with this method.
+    MethodNotAllowed = "method_not_allowed",
+    /// 400: the user has no active factor backed by recovery codes.
+    NoActiveRecoveryCodeBackedFactor = "no_active_recovery_code_backed_factor",
 }
 
 impl fmt::Display for ErrorType {

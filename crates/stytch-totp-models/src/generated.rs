@@ -29,6 +29,38 @@ pub struct Attributes {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user_agent: ::std::option::Option<::std::string::String>,
 }
+///Body of `POST /v1/sessions/authenticate`. Exactly one of `session_token` and `session_jwt` must be given (both: `too_many_session_arguments`). Not covered: `authorization_check` (RBAC).
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct AuthenticateSessionRequest {
+    ///Add a custom claims map to the Session being authenticated. Claims will be included on the Session object and in the JWT. To update a key in an existing Session, supply a new value. To delete a key, supply a null value. Custom claims made with reserved claims ("iss", "sub", "aud", "exp", "nbf", "iat", "jti") will be ignored. Total custom claims size cannot exceed four kilobytes.
+    #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+    pub session_custom_claims: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    ///Set the session lifetime to be this many minutes from now; minimum of 5 and a maximum of 527040 minutes (366 days). Note that a successful authentication will continue to extend the session this many minutes.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub session_duration_minutes: ::std::option::Option<crate::SessionDurationMinutes>,
+    ///The JWT to authenticate. You may provide a JWT that has expired according to its `exp` claim and needs to be refreshed. If the signature is valid and the underlying session is still active then Stytch will return a new JWT.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub session_jwt: ::std::option::Option<crate::SecretString>,
+    ///The session token to authenticate.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub session_token: ::std::option::Option<crate::SecretString>,
+}
+///`AuthenticateSessionResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct AuthenticateSessionResponse {
+    ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
+    pub request_id: ::std::string::String,
+    ///The Session object, with its authentication factors.
+    pub session: Session,
+    ///The JSON Web Token (JWT) for a given Stytch Session: a fresh one on every successful call.
+    pub session_jwt: crate::SecretString,
+    ///A secret token for a given Stytch Session.
+    pub session_token: crate::SecretString,
+    ///The HTTP status code of the response. Stytch follows standard HTTP response status code patterns, e.g. 2XX values equate to success, 3XX values are redirects, 4XX are client errors, and 5XX are server errors.
+    pub status_code: i32,
+    ///The `user` object affected by this API call.
+    pub user: User,
+}
 ///`AuthenticateTotpRequest`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AuthenticateTotpRequest {
@@ -438,6 +470,26 @@ pub struct FigmaOAuthFactor {
     pub id: ::std::string::String,
     pub provider_subject: ::std::string::String,
 }
+///`GetJwksResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct GetJwksResponse {
+    ///The list of JWKs associated with the project.
+    pub keys: ::std::vec::Vec<Jwk>,
+    ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
+    pub request_id: ::std::string::String,
+    ///The HTTP status code of the response. Stytch follows standard HTTP response status code patterns, e.g. 2XX values equate to success, 3XX values are redirects, 4XX are client errors, and 5XX are server errors.
+    pub status_code: i32,
+}
+///`GetSessionsResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct GetSessionsResponse {
+    ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
+    pub request_id: ::std::string::String,
+    ///The user's active Sessions.
+    pub sessions: ::std::vec::Vec<Session>,
+    ///The HTTP status code of the response. Stytch follows standard HTTP response status code patterns, e.g. 2XX values equate to success, 3XX values are redirects, 4XX are client errors, and 5XX are server errors.
+    pub status_code: i32,
+}
 ///`GetUserResponse`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GetUserResponse {
@@ -578,6 +630,35 @@ pub struct InstagramOAuthFactor {
     pub id: ::std::string::String,
     pub provider_subject: ::std::string::String,
 }
+///One public signing key of the project (RFC 7517). Leniency: `key_ops`, `x5c` and `x5tS256` default when missing; only `kty`, `kid`, `n` and `e` are needed to verify a session JWT.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct Jwk {
+    ///Signing algorithm: `RS256`.
+    pub alg: ::std::string::String,
+    ///RSA public exponent, base64url.
+    pub e: ::std::string::String,
+    ///Key operations, e.g. `verify`.
+    #[serde(default)]
+    pub key_ops: ::std::vec::Vec<::std::string::String>,
+    ///Key id, as named in a JWT's header.
+    pub kid: ::std::string::String,
+    ///Key type: `RSA`.
+    pub kty: ::std::string::String,
+    ///RSA modulus, base64url.
+    pub n: ::std::string::String,
+    ///Key use: `sig`.
+    #[serde(rename = "use")]
+    pub use_: ::std::string::String,
+    ///X.509 certificate chain (base64 DER).
+    #[serde(default)]
+    pub x5c: ::std::vec::Vec<::std::string::String>,
+    ///SHA-256 thumbprint of the certificate.
+    #[serde(
+        rename = "x5tS256",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
+    pub x5t_s256: ::std::option::Option<::std::string::String>,
+}
 ///`LinkedInOAuthFactor`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct LinkedInOAuthFactor {
@@ -705,6 +786,27 @@ pub struct RecoverTotpResponse {
 pub struct RecoveryCodeFactor {
     pub totp_recovery_code_id: ::std::string::String,
 }
+///Body of `POST /v1/sessions/revoke`: exactly one of `session_id`, `session_token` or `session_jwt`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+pub struct RevokeSessionRequest {
+    ///The `session_id` to revoke.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub session_id: ::std::option::Option<::std::string::String>,
+    ///A JWT for the session to revoke.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub session_jwt: ::std::option::Option<crate::SecretString>,
+    ///The session token to revoke.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub session_token: ::std::option::Option<crate::SecretString>,
+}
+///`RevokeSessionResponse`
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct RevokeSessionResponse {
+    ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
+    pub request_id: ::std::string::String,
+    ///The HTTP status code of the response. Stytch follows standard HTTP response status code patterns, e.g. 2XX values equate to success, 3XX values are redirects, 4XX are client errors, and 5XX are server errors.
+    pub status_code: i32,
+}
 ///`SalesforceOAuthFactor`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SalesforceOAuthFactor {
@@ -798,6 +900,23 @@ pub struct SteamOAuthFactor {
     pub email_id: ::std::option::Option<::std::string::String>,
     pub id: ::std::string::String,
     pub provider_subject: ::std::string::String,
+}
+///The session as carried in a session JWT, under the claim `https://stytch.com/session`.
+#[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+pub struct StytchSessionClaim {
+    ///IP address and user agent seen when the session was created.
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    pub attributes: ::std::option::Option<Attributes>,
+    ///The factors that authenticated this session.
+    pub authentication_factors: ::std::vec::Vec<AuthenticationFactor>,
+    ///When the session expires (RFC 3339).
+    pub expires_at: ::std::string::String,
+    ///The session id.
+    pub id: ::std::string::String,
+    ///When the session was last authenticated (RFC 3339).
+    pub last_accessed_at: ::std::string::String,
+    ///When the session was created (RFC 3339).
+    pub started_at: ::std::string::String,
 }
 ///`TikTokOAuthFactor`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1025,3 +1144,15 @@ pub mod error {
         }
     }
 }
+
+/// JSON field names whose values are secrets in any request or response: every property
+/// typed `SecretString`, `TotpCode`, `RecoveryCode` in specs/. Used to redact raw bodies and printed JSON.
+pub const SECRET_FIELD_NAMES: &[&str] = &[
+    "qr_code",
+    "recovery_code",
+    "recovery_codes",
+    "secret",
+    "session_jwt",
+    "session_token",
+    "totp_code",
+];

@@ -1,6 +1,6 @@
 //! Stytch TOTP API models, generated from the JSON Schemas in `specs/`.
 //!
-//! Every request, response, error and object of the TOTP and user endpoints is a plain serde
+//! Every request, response, error and object of the TOTP, user and session endpoints is a plain serde
 //! type. They are produced by `cargo xtask codegen` (typify) into `generated.rs`; the few types
 //! hand-written here stand in for schema definitions whose rules typify cannot express:
 //!
@@ -10,6 +10,10 @@
 //!   values that cannot be constructed out of range, with a [`ValidationError`] naming the
 //!   field and the rule;
 //! * [`ErrorType`]: Stytch's `error_type` with a fallback for types added later.
+//!
+//! The operations table (`specs/operations.json`) is generated too: [`Operation`] knows each
+//! call's name, method, path, retry safety and credentials, and the [`endpoints`] marker types
+//! pair each one with its request and response types through [`Endpoint`].
 //!
 //! Responses tolerate unknown fields and fail with a clear serde error when a required one is
 //! missing. Request types leave unset optional fields out of the JSON.
@@ -32,14 +36,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod endpoint;
 mod error_type;
 mod generated;
+mod operations;
 mod secret;
 mod validated;
 
+pub use endpoint::{Endpoint, HttpMethod, RetrySafety};
 pub use error_type::ErrorType;
 pub use generated::*;
-pub use secret::{SecretString, REDACTED, SECRET_FIELD_NAMES};
+pub use operations::{endpoints, Operation};
+pub use secret::{SecretString, REDACTED};
 pub use validated::{
     ExpirationMinutes, RecoveryCode, SessionDurationMinutes, TotpCode, TotpIdentifier,
     UserIdentifier, ValidationError,

@@ -7,19 +7,6 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// What every secret-bearing value prints instead of itself.
 pub const REDACTED: &str = "[REDACTED]";
 
-/// JSON field names whose values are secrets in any Stytch TOTP request or response (every
-/// property typed `SecretString`, `TotpCode` or `RecoveryCode` in specs/; a test keeps this
-/// list and the specs in step). Used to redact raw bodies and printed JSON.
-pub const SECRET_FIELD_NAMES: &[&str] = &[
-    "qr_code",
-    "recovery_code",
-    "recovery_codes",
-    "secret",
-    "session_jwt",
-    "session_token",
-    "totp_code",
-];
-
 /// A secret string: TOTP secret, QR code, recovery code, session token or JWT.
 ///
 /// `Debug` prints `[REDACTED]` and there is deliberately no `Display`; read the value with

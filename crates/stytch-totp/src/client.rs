@@ -8,18 +8,18 @@ use http::Extensions;
 use reqwest::{Request, StatusCode};
 use reqwest_middleware::ClientWithMiddleware;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
-use stytch_totp_models::{ErrorResponse, ErrorType, OAuthErrorResponse};
+use stytch_totp_models::{Endpoint, ErrorResponse, ErrorType, HttpMethod, OAuthErrorResponse};
 use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::config::{ClientBuilder, Settings};
+use crate::jwks::JwksCache;
 use crate::middleware::body_limit::BodyLimitMiddleware;
 use crate::middleware::request_id::{identifiers, RequestIdMiddleware};
 use crate::middleware::retry::RetryMiddleware;
 use crate::middleware::tracing::{operation_span, TracingMiddleware};
 use crate::middleware::{BufferedBody, CallContext};
-use crate::{redact, Error, Operation, RetryPolicy, Totps, Users};
+use crate::{redact, Error, Operation, RetryPolicy, Sessions, Totps, Users};
 
 /// A Stytch TOTP API client. Cheap to clone (one `Arc`); clones share the connection pool.
 /// `Send + Sync`: build one at start-up and share it.
@@ -31,6 +31,7 @@ pub struct Client {
 struct Inner {
     settings: Settings,
     http: ClientWithMiddleware,
+    jwks: JwksCache,
 }
 
 impl std::fmt::Debug for Client {
@@ -69,7 +70,11 @@ impl Client {
             .with(BodyLimitMiddleware::new(settings.max_response_bytes))
             .build();
         Self {
-            inner: Arc::new(Inner { settings, http }),
+            inner: Arc::new(Inner {
+                settings,
+                http,
+                jwks: JwksCache::default(),
+            }),
         }
     }
 
@@ -81,6 +86,16 @@ impl Client {
     /// The user endpoints.
     pub fn users(&self) -> Users<'_> {
         Users::new(self)
+    }
+
+    /// The session endpoints, and local verification of session JWTs.
+    pub fn sessions(&self) -> Sessions<'_> {
+        Sessions::new(self)
+    }
+
+    /// The project's signing keys, cached for every clone of this client.
+    pub(crate) fn jwks(&self) -> &JwksCache {
+        &self.inner.jwks
     }
 
     /// The base URL calls go to.
@@ -96,57 +111,56 @@ impl Client {
     /// Encodes `body` now and returns the call: nothing is sent until it is awaited, and an
     /// invalid or unencodable body is reported then. The builder and typed request are gone
     /// before the first `.await`, which keeps the future (boxed by `IntoFuture`) small.
-    pub(crate) fn send_json<B: Serialize, T: DeserializeOwned>(
+    pub(crate) fn send_json<E: Endpoint>(
         &self,
-        operation: Operation,
-        body: Result<B, Error>,
+        body: Result<E::Request, Error>,
         timeout: Option<Duration>,
-    ) -> impl Future<Output = Result<T, Error>> + Send + '_ {
+    ) -> impl Future<Output = Result<E::Response, Error>> + Send + '_ {
         let bytes = body.and_then(|body| {
             serde_json::to_vec(&body)
                 .map_err(|e| Error::Other(format!("could not encode the request: {e}")))
         });
-        async move { self.execute(operation, None, Some(bytes?), timeout).await }
+        async move {
+            self.execute(E::OPERATION, Vec::new(), Some(bytes?), timeout)
+                .await
+        }
     }
 
-    /// A request without a body to `operation`'s URL followed by `id` (or the error that
-    /// invalidated the id, reported when awaited).
-    pub(crate) async fn send_empty<T: DeserializeOwned>(
+    /// A request without a body. `args` are the values of the operation's path parameters,
+    /// then of its query parameters, in the operation table's order (or the error that
+    /// invalidated one of them, reported when awaited).
+    pub(crate) async fn send_empty<E: Endpoint>(
         &self,
-        operation: Operation,
-        id: Result<String, Error>,
+        args: Result<Vec<String>, Error>,
         timeout: Option<Duration>,
-    ) -> Result<T, Error> {
-        self.execute(operation, Some(id?), None, timeout).await
+    ) -> Result<E::Response, Error> {
+        self.execute(E::OPERATION, args?, None, timeout).await
     }
 
     /// The one path every call takes. The request is assembled from parts prepared when the
-    /// client was built (URL, headers), so a call costs little more than bare reqwest.
+    /// client was built (URL prefix, headers), so a call costs little more than bare reqwest.
     async fn execute<T: DeserializeOwned>(
         &self,
         operation: Operation,
-        id: Option<String>,
+        args: Vec<String>,
         body: Option<Vec<u8>>,
         timeout: Option<Duration>,
     ) -> Result<T, Error> {
         let settings = &self.inner.settings;
-        let mut url = settings.urls[operation as usize].clone();
-        if let Some(id) = &id {
-            // Every prepared URL has a path (checked when it was built), so this cannot fail.
-            if let Ok(mut segments) = url.path_segments_mut() {
-                segments.push(id);
-            }
-        }
+        let url = operation_url(&settings.urls[operation.index()], operation, args)?;
         let span = operation_span(operation, &url);
         let call_timeout = timeout.unwrap_or(settings.call_timeout);
 
-        let mut request = Request::new(operation.method(), url);
+        let mut request = Request::new(http_method(operation.method()), url);
         match body {
             Some(body) => {
                 *request.headers_mut() = settings.json_headers.clone();
                 *request.body_mut() = Some(body.into());
             }
-            None => *request.headers_mut() = settings.headers.clone(),
+            None if operation.sends_credentials() => {
+                *request.headers_mut() = settings.headers.clone()
+            }
+            None => *request.headers_mut() = settings.public_headers.clone(),
         }
         // Time limits travel with the call: the retry layer bounds each attempt (body
         // included) and starts no retry past the call's deadline, so one timer per attempt
@@ -180,9 +194,50 @@ impl Client {
         if let Err(error) = &result {
             span.record("error.type", error.kind());
             span.record("otel.status_code", "ERROR");
-            span.in_scope(|| tracing::warn!(operation = operation.name(), error = %error, "stytch call failed"));
+            span.in_scope(|| tracing::warn!(operation = operation.span_name(), error = %error, "stytch call failed"));
         }
         result
+    }
+}
+
+/// `prefix` (the operation's URL up to its first parameter) with the rest of the path
+/// template filled from `args`, then the query parameters.
+fn operation_url(
+    prefix: &url::Url,
+    operation: Operation,
+    args: Vec<String>,
+) -> Result<url::Url, Error> {
+    let mut url = prefix.clone();
+    let mut args = args.into_iter();
+    let mut next = |name: &str| {
+        args.next()
+            .ok_or_else(|| Error::Other(format!("{}: no value for `{name}`", operation.name())))
+    };
+    let rest = operation
+        .path()
+        .split('/')
+        .skip(1)
+        .skip_while(|segment| !segment.starts_with('{'));
+    if let Ok(mut segments) = url.path_segments_mut() {
+        for segment in rest {
+            match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => segments.push(&next(name)?),
+                None => segments.push(segment),
+            };
+        }
+    }
+    for name in operation.query_params() {
+        let value = next(name)?;
+        url.query_pairs_mut().append_pair(name, &value);
+    }
+    Ok(url)
+}
+
+fn http_method(method: HttpMethod) -> reqwest::Method {
+    match method {
+        HttpMethod::Get => reqwest::Method::GET,
+        HttpMethod::Post => reqwest::Method::POST,
+        HttpMethod::Delete => reqwest::Method::DELETE,
     }
 }
 

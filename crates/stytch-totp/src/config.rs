@@ -38,9 +38,11 @@ pub(crate) struct Settings {
     pub headers: HeaderMap,
     /// [`Self::headers`] plus `Content-Type: application/json`, for requests with a body.
     pub json_headers: HeaderMap,
-    /// Each operation's URL below `base_url`, indexed by `Operation as usize`; calls with an id
-    /// append one segment to a clone.
-    pub urls: Vec<Url>,
+    /// `Accept` and `User-Agent` only, for the calls that send no credentials (JWKS).
+    pub public_headers: HeaderMap,
+    /// Each operation's URL below `base_url` up to its first path parameter, indexed by
+    /// [`Operation::index`]; a call appends its parameters to a clone.
+    pub urls: [Url; Operation::COUNT],
 }
 
 impl Settings {
@@ -69,22 +71,29 @@ impl Settings {
         Ok(headers)
     }
 
-    /// Joins every operation's static path below `base_url`.
-    fn operation_urls(base_url: &Url) -> Result<Vec<Url>, Error> {
-        Operation::ALL
-            .iter()
-            .enumerate()
-            .map(|(index, operation)| {
-                debug_assert_eq!(index, *operation as usize);
-                let mut url = base_url.clone();
-                url.path_segments_mut()
-                    .map_err(|()| Error::Config("the base URL cannot have a path".into()))?
-                    .pop_if_empty()
-                    .extend(operation.path());
-                Ok(url)
-            })
-            .collect()
+    /// Joins every operation's literal path prefix below `base_url`.
+    fn operation_urls(base_url: &Url) -> Result<[Url; Operation::COUNT], Error> {
+        let mut urls = Vec::with_capacity(Operation::COUNT);
+        for operation in Operation::ALL {
+            let mut url = base_url.clone();
+            url.path_segments_mut()
+                .map_err(|()| Error::Config("the base URL cannot have a path".into()))?
+                .pop_if_empty()
+                .extend(literal_prefix(operation));
+            urls.push(url);
+        }
+        urls.try_into()
+            .map_err(|_| Error::Other("one URL per operation".into()))
     }
+}
+
+/// The segments of `operation`'s path before its first parameter.
+pub(crate) fn literal_prefix(operation: Operation) -> impl Iterator<Item = &'static str> {
+    operation
+        .path()
+        .split('/')
+        .skip(1)
+        .take_while(|segment| !segment.starts_with('{'))
 }
 
 /// Builds a [`Client`]. Start with [`Client::builder`].
@@ -273,6 +282,8 @@ impl ClientBuilder {
         let headers = Settings::request_headers(&project_id, &secret, &user_agent)?;
         let mut json_headers = headers.clone();
         json_headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let mut public_headers = headers.clone();
+        public_headers.remove(AUTHORIZATION);
         let urls = Settings::operation_urls(&base_url)?;
         let settings = Settings {
             project_id,
@@ -285,6 +296,7 @@ impl ClientBuilder {
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             headers,
             json_headers,
+            public_headers,
             urls,
         };
         Ok(Client::from_parts(

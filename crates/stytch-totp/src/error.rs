@@ -69,6 +69,12 @@ pub enum Error {
         snippet: String,
     },
 
+    /// A session JWT failed local verification in a way Stytch would not accept either (an
+    /// expired but genuine JWT is checked with Stytch instead, see
+    /// [`AuthenticateJwt`](crate::AuthenticateJwt)).
+    #[error("the session JWT was refused: {0}")]
+    InvalidSessionJwt(crate::JwtRejection),
+
     /// Something failed inside the client itself (a bug: please report it).
     #[error("unexpected failure inside the client: {0}")]
     Other(String),
@@ -146,6 +152,7 @@ impl Error {
             Error::Timeout { .. } => "timeout",
             Error::Decode { .. } => "decode",
             Error::ResponseTooLarge { .. } => "response_too_large",
+            Error::InvalidSessionJwt(_) => "invalid_session_jwt",
             Error::Other(_) => "other",
         }
     }

@@ -1,8 +1,8 @@
 //! A Rust client for Stytch's TOTP (authenticator-app MFA) API.
 //!
 //! Build one [`Client`] at start-up, share it (it is `Clone + Send + Sync` and pools
-//! connections), and call the endpoints grouped by resource: [`Client::totps`] and
-//! [`Client::users`]. Requests are builders you `.await`; bad input fails with
+//! connections), and call the endpoints grouped by resource: [`Client::totps`],
+//! [`Client::users`] and [`Client::sessions`]. Requests are builders you `.await`; bad input fails with
 //! [`Error::InvalidRequest`] before anything is sent.
 //!
 //! ```no_run
@@ -34,6 +34,15 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Sessions
+//!
+//! After a TOTP check, Stytch hands back a session token and a session JWT. Check the JWT on
+//! every request with [`Sessions::authenticate_jwt`]: it verifies the RS256 signature, issuer,
+//! audience and lifetime locally against the project's keys (fetched once, cached, refetched
+//! when Stytch rotates them), making no request; a JWT past its five-minute `exp`, or older
+//! than a `max_token_age` you choose, is checked with Stytch instead, which answers a fresh
+//! JWT ([`Checked::Remotely`]). Revoke at logout with [`Sessions::revoke`].
+//!
 //! # Errors
 //!
 //! Every call returns [`Error`]: invalid input (nothing sent), a Stytch API error with its
@@ -58,6 +67,16 @@
 //! | `users().get` | retried | retried | retried | retried |
 //! | `users().delete` | retried | retried | returned | returned |
 //! | `users().delete_totp` | retried | retried | returned | returned |
+//! | `sessions().authenticate` | retried | retried | retried | retried |
+//! | `sessions().revoke` | retried | retried | returned | returned |
+//! | `sessions().get` | retried | retried | retried | retried |
+//! | `sessions().jwks` | retried | retried | retried | retried |
+//!
+//! `sessions().authenticate` spends nothing (sending it twice re-checks the same session and
+//! extends it to the same end), so it is retried like a read; a repeated `revoke` would answer
+//! `session_not_found` and hide that the first one worked, so it is treated like a delete. Each
+//! operation's class and its reason live in `specs/operations.json`
+//! ([`Operation::retry_safety`], [`Operation::retry_reason`]).
 //!
 //! A 429 `user_lock_limit_reached` (too many failed codes: the user is locked for up to an
 //! hour) is never retried. Any other 429 means Stytch did not process the request and a failed connect means nothing was
@@ -90,9 +109,11 @@ mod call;
 mod client;
 mod config;
 mod error;
+mod jwks;
+mod jwt;
 pub mod middleware;
-mod operation;
 mod redact;
+mod sessions;
 mod tls;
 mod totps;
 mod users;
@@ -103,8 +124,11 @@ pub use config::{
     DEFAULT_MAX_RESPONSE_BYTES, LIVE_BASE_URL, TEST_BASE_URL,
 };
 pub use error::Error;
+pub use jwks::MIN_REFETCH_INTERVAL;
+pub use jwt::{AuthenticateJwt, Checked, JwtRejection, VerifiedSession, SESSION_CLAIM};
 pub use middleware::retry::RetryPolicy;
-pub use operation::{Operation, RetrySafety};
+pub use sessions::{AuthenticateSession, GetJwks, GetSessions, RevokeSession, Sessions};
 pub use stytch_totp_models as models;
+pub use stytch_totp_models::{Operation, RetrySafety};
 pub use totps::{AuthenticateTotp, CreateTotp, RecoverTotp, TotpRecoveryCodes, Totps};
 pub use users::{CreateUser, DeleteTotp, DeleteUser, GetUser, Users};

@@ -5,14 +5,14 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 use stytch_totp_models::{
-    AuthenticateTotpRequest, AuthenticateTotpResponse, CreateTotpRequest, CreateTotpResponse,
-    ExpirationMinutes, RecoverTotpRequest, RecoverTotpResponse, RecoveryCode, SecretString,
-    SessionDurationMinutes, TotpCode, TotpRecoveryCodesRequest, TotpRecoveryCodesResponse,
-    UserIdentifier,
+    endpoints, AuthenticateTotpRequest, AuthenticateTotpResponse, CreateTotpRequest,
+    CreateTotpResponse, ExpirationMinutes, RecoverTotpRequest, RecoverTotpResponse, RecoveryCode,
+    SecretString, SessionDurationMinutes, TotpCode, TotpRecoveryCodesRequest,
+    TotpRecoveryCodesResponse, UserIdentifier,
 };
 
 use crate::call::call_builder;
-use crate::{Client, Error, Operation};
+use crate::{Client, Error};
 
 /// The TOTP endpoints. Get one with [`Client::totps`].
 #[derive(Debug, Clone, Copy)]
@@ -97,7 +97,7 @@ impl<'c> CreateTotp<'c> {
     /// Validates and sends. Invalid input fails when awaited, before anything is sent.
     pub fn send(self) -> impl Future<Output = Result<CreateTotpResponse, Error>> + Send + 'c {
         let (client, timeout) = (self.client, self.timeout);
-        client.send_json(Operation::TotpsCreate, self.request(), timeout)
+        client.send_json::<endpoints::TotpsCreate>(self.request(), timeout)
     }
 
     fn request(self) -> Result<CreateTotpRequest, Error> {
@@ -184,7 +184,7 @@ impl<'c> AuthenticateTotp<'c> {
     /// Validates and sends. Invalid input fails when awaited, before anything is sent.
     pub fn send(self) -> impl Future<Output = Result<AuthenticateTotpResponse, Error>> + Send + 'c {
         let (client, timeout) = (self.client, self.timeout);
-        client.send_json(Operation::TotpsAuthenticate, self.request(), timeout)
+        client.send_json::<endpoints::TotpsAuthenticate>(self.request(), timeout)
     }
 
     fn request(self) -> Result<AuthenticateTotpRequest, Error> {
@@ -218,7 +218,7 @@ impl<'c> TotpRecoveryCodes<'c> {
             .map(|user_id| TotpRecoveryCodesRequest { user_id })
             .map_err(Error::from);
         self.client
-            .send_json(Operation::TotpsRecoveryCodes, request, self.timeout)
+            .send_json::<endpoints::TotpsRecoveryCodes>(request, self.timeout)
     }
 }
 call_builder!(TotpRecoveryCodes => TotpRecoveryCodesResponse);
@@ -238,7 +238,7 @@ impl<'c> RecoverTotp<'c> {
     /// Validates and sends. Invalid input fails when awaited, before anything is sent.
     pub fn send(self) -> impl Future<Output = Result<RecoverTotpResponse, Error>> + Send + 'c {
         let (client, timeout) = (self.client, self.timeout);
-        client.send_json(Operation::TotpsRecover, self.request(), timeout)
+        client.send_json::<endpoints::TotpsRecover>(self.request(), timeout)
     }
 
     fn request(self) -> Result<RecoverTotpRequest, Error> {

@@ -4,12 +4,12 @@ use std::future::Future;
 use std::time::Duration;
 
 use stytch_totp_models::{
-    CreateUserRequest, CreateUserResponse, DeleteTotpResponse, DeleteUserResponse, GetUserResponse,
-    TotpIdentifier, UserIdentifier,
+    endpoints, CreateUserRequest, CreateUserResponse, DeleteTotpResponse, DeleteUserResponse,
+    GetUserResponse, TotpIdentifier, UserIdentifier,
 };
 
 use crate::call::call_builder;
-use crate::{Client, Error, Operation};
+use crate::{Client, Error};
 
 /// The user endpoints needed around TOTP. Get one with [`Client::users`].
 #[derive(Debug, Clone, Copy)]
@@ -71,7 +71,7 @@ impl<'c> CreateUser<'c> {
     /// Sends.
     pub fn send(self) -> impl Future<Output = Result<CreateUserResponse, Error>> + Send + 'c {
         self.client
-            .send_json(Operation::UsersCreate, Ok(self.request), self.timeout)
+            .send_json::<endpoints::UsersCreate>(Ok(self.request), self.timeout)
     }
 }
 call_builder!(CreateUser => CreateUserResponse);
@@ -88,10 +88,10 @@ impl<'c> GetUser<'c> {
     /// Validates and sends. Invalid input fails when awaited, before anything is sent.
     pub fn send(self) -> impl Future<Output = Result<GetUserResponse, Error>> + Send + 'c {
         let user_id = UserIdentifier::new(self.user_id)
-            .map(|id| id.as_str().to_owned())
+            .map(|id| vec![id.as_str().to_owned()])
             .map_err(Error::from);
         self.client
-            .send_empty(Operation::UsersGet, user_id, self.timeout)
+            .send_empty::<endpoints::UsersGet>(user_id, self.timeout)
     }
 }
 call_builder!(GetUser => GetUserResponse);
@@ -108,10 +108,10 @@ impl<'c> DeleteUser<'c> {
     /// Validates and sends. Invalid input fails when awaited, before anything is sent.
     pub fn send(self) -> impl Future<Output = Result<DeleteUserResponse, Error>> + Send + 'c {
         let user_id = UserIdentifier::new(self.user_id)
-            .map(|id| id.as_str().to_owned())
+            .map(|id| vec![id.as_str().to_owned()])
             .map_err(Error::from);
         self.client
-            .send_empty(Operation::UsersDelete, user_id, self.timeout)
+            .send_empty::<endpoints::UsersDelete>(user_id, self.timeout)
     }
 }
 call_builder!(DeleteUser => DeleteUserResponse);
@@ -128,10 +128,10 @@ impl<'c> DeleteTotp<'c> {
     /// Validates and sends. Invalid input fails when awaited, before anything is sent.
     pub fn send(self) -> impl Future<Output = Result<DeleteTotpResponse, Error>> + Send + 'c {
         let totp_id = TotpIdentifier::new(self.totp_id)
-            .map(|id| id.as_str().to_owned())
+            .map(|id| vec![id.as_str().to_owned()])
             .map_err(Error::from);
         self.client
-            .send_empty(Operation::UsersDeleteTotp, totp_id, self.timeout)
+            .send_empty::<endpoints::UsersDeleteTotp>(totp_id, self.timeout)
     }
 }
 call_builder!(DeleteTotp => DeleteTotpResponse);

@@ -191,7 +191,7 @@ async fn ensure_stytch_user(client: &Client, external_id: &str) -> Result<String
             Ok(created.user_id)
         }
         // A concurrent enroll of the same user created it first.
-        Err(e) if e.error_type().map(ErrorType::as_str) == Some("duplicate_external_id") => {
+        Err(e) if e.error_type().map(ErrorType::as_str) == Some("duplicate_user_external_id") => {
             match client.users().get(external_id).await {
                 Ok(user) => Ok(user.user_id),
                 Err(e) => Err(ApiError::from_stytch(&e)),

@@ -1,18 +1,28 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use stytch_totp_emulator::{Clock, Emulator, EmulatorConfig, EmulatorHandle};
+use stytch_totp_emulator::{Clock, Emulator, EmulatorConfig, EmulatorHandle, SigningKey};
 use stytch_totp_models::ErrorResponse;
 
 /// A step boundary + 15 s: codes of steps N-1, N, N+1 are accepted.
 pub const T0: u64 = 1_800_000_015;
 
+/// One RSA key for every emulator of this test binary (making one takes a fraction of a
+/// second); tests that need another key make their own.
+pub fn shared_key() -> SigningKey {
+    static KEY: OnceLock<SigningKey> = OnceLock::new();
+    KEY.get_or_init(SigningKey::generate).clone()
+}
+
 pub fn fixed_config() -> EmulatorConfig {
-    EmulatorConfig::default().with_clock(Clock::fixed(UNIX_EPOCH + Duration::from_secs(T0)))
+    EmulatorConfig::default()
+        .with_clock(Clock::fixed(UNIX_EPOCH + Duration::from_secs(T0)))
+        .with_signing_key(shared_key())
 }
 
 pub async fn start_fixed() -> EmulatorHandle {
@@ -137,6 +147,31 @@ impl<'a> Api<'a> {
             json!({ "user_id": user_id, "totp_code": code }),
         )
         .await
+    }
+
+    /// A user with a verified TOTP and a session of `minutes` from a TOTP code (plus
+    /// `claims`); returns (user_id, the authenticate response body).
+    pub async fn user_with_session(
+        &self,
+        email: &str,
+        minutes: u32,
+        claims: Value,
+    ) -> (String, Value) {
+        let user_id = self.create_user(email).await;
+        let (_, secret, _) = self.create_totp(&user_id).await;
+        let reply = self
+            .post(
+                "/v1/totps/authenticate",
+                json!({
+                    "user_id": user_id,
+                    "totp_code": code(&secret, self.emu.now()),
+                    "session_duration_minutes": minutes,
+                    "session_custom_claims": claims,
+                }),
+            )
+            .await;
+        let body = reply.ok().clone();
+        (user_id, body)
     }
 
     pub async fn recover(&self, user_id: &str, code: &str) -> Reply {

@@ -104,7 +104,7 @@ impl Middleware for RequestIdMiddleware {
     async fn handle(&self, req: Request, ext: &mut Extensions, next: Next<'_>) -> Result<Response> {
         let operation = ext
             .get::<super::CallContext>()
-            .map_or("stytch", |call| call.operation.name());
+            .map_or("stytch", |call| call.operation.span_name());
         let started = Instant::now();
         let result = next.run(req, ext).await;
         let latency_ms = started.elapsed().as_millis() as u64;

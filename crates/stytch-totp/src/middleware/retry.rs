@@ -189,7 +189,7 @@ impl Limits {
             Ok(result) => result,
             Err(_) => {
                 tracing::warn!(
-                    operation = self.operation.name(),
+                    operation = self.operation.span_name(),
                     timeout_ms = limit.as_millis() as u64,
                     "stytch attempt timed out"
                 );

@@ -28,31 +28,21 @@ macro_rules! operation_span {
 }
 
 /// Creates the span for `operation` on `url` (which never carries credentials: they travel in
-/// the `Authorization` header). Span names are static, hence one arm per operation.
+/// the `Authorization` header). Span names must be literals, so the arms come from the
+/// operations table through `for_each_operation!`.
 pub fn operation_span(operation: Operation, url: &url::Url) -> Span {
-    let method = operation.method();
-    let method = method.as_str();
+    let method = operation.method().as_str();
     let full = url.as_str();
     let host = url.host_str().unwrap_or("");
     let port = url.port_or_known_default().unwrap_or(0);
-    match operation {
-        Operation::TotpsCreate => operation_span!("stytch.totps.create", method, full, host, port),
-        Operation::TotpsAuthenticate => {
-            operation_span!("stytch.totps.authenticate", method, full, host, port)
-        }
-        Operation::TotpsRecoveryCodes => {
-            operation_span!("stytch.totps.recovery_codes", method, full, host, port)
-        }
-        Operation::TotpsRecover => {
-            operation_span!("stytch.totps.recover", method, full, host, port)
-        }
-        Operation::UsersCreate => operation_span!("stytch.users.create", method, full, host, port),
-        Operation::UsersGet => operation_span!("stytch.users.get", method, full, host, port),
-        Operation::UsersDelete => operation_span!("stytch.users.delete", method, full, host, port),
-        Operation::UsersDeleteTotp => {
-            operation_span!("stytch.users.delete_totp", method, full, host, port)
-        }
+    macro_rules! spans {
+        ($($variant:ident => $name:literal,)*) => {
+            match operation {
+                $(Operation::$variant => operation_span!($name, method, full, host, port),)*
+            }
+        };
     }
+    stytch_totp_models::for_each_operation!(spans)
 }
 
 /// Runs the rest of the stack inside the call's span and records the final HTTP status.

@@ -7,3 +7,4 @@ mod errors;
 mod leaks;
 mod properties;
 mod retries;
+mod sessions;

@@ -27,19 +27,16 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-use std::io;
-use std::pin::Pin;
-use std::sync::{Mutex, PoisonError};
-use std::task::{Context, Poll};
+mod queue;
+mod shape;
+
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use http_body::Frame;
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-use crate::errors::{error_type_for_status, ApiError};
+pub(crate) use queue::FaultQueue;
+pub(crate) use shape::Dropped;
 
 /// One way to fail a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,9 +170,6 @@ pub struct FaultSpec {
     /// 40th, ... matching requests fail, an even 5% for load tests.
     #[serde(default = "one")]
     pub every: usize,
-    /// Matching requests let through since the last fault (internal countdown).
-    #[serde(default, skip)]
-    passed: usize,
     /// What to do.
     pub fault: Fault,
 }
@@ -187,7 +181,6 @@ impl FaultSpec {
             path: None,
             times: 1,
             every: 1,
-            passed: 0,
             fault,
         }
     }
@@ -214,207 +207,9 @@ impl FaultSpec {
     }
 }
 
-/// The queue of pending faults, first in, first out.
-#[derive(Default)]
-pub(crate) struct FaultQueue {
-    entries: Mutex<Vec<FaultSpec>>,
-}
-
-impl FaultQueue {
-    pub(crate) fn push(&self, spec: FaultSpec) {
-        if spec.times > 0 {
-            self.lock().push(spec);
-        }
-    }
-
-    pub(crate) fn clear(&self) {
-        self.lock().clear();
-    }
-
-    /// The pending faults, `times` being what is left.
-    pub(crate) fn pending(&self) -> Vec<FaultSpec> {
-        self.lock().clone()
-    }
-
-    /// Takes one use of the first fault matching this request.
-    pub(crate) fn take(&self, raw_path: &str, route: Option<&str>) -> Option<Fault> {
-        let mut entries = self.lock();
-        let index = entries.iter().position(|spec| match &spec.path {
-            None => true,
-            Some(p) => {
-                let p = p.split('?').next().unwrap_or_default();
-                p == raw_path || route == Some(p) || percent_decode(raw_path) == p
-            }
-        })?;
-        let entry = &mut entries[index];
-        entry.passed += 1;
-        if entry.passed < entry.every.max(1) {
-            return None;
-        }
-        entry.passed = 0;
-        entry.times -= 1;
-        let fault = entry.fault.clone();
-        if entry.times == 0 {
-            entries.remove(index);
-        }
-        Some(fault)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<FaultSpec>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// Lossy percent-decoding of a path, for matching only.
-fn percent_decode(path: &str) -> String {
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The response of a [`Fault::Status`].
-pub(crate) fn status_response(
-    status: u16,
-    retry_after: Option<u64>,
-    body: Option<&str>,
-    request_id: &str,
-) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = match body {
-        Some(body) => {
-            let content_type = if body.trim_start().starts_with('<') {
-                "text/html; charset=utf-8"
-            } else if serde_json::from_str::<serde_json::Value>(body).is_ok() {
-                "application/json"
-            } else {
-                "text/plain; charset=utf-8"
-            };
-            (
-                status,
-                [(header::CONTENT_TYPE, content_type)],
-                body.to_owned(),
-            )
-                .into_response()
-        }
-        None => ApiError::new(
-            status,
-            error_type_for_status(status),
-            format!(
-                "Injected fault: the emulator answered {} on purpose.",
-                status.as_u16()
-            ),
-        )
-        .render(request_id),
-    };
-    if let Some(seconds) = retry_after {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    }
-    response
-}
-
-/// A body that fails on first poll: hyper then closes the connection without sending the
-/// response head (it is still buffered when the body is first polled).
-struct AbortBody;
-
-impl http_body::Body for AbortBody {
-    type Data = Bytes;
-    type Error = io::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
-        Poll::Ready(Some(Err(io::Error::new(
-            io::ErrorKind::ConnectionAborted,
-            "injected fault: drop connection",
-        ))))
-    }
-}
-
-/// The response of a [`Fault::DropConnection`].
-pub(crate) fn drop_connection() -> Response {
-    Response::new(Body::new(AbortBody))
-}
-
-/// Cuts a response body in half (the status and other headers stay).
-pub(crate) async fn truncate(response: Response) -> Response {
-    let (mut parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .unwrap_or_default();
-    let half = bytes.slice(..bytes.len() / 2);
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts
-        .headers
-        .insert(header::CONTENT_LENGTH, HeaderValue::from(half.len()));
-    Response::from_parts(parts, Body::from(half))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_nth_matching_request_gets_the_fault() {
-        let queue = FaultQueue::default();
-        queue.push(FaultSpec::new(Fault::status(503)).every(3).times(2));
-        let hits: Vec<bool> = (0..9)
-            .map(|_| queue.take("/v1/users", None).is_some())
-            .collect();
-        assert_eq!(
-            hits,
-            [false, false, true, false, false, true, false, false, false]
-        );
-    }
-
-    #[test]
-    fn queue_matches_paths_and_counts_down() {
-        let queue = FaultQueue::default();
-        queue.push(
-            FaultSpec::new(Fault::status(500))
-                .on_path("/v1/totps")
-                .times(2),
-        );
-        queue.push(FaultSpec::new(Fault::DropConnection).on_path("/v1/users/{user_id}"));
-        queue.push(FaultSpec::new(Fault::TruncatedBody).times(0));
-        assert_eq!(queue.take("/v1/totps/recover", None), None);
-        assert_eq!(queue.take("/v1/totps", None), Some(Fault::status(500)));
-        assert_eq!(
-            queue.take("/v1/users/user%2Dtest", Some("/v1/users/{user_id}")),
-            Some(Fault::DropConnection)
-        );
-        assert_eq!(queue.take("/v1/totps", None), Some(Fault::status(500)));
-        assert_eq!(queue.take("/v1/totps", None), None);
-        assert!(queue.pending().is_empty());
-        queue.push(
-            FaultSpec::new(Fault::Delay(Duration::from_millis(5))).on_path("/v1/users/user-test-1"),
-        );
-        assert!(queue.take("/v1/users/user%2Dtest%2D1", None).is_some());
-    }
-
-    #[test]
-    fn percent_decoding_is_lossy_but_safe() {
-        assert_eq!(percent_decode("/a%2Db"), "/a-b");
-        assert_eq!(percent_decode("/a%2"), "/a%2");
-        assert_eq!(percent_decode("%"), "%");
-        assert_eq!(percent_decode("%zz%41"), "%zzA");
-        assert_eq!(percent_decode("%ff"), "\u{fffd}");
-    }
 
     #[test]
     fn wire_format_round_trips_and_validates() {

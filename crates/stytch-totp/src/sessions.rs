@@ -1,0 +1,242 @@
+//! `client.sessions()`: authenticate, revoke, get, jwks, and local JWT verification.
+
+use std::future::Future;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use stytch_totp_models::{
+    endpoints, AuthenticateSessionRequest, AuthenticateSessionResponse, GetJwksResponse,
+    GetSessionsResponse, RevokeSessionRequest, RevokeSessionResponse, SecretString,
+    SessionDurationMinutes, UserIdentifier,
+};
+
+use crate::call::call_builder;
+use crate::jwt::AuthenticateJwt;
+use crate::{Client, Error};
+
+/// The session endpoints. Get one with [`Client::sessions`].
+#[derive(Debug, Clone, Copy)]
+pub struct Sessions<'c> {
+    client: &'c Client,
+}
+
+impl<'c> Sessions<'c> {
+    pub(crate) fn new(client: &'c Client) -> Self {
+        Self { client }
+    }
+
+    /// Checks a session with Stytch, by its token or its JWT (set exactly one), and answers a
+    /// fresh JWT. Retried on every transient failure: it spends nothing.
+    pub fn authenticate(self) -> AuthenticateSession<'c> {
+        AuthenticateSession {
+            client: self.client,
+            token: None,
+            jwt: None,
+            duration_minutes: None,
+            custom_claims: Map::new(),
+            timeout: None,
+        }
+    }
+
+    /// Verifies a session JWT locally against the project's public keys, falling back to
+    /// [`Sessions::authenticate`] when the JWT is past its `exp` or older than
+    /// [`AuthenticateJwt::max_token_age`]. See [`AuthenticateJwt`].
+    pub fn authenticate_jwt(self, jwt: impl Into<SecretString>) -> AuthenticateJwt<'c> {
+        AuthenticateJwt::new(self.client, jwt.into())
+    }
+
+    /// Revokes a session, named by its id, token or JWT (set exactly one). Not retried once
+    /// Stytch may have acted: a repeat would answer `session_not_found`.
+    pub fn revoke(self) -> RevokeSession<'c> {
+        RevokeSession {
+            client: self.client,
+            request: RevokeSessionRequest::default(),
+            timeout: None,
+        }
+    }
+
+    /// Lists a user's active sessions (`user_id` or `external_id`). A read: always retried.
+    pub fn get(self, user_id: impl Into<String>) -> GetSessions<'c> {
+        GetSessions {
+            client: self.client,
+            user_id: user_id.into(),
+            timeout: None,
+        }
+    }
+
+    /// The project's public signing keys (JWK set), fetched without credentials. Most code
+    /// wants [`Sessions::authenticate_jwt`], which fetches and caches them itself.
+    pub fn jwks(self) -> GetJwks<'c> {
+        GetJwks {
+            client: self.client,
+            timeout: None,
+        }
+    }
+}
+
+/// Exactly one of the given values must be set; names the fields otherwise.
+fn exactly_one(field: &'static str, set: &[bool]) -> Result<(), Error> {
+    match set.iter().filter(|s| **s).count() {
+        1 => Ok(()),
+        0 => Err(Error::InvalidRequest {
+            field,
+            reason: "is missing: set exactly one".into(),
+        }),
+        _ => Err(Error::InvalidRequest {
+            field,
+            reason: "was given more than once: set exactly one".into(),
+        }),
+    }
+}
+
+/// `POST /v1/sessions/authenticate`. Await it, or call [`AuthenticateSession::send`].
+#[must_use = "a request does nothing until awaited"]
+pub struct AuthenticateSession<'c> {
+    client: &'c Client,
+    token: Option<SecretString>,
+    jwt: Option<SecretString>,
+    duration_minutes: Option<i64>,
+    custom_claims: Map<String, Value>,
+    timeout: Option<Duration>,
+}
+
+impl<'c> AuthenticateSession<'c> {
+    /// Authenticate by the opaque session token.
+    pub fn session_token(mut self, token: impl Into<SecretString>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Authenticate by the session JWT (one past its `exp` is refreshed if the session lives).
+    pub fn session_jwt(mut self, jwt: impl Into<SecretString>) -> Self {
+        self.jwt = Some(jwt.into());
+        self
+    }
+
+    /// Extend the session to end this many minutes from now: 5 to 527040.
+    pub fn session_duration_minutes(mut self, minutes: i64) -> Self {
+        self.duration_minutes = Some(minutes);
+        self
+    }
+
+    /// Add or update custom claims; a `null` value deletes a claim. At most 4 KB in all.
+    pub fn session_custom_claims(mut self, claims: Map<String, Value>) -> Self {
+        self.custom_claims = claims;
+        self
+    }
+
+    /// Validates and sends. Invalid input fails when awaited, before anything is sent.
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<AuthenticateSessionResponse, Error>> + Send + 'c {
+        let (client, timeout) = (self.client, self.timeout);
+        client.send_json::<endpoints::SessionsAuthenticate>(self.request(), timeout)
+    }
+
+    fn request(self) -> Result<AuthenticateSessionRequest, Error> {
+        exactly_one(
+            "session_token/session_jwt",
+            &[self.token.is_some(), self.jwt.is_some()],
+        )?;
+        Ok(AuthenticateSessionRequest {
+            session_token: self.token,
+            session_jwt: self.jwt,
+            session_duration_minutes: self
+                .duration_minutes
+                .map(SessionDurationMinutes::new)
+                .transpose()?,
+            session_custom_claims: self.custom_claims,
+        })
+    }
+}
+call_builder!(AuthenticateSession => AuthenticateSessionResponse);
+
+/// `POST /v1/sessions/revoke`. Await it, or call [`RevokeSession::send`].
+#[must_use = "a request does nothing until awaited"]
+pub struct RevokeSession<'c> {
+    client: &'c Client,
+    request: RevokeSessionRequest,
+    timeout: Option<Duration>,
+}
+
+impl<'c> RevokeSession<'c> {
+    /// Revoke the session with this id.
+    pub fn session_id(mut self, session_id: impl Into<String>) -> Self {
+        self.request.session_id = Some(session_id.into());
+        self
+    }
+
+    /// Revoke the session of this token.
+    pub fn session_token(mut self, token: impl Into<SecretString>) -> Self {
+        self.request.session_token = Some(token.into());
+        self
+    }
+
+    /// Revoke the session of this JWT.
+    pub fn session_jwt(mut self, jwt: impl Into<SecretString>) -> Self {
+        self.request.session_jwt = Some(jwt.into());
+        self
+    }
+
+    /// Validates and sends. Invalid input fails when awaited, before anything is sent.
+    pub fn send(self) -> impl Future<Output = Result<RevokeSessionResponse, Error>> + Send + 'c {
+        let request = &self.request;
+        let empty_id = request.session_id.as_deref() == Some("");
+        let checked = if empty_id {
+            Err(Error::InvalidRequest {
+                field: "session_id",
+                reason: "is empty".into(),
+            })
+        } else {
+            exactly_one(
+                "session_id/session_token/session_jwt",
+                &[
+                    request.session_id.is_some(),
+                    request.session_token.is_some(),
+                    request.session_jwt.is_some(),
+                ],
+            )
+        };
+        let body = checked.map(|()| self.request);
+        self.client
+            .send_json::<endpoints::SessionsRevoke>(body, self.timeout)
+    }
+}
+call_builder!(RevokeSession => RevokeSessionResponse);
+
+/// `GET /v1/sessions?user_id=`. Await it, or call [`GetSessions::send`].
+#[must_use = "a request does nothing until awaited"]
+pub struct GetSessions<'c> {
+    client: &'c Client,
+    user_id: String,
+    timeout: Option<Duration>,
+}
+
+impl<'c> GetSessions<'c> {
+    /// Validates and sends. Invalid input fails when awaited, before anything is sent.
+    pub fn send(self) -> impl Future<Output = Result<GetSessionsResponse, Error>> + Send + 'c {
+        let user_id = UserIdentifier::new(self.user_id)
+            .map(|id| vec![id.as_str().to_owned()])
+            .map_err(Error::from);
+        self.client
+            .send_empty::<endpoints::SessionsGet>(user_id, self.timeout)
+    }
+}
+call_builder!(GetSessions => GetSessionsResponse);
+
+/// `GET /v1/sessions/jwks/{project_id}`. Await it, or call [`GetJwks::send`].
+#[must_use = "a request does nothing until awaited"]
+pub struct GetJwks<'c> {
+    client: &'c Client,
+    timeout: Option<Duration>,
+}
+
+impl<'c> GetJwks<'c> {
+    /// Sends (without credentials, as JWKS clients do).
+    pub fn send(self) -> impl Future<Output = Result<GetJwksResponse, Error>> + Send + 'c {
+        let project_id = vec![self.client.project_id().to_owned()];
+        self.client
+            .send_empty::<endpoints::SessionsGetJwks>(Ok(project_id), self.timeout)
+    }
+}
+call_builder!(GetJwks => GetJwksResponse);

@@ -1,0 +1,410 @@
+//! Sessions: the four endpoints, and local JWT verification against a JWKS served by wiremock
+//! with JWTs signed here by a test-only RSA key (tests/client/fixtures, never used elsewhere).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use jsonwebtoken::{encode, EncodingKey, Header};
+use serde_json::{json, Value};
+use stytch_totp::{Checked, Error, JwtRejection};
+use wiremock::matchers::{body_json, header_exists, method, path, query_param};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use crate::common::*;
+
+const KID: &str = "jwk-test-fixture-1";
+const SESSION_ID: &str = "session-test-fe6c042b-6286-479f-8a4f-b046a6c46509";
+const KEY: &[u8] = include_bytes!("fixtures/jwt_signing_key.pem");
+const OTHER_KEY: &[u8] = include_bytes!("fixtures/other_signing_key.pem");
+
+fn jwks() -> Value {
+    serde_json::from_str(include_str!("fixtures/jwks.json")).unwrap()
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Stytch-shaped claims issued `age` seconds ago, for this project unless `project` differs.
+fn claims(age: i64, project: &str) -> Value {
+    let iat = now() - age;
+    json!({
+        "sub": USER_ID,
+        "iss": format!("stytch.com/{project}"),
+        "aud": [project],
+        "iat": iat,
+        "nbf": iat,
+        "exp": iat + 300,
+        "https://stytch.com/session": {
+            "id": SESSION_ID,
+            "started_at": "2026-03-02T16:45:12Z",
+            "last_accessed_at": "2026-03-02T16:45:12Z",
+            "expires_at": "2026-03-02T17:45:12Z",
+            "attributes": {"ip_address": "203.0.113.7", "user_agent": "Mozilla/5.0"},
+            "authentication_factors": [{
+                "type": "totp",
+                "delivery_method": "authenticator_app",
+                "last_authenticated_at": "2026-03-02T16:45:12Z",
+                "authenticator_app_factor": {"totp_id": TOTP_ID}
+            }]
+        },
+        "tier": "gold"
+    })
+}
+
+fn sign_with(key: &[u8], kid: &str, claims: &Value) -> String {
+    let mut header = Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some(kid.into());
+    encode(&header, claims, &EncodingKey::from_rsa_pem(key).unwrap()).unwrap()
+}
+
+fn sign(claims: &Value) -> String {
+    sign_with(KEY, KID, claims)
+}
+
+async fn serve_jwks(server: &MockServer, expected_fetches: u64) {
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/sessions/jwks/{PROJECT_ID}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(jwks()))
+        .expect(expected_fetches)
+        .mount(server)
+        .await;
+}
+
+/// Fails the test (on drop) if anything but the JWKS is requested.
+async fn nothing_else(server: &MockServer) {
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn a_valid_jwt_is_verified_locally_without_a_request_per_call() {
+    let server = MockServer::start().await;
+    serve_jwks(&server, 1).await;
+    nothing_else(&server).await;
+    let client = client_for(&server);
+    let jwt = sign(&claims(10, PROJECT_ID));
+    for _ in 0..5 {
+        let verified = client
+            .sessions()
+            .authenticate_jwt(jwt.clone())
+            .await
+            .unwrap();
+        assert!(matches!(verified.checked, Checked::Locally));
+        assert_eq!(verified.user_id, USER_ID);
+        assert_eq!(verified.session.id, SESSION_ID);
+        assert_eq!(verified.session.authentication_factors[0].type_, "totp");
+        assert_eq!(
+            verified.custom_claims,
+            json!({"tier": "gold"}).as_object().unwrap().clone()
+        );
+    }
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "one JWKS fetch, nothing else"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_or_too_old_jwt_is_checked_with_stytch_and_refreshed() {
+    let server = MockServer::start().await;
+    serve_jwks(&server, 1).await;
+    let expired = sign(&claims(400, PROJECT_ID));
+    let old = sign(&claims(120, PROJECT_ID));
+    let answer = example("AuthenticateSessionResponse", 0);
+    for jwt in [&expired, &old] {
+        Mock::given(method("POST"))
+            .and(path("/v1/sessions/authenticate"))
+            .and(body_json(json!({"session_jwt": jwt})))
+            .respond_with(ResponseTemplate::new(200).set_body_json(&answer))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let client = client_for(&server);
+
+    let verified = client.sessions().authenticate_jwt(expired).await.unwrap();
+    let Checked::Remotely(fresh) = &verified.checked else {
+        panic!("an expired JWT must be checked with Stytch: {verified:?}");
+    };
+    assert_eq!(fresh.session_jwt.expose_secret(), answer["session_jwt"]);
+    assert_eq!(verified.session.id, SESSION_ID);
+    assert_eq!(verified.custom_claims["tier"], "gold");
+
+    let young_enough = client
+        .sessions()
+        .authenticate_jwt(old.clone())
+        .max_token_age(Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert!(matches!(young_enough.checked, Checked::Locally));
+    let too_old = client
+        .sessions()
+        .authenticate_jwt(old)
+        .max_token_age(Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert!(matches!(too_old.checked, Checked::Remotely(_)));
+}
+
+#[tokio::test]
+async fn forged_foreign_and_premature_jwts_are_refused_without_asking_stytch() {
+    let server = MockServer::start().await;
+    serve_jwks(&server, 1).await;
+    nothing_else(&server).await;
+    let client = client_for(&server);
+    let other_project = "project-test-99999999-9999-9999-9999-999999999999";
+    let mut premature = claims(0, PROJECT_ID);
+    premature["nbf"] = json!(now() + 120);
+    let mut foreign_issuer = claims(0, PROJECT_ID);
+    foreign_issuer["iss"] = json!(format!("stytch.com/{other_project}"));
+    let mut foreign_audience = claims(0, PROJECT_ID);
+    foreign_audience["aud"] = json!([other_project]);
+    let mut no_session = claims(0, PROJECT_ID);
+    no_session
+        .as_object_mut()
+        .unwrap()
+        .remove("https://stytch.com/session");
+    let hs256 = encode(
+        &Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims(0, PROJECT_ID),
+        &EncodingKey::from_secret(b"guessable".as_slice()).unwrap(),
+    )
+    .unwrap();
+    let cases = [
+        (
+            sign_with(OTHER_KEY, KID, &claims(0, PROJECT_ID)),
+            JwtRejection::BadSignature,
+        ),
+        (sign(&foreign_audience), JwtRejection::WrongAudience),
+        (sign(&claims(0, other_project)), JwtRejection::WrongIssuer),
+        (sign(&foreign_issuer), JwtRejection::WrongIssuer),
+        (sign(&premature), JwtRejection::NotYetValid),
+        (sign(&no_session), JwtRejection::MissingClaims),
+        (hs256, JwtRejection::UnsupportedAlgorithm),
+        ("not.a.jwt".to_owned(), JwtRejection::Malformed),
+    ];
+    for (jwt, expected) in cases {
+        let err = client
+            .sessions()
+            .authenticate_jwt(jwt.clone())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidSessionJwt(r) if r == expected),
+            "{expected:?}: {err:?}"
+        );
+        assert!(
+            !err.to_string().contains(&jwt),
+            "the error must not quote the JWT"
+        );
+        assert_eq!(err.kind(), "invalid_session_jwt");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_verifications_share_one_jwks_fetch() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/sessions/jwks/{PROJECT_ID}")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(jwks())
+                .set_delay(Duration::from_millis(200)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server);
+    let jwt = sign(&claims(0, PROJECT_ID));
+    let checks = (0..50).map(|_| {
+        let (client, jwt) = (client.clone(), jwt.clone());
+        tokio::spawn(async move { client.sessions().authenticate_jwt(jwt).await })
+    });
+    for check in futures_join(checks).await {
+        assert!(matches!(check.unwrap().checked, Checked::Locally));
+    }
+}
+
+async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::new();
+    for handle in handles.collect::<Vec<_>>() {
+        out.push(handle.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn an_unknown_key_refetches_the_set_at_most_once_per_interval() {
+    let server = MockServer::start().await;
+    serve_jwks(&server, 2).await;
+    nothing_else(&server).await;
+    let client = client_for(&server);
+    client
+        .sessions()
+        .authenticate_jwt(sign(&claims(0, PROJECT_ID)))
+        .await
+        .unwrap();
+    let rotated = sign_with(KEY, "jwk-test-rotated", &claims(0, PROJECT_ID));
+    for _ in 0..3 {
+        let err = client
+            .sessions()
+            .authenticate_jwt(rotated.clone())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidSessionJwt(JwtRejection::UnknownKey)),
+            "{err:?}"
+        );
+    }
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "refetch rate-limited"
+    );
+
+    tokio::time::pause();
+    tokio::time::advance(stytch_totp::MIN_REFETCH_INTERVAL + Duration::from_secs(1)).await;
+    tokio::time::resume();
+    let err = client
+        .sessions()
+        .authenticate_jwt(rotated)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidSessionJwt(JwtRejection::UnknownKey)),
+        "{err:?}"
+    );
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        2,
+        "one refetch after the interval"
+    );
+}
+
+#[tokio::test]
+async fn endpoints_send_what_stytch_expects() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/sessions/authenticate"))
+        .and(body_json(
+            json!({"session_token": "tok-1", "session_duration_minutes": 60}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(example("AuthenticateSessionResponse", 0)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/sessions/revoke"))
+        .and(body_json(json!({"session_id": SESSION_ID})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(example("RevokeSessionResponse", 0)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/sessions"))
+        .and(query_param("user_id", USER_ID))
+        .and(header_exists("authorization"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(example("GetSessionsResponse", 0)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    serve_jwks(&server, 1).await;
+    let client = client_for(&server);
+
+    let auth = client
+        .sessions()
+        .authenticate()
+        .session_token("tok-1")
+        .session_duration_minutes(60)
+        .await
+        .unwrap();
+    assert_eq!(auth.session.session_id, SESSION_ID);
+    client
+        .sessions()
+        .revoke()
+        .session_id(SESSION_ID)
+        .await
+        .unwrap();
+    let listed = client.sessions().get(USER_ID).await.unwrap();
+    assert_eq!(listed.sessions.len(), 1);
+    let keys = client.sessions().jwks().await.unwrap();
+    assert_eq!(keys.keys[0].kid, KID);
+
+    let requests = server.received_requests().await.unwrap();
+    let jwks_request: &Request = requests
+        .iter()
+        .find(|r| r.url.path().contains("/jwks/"))
+        .unwrap();
+    assert!(
+        !jwks_request.headers.contains_key("authorization"),
+        "JWKS is fetched without credentials"
+    );
+}
+
+#[tokio::test]
+async fn ambiguous_or_missing_session_arguments_are_refused_before_sending() {
+    let server = MockServer::start().await;
+    nothing_else(&server).await;
+    let client = client_for(&server);
+    let both = client
+        .sessions()
+        .authenticate()
+        .session_token("tok")
+        .session_jwt("jwt")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&both, Error::InvalidRequest { field, .. } if *field == "session_token/session_jwt"),
+        "{both}"
+    );
+    assert!(both.to_string().contains("more than once"), "{both}");
+    let neither = client.sessions().authenticate().await.unwrap_err();
+    assert!(neither.to_string().contains("is missing"), "{neither}");
+    let out_of_range = client
+        .sessions()
+        .authenticate()
+        .session_token("tok")
+        .session_duration_minutes(1)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            out_of_range,
+            Error::InvalidRequest {
+                field: "session_duration_minutes",
+                ..
+            }
+        ),
+        "{out_of_range}"
+    );
+    for revoke in [
+        client.sessions().revoke(),
+        client.sessions().revoke().session_id(""),
+        client
+            .sessions()
+            .revoke()
+            .session_id(SESSION_ID)
+            .session_token("tok"),
+    ] {
+        assert!(matches!(
+            revoke.await.unwrap_err(),
+            Error::InvalidRequest { .. }
+        ));
+    }
+    assert!(matches!(
+        client.sessions().get("").await.unwrap_err(),
+        Error::InvalidRequest {
+            field: "user_id",
+            ..
+        }
+    ));
+}
