@@ -30,6 +30,9 @@
 //! # Ok(()) }
 //! ```
 //!
+//! [`Emulator::start_tls`] serves HTTPS instead, with a CA made at start (see [`LocalCa`]):
+//! for clients that insist on `https://`, such as Stytch's Node and Python SDKs.
+//!
 //! # Endpoints
 //!
 //! Exactly the operations of [`Operation::ALL`] (the models crate's table, generated from
@@ -183,10 +186,12 @@ mod ids;
 mod input;
 mod jwt;
 mod model;
+pub mod qr;
 mod routes;
 mod server;
 mod stats;
 mod store;
+mod tls;
 pub mod totp;
 
 pub use clock::{rfc3339, Clock};
@@ -200,3 +205,4 @@ pub use server::{router, serve, Emulator, EmulatorHandle};
 pub use stats::Stats;
 /// The operation table of the models crate: the emulator serves exactly these.
 pub use stytch_totp_models::Operation;
+pub use tls::{LocalCa, TlsListener};

@@ -110,7 +110,7 @@ pub(crate) fn qr_code(secret: &[u8], issuer: &str, account: &str) -> Option<Stri
         label_part(account),
     )
     .ok()?;
-    let png = totp.get_qr_png().ok()?;
+    let png = crate::qr::png(&totp.get_url())?;
     Some(format!(
         "{QR_CODE_PREFIX}{}",
         base64::engine::general_purpose::STANDARD.encode(png)
