@@ -43,10 +43,13 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let backend = Backend::from_env().await?;
-    let app = router(AppState::new(backend.client().clone()));
     let addr = std::env::var("MFA_SERVICE_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
     let listener = TcpListener::bind(&addr).await?;
-    tracing::info!(addr = %listener.local_addr()?, "mfa-service listening");
+    let local = listener.local_addr()?;
+    // Browsers keep `Secure` cookies from https:// only: plain http is for loopback development.
+    let secure_cookies = !local.ip().is_loopback();
+    let app = router(AppState::new(backend.client().clone()).with_secure_cookies(secure_cookies));
+    tracing::info!(addr = %local, secure_cookies, "mfa-service listening");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
