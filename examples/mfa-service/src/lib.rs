@@ -14,6 +14,7 @@
 //! | `GET /me` | session JWT (Bearer or cookie) | [`MeResponse`]: user, session, factors |
 //! | `POST /logout` | session JWT (Bearer or cookie) | `{"status": "signed_out"}`; the session is revoked |
 //! | `GET /healthz` | | `{"status": "ok"}` (no Stytch call) |
+//! | `GET /` (`/app.js`, `/app.css`) | | the sign-in pages for people: enrol, verify, recover, signed in, sign out |
 //!
 //! Verify and recover also set the session cookie ([`SESSION_COOKIE`]: the JWT, HttpOnly,
 //! SameSite=Strict). `GET /me` sits behind the [`MfaSession`] extractor: the JWT is verified
@@ -53,6 +54,7 @@
 
 mod backend;
 mod error;
+mod pages;
 mod routes;
 mod session;
 pub mod telemetry;
@@ -139,6 +141,9 @@ pub fn router(state: AppState) -> Router {
         .route("/mfa/enroll", post(routes::enroll))
         .route("/mfa/verify", post(routes::verify))
         .route("/mfa/recover", post(routes::recover))
+        .route("/", get(pages::index))
+        .route("/app.js", get(pages::app_js))
+        .route("/app.css", get(pages::app_css))
         .route("/me", get(session::me))
         .route("/logout", post(session::logout))
         .route("/healthz", get(routes::healthz))

@@ -12,7 +12,8 @@
 //! * With `--features opentelemetry-otlp`: `OTEL_EXPORTER_OTLP_ENDPOINT` (e.g.
 //!   `http://localhost:4318`) exports spans over OTLP/HTTP; `OTEL_SERVICE_NAME` names the service.
 //!
-//! See the library docs ([`mfa_service`]) for the endpoints.
+//! Open `http://127.0.0.1:3000/` in a browser for the sign-in pages; see the library docs
+//! ([`mfa_service`]) for the endpoints.
 
 use std::process::ExitCode;
 
