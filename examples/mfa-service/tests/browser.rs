@@ -14,7 +14,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
-use support::{decode_qr, find_browser, Chromedriver, Service};
+use support::{decode_qr, find_browser, inject_fault, Chromedriver, Service};
 use totp_rs::TOTP;
 
 /// Generous: each step takes well under a second here.
@@ -37,6 +37,7 @@ async fn a_person_enrols_signs_in_reuses_a_code_and_recovers_in_a_real_browser()
         }
     };
     let screenshots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
+    let _ = std::fs::remove_dir_all(&screenshots);
     std::fs::create_dir_all(&screenshots).unwrap();
 
     let service = Service::start();
@@ -44,7 +45,12 @@ async fn a_person_enrols_signs_in_reuses_a_code_and_recovers_in_a_real_browser()
     let client = driver.connect(&browser.chrome).await;
 
     // Run the walk in its own task so the browser session is closed even if it fails.
-    let walk = tokio::spawn(walk(client.clone(), service.url(), screenshots.clone()));
+    let walk = tokio::spawn(walk(
+        client.clone(),
+        service.url(),
+        service.emulator_url(),
+        screenshots.clone(),
+    ));
     let outcome = walk.await;
     client.close().await.expect("the browser session closes");
     drop(driver);
@@ -161,7 +167,12 @@ impl Page {
     }
 }
 
-async fn walk(client: Client, url: String, screenshots: std::path::PathBuf) -> Secrets {
+async fn walk(
+    client: Client,
+    url: String,
+    emulator_url: String,
+    screenshots: std::path::PathBuf,
+) -> Secrets {
     let mut page = Page {
         client,
         screenshots,
@@ -235,8 +246,17 @@ async fn walk(client: Client, url: String, screenshots: std::path::PathBuf) -> S
     assert_eq!(page.value("#code").await, wrong);
     page.shot("wrong-code").await;
 
-    // The right code: signed in, the page shows the session from GET /me.
+    // Stytch down (an injected 503): the page says so, with the request id to quote.
     page.type_into("#code", &code).await;
+    inject_fault(&emulator_url, "/v1/totps/authenticate", 503).await;
+    page.click("#code-button").await;
+    let message = page.text("#code-error").await;
+    assert!(message.contains("unavailable"), "{message}");
+    assert!(message.contains("request-id-test-"), "{message}");
+    assert_eq!(page.value("#code").await, code, "the form keeps the code");
+    page.shot("stytch-unavailable").await;
+
+    // The right code again: signed in, the page shows the session from GET /me.
     page.click("#code-button").await;
     page.signed_in_as("ada", "totp").await;
     page.shot("signed-in").await;

@@ -47,8 +47,10 @@ function describe(status, body) {
       return "The set-up expired before it was finished. Start the set-up again.";
     case "enrollment_pending":
       return "A set-up is waiting for its first code: type the code from your app.";
-    case "stytch_unavailable":
-      return "Signing in is unavailable right now. Please try again in a moment." + ref;
+    case "stytch_unavailable": {
+      const spent = body.outcome_unknown ? " If your code is then refused, use the next one your app shows." : "";
+      return "Signing in is unavailable right now. Please try again in a moment." + spent + ref;
+    }
     case "not_signed_in":
     case "invalid_session":
     case "session_ended":

@@ -71,6 +71,7 @@ impl Drop for Process {
 pub struct Service {
     process: Process,
     url: String,
+    emulator_url: String,
     logs: Arc<Mutex<String>>,
     reader: JoinHandle<()>,
 }
@@ -95,9 +96,12 @@ impl Service {
         let reader = {
             let logs = logs.clone();
             std::thread::spawn(move || {
+                let mut emulator = None;
                 for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                    if let Some(addr) = listening_addr(&line) {
-                        let _ = addr_tx.send(addr);
+                    emulator = emulator.or_else(|| field_of(&line, "stytch.base_url"));
+                    if field_of(&line, "message").as_deref() == Some("mfa-service listening") {
+                        let addr = field_of(&line, "addr");
+                        let _ = addr_tx.send((addr, emulator.clone()));
                     }
                     let mut logs = logs.lock().unwrap();
                     logs.push_str(&line);
@@ -105,12 +109,13 @@ impl Service {
                 }
             })
         };
-        let addr = addr_rx
+        let (addr, emulator) = addr_rx
             .recv_timeout(START)
             .expect("mfa-service logs the address it listens on");
         Self {
             process,
-            url: format!("http://{addr}/"),
+            url: format!("http://{}/", addr.expect("the address")),
+            emulator_url: emulator.expect("the embedded emulator's URL is logged first"),
             logs,
             reader,
         }
@@ -118,6 +123,12 @@ impl Service {
 
     pub fn url(&self) -> String {
         self.url.clone()
+    }
+
+    /// The embedded emulator's URL (from the service's start-up WARN line): its admin API
+    /// injects faults.
+    pub fn emulator_url(&self) -> String {
+        self.emulator_url.clone()
     }
 
     /// Stops the service and returns everything it logged.
@@ -131,11 +142,21 @@ impl Service {
     }
 }
 
-/// The `addr` of the "mfa-service listening" JSON log line.
-fn listening_addr(line: &str) -> Option<String> {
+/// A string field of a JSON log line.
+fn field_of(line: &str, field: &str) -> Option<String> {
     let json: Value = serde_json::from_str(line).ok()?;
-    (json["message"] == "mfa-service listening")
-        .then(|| json["addr"].as_str().map(str::to_owned))?
+    json.get(field)?.as_str().map(str::to_owned)
+}
+
+/// Queues a fault in the emulator (its admin API), e.g. a 503 for one path.
+pub async fn inject_fault(emulator_url: &str, path: &str, status: u16) {
+    let response = reqwest::Client::new()
+        .post(format!("{emulator_url}/_emulator/faults"))
+        .json(&json!({ "path": path, "fault": { "kind": "status", "status": status } }))
+        .send()
+        .await
+        .expect("the emulator's admin API answers");
+    assert!(response.status().is_success(), "{}", response.status());
 }
 
 /// chromedriver on a free loopback port.
