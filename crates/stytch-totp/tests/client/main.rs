@@ -5,6 +5,7 @@ mod common;
 mod endpoints;
 mod errors;
 mod leaks;
+mod middleware;
 mod properties;
 mod retries;
 mod sessions;
