@@ -8,3 +8,4 @@ pub mod operations;
 pub mod reliability;
 pub mod specs;
 pub mod upstream;
+pub mod vendor;

@@ -8,6 +8,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::*;
 
+/// How many characters of the TOTP secret the broken body keeps.
+const BROKEN_AFTER: usize = 12;
+
 /// Every secret value the fixtures and calls below contain.
 fn secrets() -> Vec<String> {
     let mut all = vec![
@@ -17,7 +20,12 @@ fn secrets() -> Vec<String> {
         "existing-session-token".into(),
     ];
     let create = example("CreateTotpResponse", 0);
-    all.push(create["secret"].as_str().unwrap().into());
+    let secret = create["secret"].as_str().unwrap();
+    all.push(secret.into());
+    // The broken body below ends 12 characters into the secret: not even the start of it
+    // may show (the full value alone would not catch a leaked prefix).
+    all.push(secret[..BROKEN_AFTER].into());
+    all.push(secret[..6].into());
     all.push("iVBORw0KGgo".into()); // QR PNG data
     for code in create["recovery_codes"].as_array().unwrap() {
         all.push(code.as_str().unwrap().into());
@@ -116,7 +124,7 @@ async fn no_secret_in_logs_spans_debug_or_display() {
     // Errors: Stytch-shaped, and a 200 whose body is broken half-way through a secret.
     let failing = MockServer::start().await;
     let create = serde_json::to_string(&example("CreateTotpResponse", 0)).unwrap();
-    let cut = create.find("BTGNX5RK").unwrap() + 12;
+    let cut = create.find("BTGNX5RK").unwrap() + BROKEN_AFTER;
     Mock::given(path("/v1/totps"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(&create[..cut], "application/json"))
         .mount(&failing)
@@ -163,6 +171,8 @@ async fn no_secret_in_logs_spans_debug_or_display() {
         REQUEST_ID,
         "http.response.status_code=401",
         "truncated JSON",
+        // The broken body's snippet reached the capture up to the cut secret.
+        "\\\"secret\\\":",
     ] {
         assert!(
             logs.contains(expected) || shown.contains(expected),
