@@ -14,6 +14,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use mfa_service::{router, AppState, Backend, MeResponse, SessionResponse, SESSION_COOKIE};
 use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+use rsa::Generate;
 use serde_json::{json, Value};
 use stytch_totp_emulator::totp::code_at;
 use stytch_totp_emulator::{
@@ -216,12 +217,12 @@ async fn a_fresh_session_jwt_is_verified_locally_without_calling_stytch() {
     // The first check fetches the project's keys once, and nothing else.
     let (before, jwks_before) = (
         service.requests(),
-        service.emulator().stats().applied(Operation::GetJwks),
+        service.emulator().stats().applied(Operation::SessionsGetJwks),
     );
     let me = me_of(&service.me(Auth::Cookie(jwt)).await);
     assert_eq!(service.requests(), before + 1);
     assert_eq!(
-        service.emulator().stats().applied(Operation::GetJwks),
+        service.emulator().stats().applied(Operation::SessionsGetJwks),
         jwks_before + 1
     );
 
@@ -273,7 +274,7 @@ async fn an_expired_session_jwt_is_refreshed_by_stytch_and_handed_back() {
     let checks = service
         .emulator()
         .stats()
-        .applied(Operation::AuthenticateSession);
+        .applied(Operation::SessionsAuthenticate);
     let answer = service.me(Auth::Cookie(jwt)).await;
     let me = me_of(&answer);
     assert_eq!(me.checked, "remotely");
@@ -287,7 +288,7 @@ async fn an_expired_session_jwt_is_refreshed_by_stytch_and_handed_back() {
         service
             .emulator()
             .stats()
-            .applied(Operation::AuthenticateSession),
+            .applied(Operation::SessionsAuthenticate),
         checks + 1
     );
     let fresh = me.session_jwt.expect("the fresh JWT is handed back");
@@ -334,7 +335,7 @@ async fn logout_revokes_and_a_revoked_session_is_refused() {
     let cleared = out.set_cookie().expect("logout deletes the cookie");
     assert!(cleared.starts_with(&format!("{SESSION_COOKIE}=;")) && cleared.contains("Max-Age=0"));
     assert_eq!(
-        service.emulator().stats().applied(Operation::RevokeSession),
+        service.emulator().stats().applied(Operation::SessionsRevoke),
         1
     );
     assert!(service
@@ -468,7 +469,7 @@ fn mint(der: &[u8], kid: &str, factors: Value) -> String {
 #[tokio::test]
 async fn a_session_without_a_totp_or_recovery_factor_is_refused() {
     // A key the test holds, so it can sign sessions the emulator cannot make (email only).
-    let key = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
+    let key = rsa::PrivateKey::try_generate().unwrap();
     let pem = key.to_pkcs8_pem(LineEnding::LF).unwrap();
     let der = key.to_pkcs1_der().unwrap();
     let signing_key = SigningKey::from_pem(&pem).unwrap();
