@@ -217,12 +217,18 @@ async fn a_fresh_session_jwt_is_verified_locally_without_calling_stytch() {
     // The first check fetches the project's keys once, and nothing else.
     let (before, jwks_before) = (
         service.requests(),
-        service.emulator().stats().applied(Operation::SessionsGetJwks),
+        service
+            .emulator()
+            .stats()
+            .applied(Operation::SessionsGetJwks),
     );
     let me = me_of(&service.me(Auth::Cookie(jwt)).await);
     assert_eq!(service.requests(), before + 1);
     assert_eq!(
-        service.emulator().stats().applied(Operation::SessionsGetJwks),
+        service
+            .emulator()
+            .stats()
+            .applied(Operation::SessionsGetJwks),
         jwks_before + 1
     );
 
@@ -335,7 +341,10 @@ async fn logout_revokes_and_a_revoked_session_is_refused() {
     let cleared = out.set_cookie().expect("logout deletes the cookie");
     assert!(cleared.starts_with(&format!("{SESSION_COOKIE}=;")) && cleared.contains("Max-Age=0"));
     assert_eq!(
-        service.emulator().stats().applied(Operation::SessionsRevoke),
+        service
+            .emulator()
+            .stats()
+            .applied(Operation::SessionsRevoke),
         1
     );
     assert!(service
