@@ -1,7 +1,7 @@
 //! [`Backend`]: the one Stytch client of the service, against Stytch or the embedded emulator.
 
 use stytch_totp::Client;
-use stytch_totp_emulator::{Emulator, EmulatorHandle};
+use stytch_totp_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 
 /// The Stytch client the service uses, and the embedded emulator behind it when there are no
 /// credentials.
@@ -84,7 +84,18 @@ impl Backend {
     /// # Errors
     /// If the emulator cannot bind a port or the client cannot be built.
     pub async fn embedded_emulator() -> Result<Self, BackendError> {
-        let emulator = Emulator::start().await.map_err(BackendError::Emulator)?;
+        Self::embedded_emulator_with(EmulatorConfig::default()).await
+    }
+
+    /// [`Backend::embedded_emulator`] with an emulator configured by `config` (tests pin its
+    /// clock or signing key this way).
+    ///
+    /// # Errors
+    /// If the emulator cannot bind a port or the client cannot be built.
+    pub async fn embedded_emulator_with(config: EmulatorConfig) -> Result<Self, BackendError> {
+        let emulator = Emulator::start_with(config)
+            .await
+            .map_err(BackendError::Emulator)?;
         let client = Client::builder()
             .project_id(emulator.project_id())
             .secret(emulator.secret())

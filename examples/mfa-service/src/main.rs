@@ -12,7 +12,8 @@
 //! * With `--features opentelemetry-otlp`: `OTEL_EXPORTER_OTLP_ENDPOINT` (e.g.
 //!   `http://localhost:4318`) exports spans over OTLP/HTTP; `OTEL_SERVICE_NAME` names the service.
 //!
-//! See the library docs ([`mfa_service`]) for the endpoints.
+//! Open `http://127.0.0.1:3000/` in a browser for the sign-in pages; see the library docs
+//! ([`mfa_service`]) for the endpoints.
 
 use std::process::ExitCode;
 
@@ -43,10 +44,13 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let backend = Backend::from_env().await?;
-    let app = router(AppState::new(backend.client().clone()));
     let addr = std::env::var("MFA_SERVICE_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
     let listener = TcpListener::bind(&addr).await?;
-    tracing::info!(addr = %listener.local_addr()?, "mfa-service listening");
+    let local = listener.local_addr()?;
+    // Browsers keep `Secure` cookies from https:// only: plain http is for loopback development.
+    let secure_cookies = !local.ip().is_loopback();
+    let app = router(AppState::new(backend.client().clone()).with_secure_cookies(secure_cookies));
+    tracing::info!(addr = %local, secure_cookies, "mfa-service listening");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -2,6 +2,8 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderName, HeaderValue};
 use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -10,7 +12,8 @@ use stytch_totp::Client;
 use tracing::field::Empty;
 use tracing::Instrument;
 
-use crate::{ApiError, AppState};
+use crate::session::session_cookie;
+use crate::{ApiError, AppState, USER_ID_CLAIM};
 
 /// `POST /mfa/enroll` body.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -59,6 +62,7 @@ pub struct RecoverRequest {
 }
 
 /// `POST /mfa/verify` and `POST /mfa/recover` answer: the Stytch session that was started.
+/// The response also sets the session cookie ([`crate::SESSION_COOKIE`]) to `session_jwt`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct SessionResponse {
     /// The service's user id, as sent.
@@ -205,7 +209,7 @@ async fn ensure_stytch_user(client: &Client, external_id: &str) -> Result<String
 pub(crate) async fn verify(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<VerifyRequest>,
-) -> Result<Json<SessionResponse>, ApiError> {
+) -> Result<SessionAnswer, ApiError> {
     let span = tracing::info_span!(
         "mfa.verify",
         user_id = %request.user_id,
@@ -219,9 +223,11 @@ pub(crate) async fn verify(
             .totps()
             .authenticate(request.user_id.as_str(), request.code.expose_secret())
             .session_duration_minutes(state.session_duration_minutes)
+            .session_custom_claims(user_claim(&request.user_id))
             .await;
         match result {
             Ok(auth) => Ok(session_answer(
+                &state,
                 request.user_id,
                 auth.totp_id,
                 auth.session_token,
@@ -239,7 +245,7 @@ pub(crate) async fn verify(
 pub(crate) async fn recover(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<RecoverRequest>,
-) -> Result<Json<SessionResponse>, ApiError> {
+) -> Result<SessionAnswer, ApiError> {
     let span = tracing::info_span!(
         "mfa.recover",
         user_id = %request.user_id,
@@ -256,9 +262,11 @@ pub(crate) async fn recover(
                 request.recovery_code.expose_secret(),
             )
             .session_duration_minutes(state.session_duration_minutes)
+            .session_custom_claims(user_claim(&request.user_id))
             .await;
         match result {
             Ok(recovered) => Ok(session_answer(
+                &state,
                 request.user_id,
                 recovered.totp_id,
                 recovered.session_token,
@@ -272,22 +280,33 @@ pub(crate) async fn recover(
     .await
 }
 
+/// The session's custom claims: the service's user id, so `/me` knows it without a lookup.
+fn user_claim(user_id: &str) -> serde_json::Map<String, serde_json::Value> {
+    serde_json::Map::from_iter([(USER_ID_CLAIM.to_owned(), user_id.into())])
+}
+
+/// A [`SessionResponse`] body with the session cookie.
+type SessionAnswer = ([(HeaderName, HeaderValue); 1], Json<SessionResponse>);
+
 fn session_answer(
+    state: &AppState,
     user_id: String,
     totp_id: String,
     session_token: SecretString,
     session_jwt: SecretString,
     session_expires_at: Option<String>,
-) -> Json<SessionResponse> {
+) -> SessionAnswer {
     tracing::Span::current().record("totp_id", totp_id.as_str());
     tracing::info!("second factor accepted: session started");
-    Json(SessionResponse {
+    let cookie = session_cookie(&session_jwt, state.session_duration(), state.secure_cookies);
+    let body = Json(SessionResponse {
         user_id,
         totp_id,
         session_token,
         session_jwt,
         session_expires_at,
-    })
+    });
+    ([(SET_COOKIE, cookie)], body)
 }
 
 /// Maps a failed authenticate/recover; a locked user's answer gets `lock_expires_at`.
