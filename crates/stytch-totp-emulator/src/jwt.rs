@@ -183,21 +183,10 @@ pub(crate) struct Claims {
     pub(crate) nbf: u64,
     pub(crate) exp: u64,
     #[serde(rename = "https://stytch.com/session")]
-    pub(crate) session: SessionClaim,
+    pub(crate) session: StytchSessionClaim,
     /// The session's custom claims, at top level.
     #[serde(flatten)]
     pub(crate) custom: Map<String, Value>,
-}
-
-/// The `https://stytch.com/session` claim: the spec's [`StytchSessionClaim`] plus the user's
-/// `roles`, which Stytch's JWTs carry and its Python SDK requires (`authenticate_jwt_local`
-/// fails without it). TODO(spec): move `roles` into `StytchSessionClaim` in specs/sessions.json.
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct SessionClaim {
-    #[serde(flatten)]
-    pub(crate) claim: StytchSessionClaim,
-    #[serde(default)]
-    pub(crate) roles: Vec<String>,
 }
 
 /// A new opaque session token: 33 random bytes, base64url (44 characters, like Stytch's).
@@ -219,16 +208,14 @@ mod tests {
             iat: 1000,
             nbf: 1000,
             exp: 1300,
-            session: SessionClaim {
+            session: StytchSessionClaim {
+                id: "session-test-1".into(),
+                started_at: "1970-01-01T00:16:40Z".into(),
+                last_accessed_at: "1970-01-01T00:16:40Z".into(),
+                expires_at: "1970-01-01T01:16:40Z".into(),
+                attributes: None,
+                authentication_factors: Vec::new(),
                 roles: vec!["stytch_user".into()],
-                claim: StytchSessionClaim {
-                    id: "session-test-1".into(),
-                    started_at: "1970-01-01T00:16:40Z".into(),
-                    last_accessed_at: "1970-01-01T00:16:40Z".into(),
-                    expires_at: "1970-01-01T01:16:40Z".into(),
-                    attributes: None,
-                    authentication_factors: Vec::new(),
-                },
             },
             custom: Map::from_iter([("plan".to_owned(), Value::from("pro"))]),
         }
@@ -242,7 +229,7 @@ mod tests {
         assert_eq!(header.alg, Algorithm::RS256);
         assert_eq!(header.kid.as_deref(), Some(key.key_id()));
         let back = key.verify(&jwt, "project-test-1").unwrap();
-        assert_eq!(back.session.claim.id, "session-test-1");
+        assert_eq!(back.session.id, "session-test-1");
         assert_eq!(back.session.roles, ["stytch_user"]);
         assert_eq!(back.custom["plan"], "pro");
         // Another project's audience and issuer, another key, a tampered or junk token.

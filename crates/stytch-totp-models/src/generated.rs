@@ -979,6 +979,9 @@ pub struct StytchSessionClaim {
     pub id: ::std::string::String,
     ///When the session was last authenticated (RFC 3339).
     pub last_accessed_at: ::std::string::String,
+    ///The roles of the session's user (Stytch's SDKs read it from the claim).
+    #[serde(default)]
+    pub roles: ::std::vec::Vec<::std::string::String>,
     ///When the session was created (RFC 3339).
     pub started_at: ::std::string::String,
 }

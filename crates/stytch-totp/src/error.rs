@@ -158,11 +158,17 @@ impl Error {
     }
 
     pub(crate) fn from_reqwest(source: reqwest::Error, after: Duration) -> Self {
-        if source.is_timeout() {
+        // A connect timeout is a connect error first: nothing was sent, whatever the clock.
+        if source.is_connect() {
+            Error::Transport {
+                connected: false,
+                source,
+            }
+        } else if source.is_timeout() {
             Error::Timeout { after }
         } else {
             Error::Transport {
-                connected: !source.is_connect(),
+                connected: true,
                 source,
             }
         }

@@ -267,5 +267,6 @@ fn session_claim(session: &Session) -> StytchSessionClaim {
         expires_at: session.expires_at.clone().unwrap_or_default(),
         attributes: session.attributes.clone(),
         authentication_factors: session.authentication_factors.clone(),
+        roles: session.roles.clone(),
     }
 }

@@ -11,7 +11,7 @@ use stytch_totp_models::{AuthenticationFactor, Session, StytchSessionClaim};
 use crate::clock::{add, rfc3339, unix_seconds};
 use crate::errors::ApiError;
 use crate::input::{SessionArgs, SessionRef};
-use crate::jwt::{self, Claims, SessionClaim, JWT_LIFETIME_SECONDS};
+use crate::jwt::{self, Claims, JWT_LIFETIME_SECONDS};
 use crate::model;
 use crate::store::Ctx;
 
@@ -73,7 +73,7 @@ impl Sessions {
                             "The session_jwt could not be parsed or its signature is invalid.",
                         )
                     })?;
-                self.by_id.get(&claims.session.claim.id)
+                self.by_id.get(&claims.session.id)
             }
         };
         record
@@ -249,15 +249,13 @@ impl Sessions {
             iat: now,
             nbf: now,
             exp: now.saturating_add(JWT_LIFETIME_SECONDS),
-            session: SessionClaim {
-                claim: StytchSessionClaim {
-                    id: record.session_id.clone(),
-                    started_at: rfc3339(record.started_at),
-                    last_accessed_at: rfc3339(record.last_accessed_at),
-                    expires_at: rfc3339(record.expires_at),
-                    attributes: session.attributes.clone(),
-                    authentication_factors: record.factors.clone(),
-                },
+            session: StytchSessionClaim {
+                id: record.session_id.clone(),
+                started_at: rfc3339(record.started_at),
+                last_accessed_at: rfc3339(record.last_accessed_at),
+                expires_at: rfc3339(record.expires_at),
+                attributes: session.attributes.clone(),
+                authentication_factors: record.factors.clone(),
                 roles: session.roles.clone(),
             },
             custom: record.custom_claims.clone(),
