@@ -79,8 +79,9 @@
 //! * **Sessions**: without `session_duration_minutes`, `session_token` or `session_jwt`,
 //!   responses carry `session_token: ""`, `session_jwt: ""` and no `session`. With a duration a
 //!   session is created; with an existing token or JWT that session gains the factor (and is
-//!   extended by the duration if given). Unknown, expired or badly signed session references
-//!   answer 404 `session_not_found`. See [Sessions](#sessions).
+//!   extended by the duration if given). Unknown, revoked or expired session references
+//!   answer 404 `session_not_found`; a `session_jwt` that is malformed or not signed by this
+//!   emulator 400 `unable_to_parse_session_jwt`. See [Sessions](#sessions).
 //! * **Errors** are [`stytch_totp_models::ErrorResponse`] bodies with
 //!   `error_url: https://stytch.com/docs/api/errors/<status>#<error_type>`: bad or missing
 //!   Basic auth 401 `unauthorized_credentials`; malformed JSON, a non-object body, a missing or
@@ -94,8 +95,8 @@
 //!
 //! # Sessions
 //!
-//! `session_token` is 44 random base64url characters. `session_jwt` is an HS256 JWT signed
-//! with a random key per emulator ([`Emulator::jwt_signing_key`]); real Stytch signs RS256.
+//! `session_token` is 44 random base64url characters. `session_jwt` is an RS256 JWT with a
+//! `kid`, signed by the emulator's [`SigningKey`] ([`Emulator::signing_key`]).
 //! Claims: `sub` (user id), `iss` (`stytch.com/<project_id>`), `aud`, `iat`, `nbf`, `exp`
 //! (now + 5 minutes), `https://stytch.com/session` (`id`, `started_at`, `last_accessed_at`,
 //! `expires_at`, `attributes`, `authentication_factors`) and the custom claims. TOTP factors

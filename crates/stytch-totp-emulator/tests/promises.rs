@@ -177,8 +177,15 @@ async fn a_replaced_totp_loses_its_secret_and_recovery_codes() {
     api.recover(&user_id, &new_recovery[0]).await.ok();
 }
 
-/// Authenticates with a session reference (`session_token` or `session_jwt`) and a fresh code.
-async fn with_session(api: &Api<'_>, user_id: &str, secret: &str, key: &str, value: &str) -> Value {
+/// Authenticates with a session reference (`session_token` or `session_jwt`) and a fresh code:
+/// `Ok(body)`, or `Err((status, error_type))`.
+async fn with_session(
+    api: &Api<'_>,
+    user_id: &str,
+    secret: &str,
+    key: &str,
+    value: &str,
+) -> Result<Value, (StatusCode, String)> {
     api.emu.advance_clock(Duration::from_secs(30));
     let reply = api
         .post(
@@ -187,15 +194,13 @@ async fn with_session(api: &Api<'_>, user_id: &str, secret: &str, key: &str, val
         )
         .await;
     if reply.status == StatusCode::OK {
-        return reply.ok().clone();
+        return Ok(reply.ok().clone());
     }
-    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
-    assert_eq!(reply.error_type(), "session_not_found");
-    Value::Null
+    Err((reply.status, reply.error_type()))
 }
 
 #[tokio::test]
-async fn expired_sessions_and_badly_signed_jwts_are_not_found() {
+async fn expired_sessions_and_badly_signed_jwts_are_refused() {
     let emu = start_fixed().await;
     let api = Api::new(&emu);
     let user_id = api.create_user("session@example.com").await;
@@ -215,18 +220,23 @@ async fn expired_sessions_and_badly_signed_jwts_are_not_found() {
         .as_str()
         .expect("jwt")
         .to_owned();
+    let not_found = Err((StatusCode::NOT_FOUND, "session_not_found".to_owned()));
+    let unparsable = Err((
+        StatusCode::BAD_REQUEST,
+        "unable_to_parse_session_jwt".to_owned(),
+    ));
 
     // Alive: both references find the session.
     assert!(
         with_session(&api, &user_id, &secret, "session_token", &token)
             .await
-            .is_object()
+            .is_ok()
     );
     assert!(with_session(&api, &user_id, &secret, "session_jwt", &jwt)
         .await
-        .is_object());
+        .is_ok());
 
-    // A JWT with its signature or its claims altered is not the session's.
+    // A JWT with its signature or its claims altered is not the emulator's.
     let parts: Vec<&str> = jwt.split('.').collect();
     assert_eq!(parts.len(), 3);
     let mut signature = parts[2].as_bytes().to_vec();
@@ -237,10 +247,9 @@ async fn expired_sessions_and_badly_signed_jwts_are_not_found() {
         parts[1],
         String::from_utf8(signature).unwrap()
     );
-    assert!(
-        with_session(&api, &user_id, &secret, "session_jwt", &resigned)
-            .await
-            .is_null()
+    assert_eq!(
+        with_session(&api, &user_id, &secret, "session_jwt", &resigned).await,
+        unparsable
     );
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut claims: Value = serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
@@ -251,22 +260,23 @@ async fn expired_sessions_and_badly_signed_jwts_are_not_found() {
         b64.encode(claims.to_string()),
         parts[2]
     );
-    assert!(
-        with_session(&api, &user_id, &secret, "session_jwt", &forged)
-            .await
-            .is_null()
+    assert_eq!(
+        with_session(&api, &user_id, &secret, "session_jwt", &forged).await,
+        unparsable
+    );
+    assert_eq!(
+        with_session(&api, &user_id, &secret, "session_token", "no-such-token").await,
+        not_found
     );
 
-    // Past its 5 minutes (plus the 2 x 30 s above) the session is gone for both references.
+    // Past its 5 minutes (plus the 30 s steps above) the session is gone.
     emu.advance_clock(Duration::from_secs(5 * 60));
-    assert!(
-        with_session(&api, &user_id, &secret, "session_token", &token)
-            .await
-            .is_null()
+    assert_eq!(
+        with_session(&api, &user_id, &secret, "session_token", &token).await,
+        not_found
     );
-    assert!(with_session(&api, &user_id, &secret, "session_jwt", &jwt)
-        .await
-        .is_null());
+    let expired_jwt = with_session(&api, &user_id, &secret, "session_jwt", &jwt).await;
+    assert_eq!(expired_jwt, not_found);
 }
 
 /// The otpauth URI inside a `qr_code` data URL.
