@@ -178,7 +178,7 @@ fn call<'a>(
     }
 }
 
-/// The operations the matrix drives. The session calls join once the emulator serves them.
+/// The operations the matrix drives; the others are in `NOT_IN_MATRIX` with the reason.
 const MATRIX_OPERATIONS: [Operation; 8] = [
     Operation::TotpsCreate,
     Operation::TotpsAuthenticate,
@@ -457,19 +457,19 @@ async fn fault_matrix() {
 const NOT_IN_MATRIX: [(Operation, &str); 4] = [
     (
         Operation::SessionsAuthenticate,
-        "the emulator does not serve sessions yet",
+        "not driven yet: the matrix has no session fixture (the emulator serves sessions now)",
     ),
     (
         Operation::SessionsRevoke,
-        "the emulator does not serve sessions yet",
+        "not driven yet: the matrix has no session fixture (the emulator serves sessions now)",
     ),
     (
         Operation::SessionsGet,
-        "the emulator does not serve sessions yet",
+        "not driven yet: the matrix has no session fixture (the emulator serves sessions now)",
     ),
     (
         Operation::SessionsGetJwks,
-        "the emulator does not serve sessions yet",
+        "not driven yet: the matrix has no session fixture (the emulator serves sessions now)",
     ),
 ];
 

@@ -37,6 +37,19 @@ const AFTER_CODEGEN: &[Step] = &[
         env: None,
     },
     Step {
+        name: "schemas derived from the models match specs/ (feature schemars)",
+        args: &[
+            "test",
+            "-p",
+            "stytch-totp-models",
+            "--features",
+            "schemars",
+            "--test",
+            "schemas",
+        ],
+        env: None,
+    },
+    Step {
         name: "docs",
         args: &["doc", "--workspace", "--no-deps"],
         env: Some(("RUSTDOCFLAGS", "-D warnings")),

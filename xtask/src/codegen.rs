@@ -76,7 +76,8 @@ pub fn generate(specs_dir: &Path) -> Result<String, String> {
     settings
         .with_derive("PartialEq".to_string())
         .with_map_type("::std::collections::BTreeMap")
-        .with_struct_builder(false);
+        .with_struct_builder(false)
+        .with_attr(SCHEMARS_DERIVE.to_string());
     for (schema_name, rust_path) in REPLACEMENTS {
         settings.with_replacement(*schema_name, *rust_path, std::iter::empty());
     }
@@ -104,6 +105,9 @@ pub fn generate(specs_dir: &Path) -> Result<String, String> {
         secret_fields,
     ))
 }
+
+/// Every generated type derives `JsonSchema` when the models crate's `schemars` feature is on.
+const SCHEMARS_DERIVE: &str = "#[cfg_attr(feature = \"schemars\", derive(::schemars::JsonSchema))]";
 
 /// The schema definitions whose values are secrets.
 pub const SECRET_TYPES: [&str; 3] = ["SecretString", "TotpCode", "RecoveryCode"];

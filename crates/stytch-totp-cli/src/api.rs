@@ -1,9 +1,13 @@
-//! `totps ...` and `users ...`: one API call each, printed as JSON.
+//! `totps ...`, `users ...` and `sessions ...`: one API call each, printed as JSON.
 
-use stytch_totp::Client;
+use std::time::Duration;
+
+use stytch_totp::{Checked, Client};
 use stytch_totp_models::{CreateUserRequest, UserName};
 
-use crate::args::{Connection, TotpsArgs, TotpsCall, UsersArgs, UsersCall};
+use crate::args::{
+    Connection, SessionsArgs, SessionsCall, TotpsArgs, TotpsCall, UsersArgs, UsersCall,
+};
 
 fn client(connection: &Connection) -> Result<Client, String> {
     let mut builder = Client::builder();
@@ -102,6 +106,75 @@ pub async fn users(args: UsersArgs) -> Result<(), String> {
         UsersCall::DeleteTotp { totp_id } => {
             print(&users.delete_totp(totp_id).await.map_err(failed)?)
         }
+    }
+}
+
+pub async fn sessions(args: SessionsArgs) -> Result<(), String> {
+    let c = &args.connection;
+    let client = client(c)?;
+    let sessions = client.sessions();
+    let print = |v: &dyn erased::Printable| v.print(c.json, c.show_secrets);
+    match args.call {
+        SessionsCall::Authenticate {
+            credential,
+            local: true,
+            max_token_age,
+            ..
+        } => {
+            let jwt = credential.session_jwt.unwrap_or_default();
+            let mut call = sessions.authenticate_jwt(jwt);
+            if let Some(seconds) = max_token_age {
+                call = call.max_token_age(Duration::from_secs(seconds));
+            }
+            let verified = call.await.map_err(failed)?;
+            let (checked, fresh) = match &verified.checked {
+                Checked::Locally => ("locally", None),
+                Checked::Remotely(response) => ("by Stytch", Some(response)),
+            };
+            print(&serde_json::json!({
+                "checked": checked,
+                "user_id": verified.user_id,
+                "session": verified.session,
+                "custom_claims": verified.custom_claims,
+                "session_jwt": fresh.map(|r| r.session_jwt.expose_secret()),
+            }))
+        }
+        SessionsCall::Authenticate {
+            credential,
+            session_duration_minutes,
+            ..
+        } => {
+            let mut call = sessions.authenticate();
+            if let Some(token) = credential.session_token {
+                call = call.session_token(token);
+            }
+            if let Some(jwt) = credential.session_jwt {
+                call = call.session_jwt(jwt);
+            }
+            if let Some(minutes) = session_duration_minutes {
+                call = call.session_duration_minutes(minutes);
+            }
+            print(&call.await.map_err(failed)?)
+        }
+        SessionsCall::Revoke {
+            session_id,
+            session_token,
+            session_jwt,
+        } => {
+            let mut call = sessions.revoke();
+            if let Some(id) = session_id {
+                call = call.session_id(id);
+            }
+            if let Some(token) = session_token {
+                call = call.session_token(token);
+            }
+            if let Some(jwt) = session_jwt {
+                call = call.session_jwt(jwt);
+            }
+            print(&call.await.map_err(failed)?)
+        }
+        SessionsCall::Get { user_id } => print(&sessions.get(user_id).await.map_err(failed)?),
+        SessionsCall::Jwks => print(&sessions.jwks().await.map_err(failed)?),
     }
 }
 

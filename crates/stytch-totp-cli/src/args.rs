@@ -28,6 +28,8 @@ pub enum Command {
     Totps(TotpsArgs),
     /// Call the user endpoints.
     Users(UsersArgs),
+    /// Check, list and revoke sessions; verify a session JWT locally.
+    Sessions(SessionsArgs),
     /// Print the current 6-digit code of a base32 TOTP secret and the seconds it stays valid.
     Code(CodeArgs),
 }
@@ -179,6 +181,72 @@ pub enum UsersCall {
         /// The TOTP's id.
         totp_id: String,
     },
+}
+
+/// `sessions` options.
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    #[command(subcommand)]
+    pub call: SessionsCall,
+}
+
+/// A session token or JWT, from a flag or (better: not in the process list) the environment.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct SessionCredential {
+    /// The opaque session token.
+    #[arg(long, env = "STYTCH_SESSION_TOKEN", hide_env_values = true)]
+    pub session_token: Option<String>,
+    /// The session JWT.
+    #[arg(long, env = "STYTCH_SESSION_JWT", hide_env_values = true)]
+    pub session_jwt: Option<String>,
+}
+
+/// The session calls.
+#[derive(Debug, Subcommand)]
+pub enum SessionsCall {
+    /// Check a session with Stytch by its token or JWT (answers a fresh JWT), or with
+    /// `--local` verify a JWT here against the project's public keys.
+    Authenticate {
+        #[command(flatten)]
+        credential: SessionCredential,
+        /// Extend the session to end this many minutes from now (5-527040).
+        #[arg(long, conflicts_with = "local")]
+        session_duration_minutes: Option<i64>,
+        /// Verify the JWT locally (RS256, issuer, audience, lifetime); an expired JWT is
+        /// checked with Stytch instead.
+        #[arg(long, requires = "session_jwt")]
+        local: bool,
+        /// With `--local`: check JWTs issued more than this many seconds ago with Stytch.
+        #[arg(long, requires = "local")]
+        max_token_age: Option<u64>,
+    },
+    /// Revoke a session by its id, token or JWT.
+    Revoke {
+        /// The session's id.
+        #[arg(long, conflicts_with_all = ["session_token", "session_jwt"], required_unless_present_any = ["session_token", "session_jwt"])]
+        session_id: Option<String>,
+        /// The session's token.
+        #[arg(
+            long,
+            env = "STYTCH_SESSION_TOKEN",
+            hide_env_values = true,
+            conflicts_with = "session_jwt"
+        )]
+        session_token: Option<String>,
+        /// The session's JWT.
+        #[arg(long, env = "STYTCH_SESSION_JWT", hide_env_values = true)]
+        session_jwt: Option<String>,
+    },
+    /// List a user's active sessions.
+    Get {
+        /// The user's id or external id.
+        user_id: String,
+    },
+    /// Print the project's public signing keys (JWK set).
+    Jwks,
 }
 
 /// `code` options.

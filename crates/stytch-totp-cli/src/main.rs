@@ -28,6 +28,7 @@ async fn main() -> ExitCode {
         tracing_subscriber::fmt()
             .with_env_filter("info,stytch_totp=debug")
             .with_writer(std::io::stderr)
+            .with_ansi(output::colour_on_stderr())
             .init();
     }
     let result = match cli.command {
@@ -35,6 +36,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args).await,
         Command::Totps(args) => api::totps(args).await,
         Command::Users(args) => api::users(args).await,
+        Command::Sessions(args) => api::sessions(args).await,
         Command::Code(args) => code::run(args),
     };
     match result {

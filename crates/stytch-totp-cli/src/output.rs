@@ -55,3 +55,33 @@ mod tests {
         );
     }
 }
+
+/// Whether log lines on stderr may carry ANSI colour: only on a terminal, and never when
+/// `NO_COLOR` is set (<https://no-color.org>).
+pub fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    colour_allowed(
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::io::stderr().is_terminal(),
+    )
+}
+
+fn colour_allowed(no_color: Option<&std::ffi::OsStr>, terminal: bool) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+#[cfg(test)]
+mod colour_tests {
+    use super::colour_allowed;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(colour_allowed(None, true));
+        assert!(!colour_allowed(None, false), "a pipe gets no escape codes");
+        assert!(!colour_allowed(Some("1".as_ref()), true));
+        assert!(
+            colour_allowed(Some("".as_ref()), true),
+            "an empty NO_COLOR is unset"
+        );
+    }
+}

@@ -4,6 +4,7 @@
 #![allow(missing_docs, clippy::all, clippy::pedantic)]
 
 ///`AmazonOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AmazonOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -12,6 +13,7 @@ pub struct AmazonOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`AppleOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AppleOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -20,6 +22,7 @@ pub struct AppleOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`Attributes`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct Attributes {
     ///The IP address of the user.
@@ -30,6 +33,7 @@ pub struct Attributes {
     pub user_agent: ::std::option::Option<::std::string::String>,
 }
 ///Body of `POST /v1/sessions/authenticate`. Exactly one of `session_token` and `session_jwt` must be given (both: `too_many_session_arguments`). Not covered: `authorization_check` (RBAC).
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct AuthenticateSessionRequest {
     ///Add a custom claims map to the Session being authenticated. Claims will be included on the Session object and in the JWT. To update a key in an existing Session, supply a new value. To delete a key, supply a null value. Custom claims made with reserved claims ("iss", "sub", "aud", "exp", "nbf", "iat", "jti") will be ignored. Total custom claims size cannot exceed four kilobytes.
@@ -46,6 +50,7 @@ pub struct AuthenticateSessionRequest {
     pub session_token: ::std::option::Option<crate::SecretString>,
 }
 ///`AuthenticateSessionResponse`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AuthenticateSessionResponse {
     ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
@@ -62,6 +67,7 @@ pub struct AuthenticateSessionResponse {
     pub user: User,
 }
 ///`AuthenticateTotpRequest`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AuthenticateTotpRequest {
     ///Add a custom claims map to the Session being authenticated. Claims are only created if a Session is initialized by providing a value in `session_duration_minutes`. Claims will be included on the Session object and in the JWT. To update a key in an existing Session, supply a new value. To delete a key, supply a null value. Custom claims made with reserved claims ("iss", "sub", "aud", "exp", "nbf", "iat", "jti") will be ignored. Total custom claims size cannot exceed four kilobytes.
@@ -85,6 +91,7 @@ pub struct AuthenticateTotpRequest {
     pub user_id: crate::UserIdentifier,
 }
 ///`AuthenticateTotpResponse`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AuthenticateTotpResponse {
     ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
@@ -109,6 +116,7 @@ pub struct AuthenticateTotpResponse {
     pub user_id: ::std::string::String,
 }
 ///`AuthenticationFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AuthenticationFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -226,17 +234,20 @@ pub struct AuthenticationFactor {
     pub yahoo_oauth_factor: ::std::option::Option<YahooOAuthFactor>,
 }
 ///`AuthenticatorAppFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct AuthenticatorAppFactor {
     ///Globally unique UUID that identifies a TOTP instance.
     pub totp_id: ::std::string::String,
 }
 ///`BiometricFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BiometricFactor {
     pub biometric_registration_id: ::std::string::String,
 }
 ///`BiometricRegistration`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BiometricRegistration {
     ///The unique ID for a biometric registration.
@@ -245,6 +256,7 @@ pub struct BiometricRegistration {
     pub verified: bool,
 }
 ///`BitbucketOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct BitbucketOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -253,6 +265,7 @@ pub struct BitbucketOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`CoinbaseOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CoinbaseOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -261,6 +274,7 @@ pub struct CoinbaseOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`CreateTotpRequest`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CreateTotpRequest {
     ///The expiration for the TOTP instance. If the newly created TOTP is not authenticated within this time frame the TOTP will be unusable. Defaults to 1440 (1 day) with a minimum of 5 and a maximum of 1440.
@@ -270,6 +284,7 @@ pub struct CreateTotpRequest {
     pub user_id: crate::UserIdentifier,
 }
 ///`CreateTotpResponse`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CreateTotpResponse {
     ///The QR code image encoded in base64.
@@ -290,6 +305,7 @@ pub struct CreateTotpResponse {
     pub user_id: ::std::string::String,
 }
 ///`CreateUserRequest`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct CreateUserRequest {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -320,6 +336,7 @@ pub struct CreateUserRequest {
     pub untrusted_metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ///`CreateUserResponse`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CreateUserResponse {
     ///The unique ID of a specific email address.
@@ -338,6 +355,7 @@ pub struct CreateUserResponse {
     pub user_id: ::std::string::String,
 }
 ///`CryptoWallet`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CryptoWallet {
     ///The actual blockchain address of the User's crypto wallet.
@@ -350,6 +368,7 @@ pub struct CryptoWallet {
     pub verified: bool,
 }
 ///`CryptoWalletFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct CryptoWalletFactor {
     pub crypto_wallet_address: ::std::string::String,
@@ -357,6 +376,7 @@ pub struct CryptoWalletFactor {
     pub crypto_wallet_type: ::std::string::String,
 }
 ///`DeleteTotpResponse`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct DeleteTotpResponse {
     ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
@@ -369,6 +389,7 @@ pub struct DeleteTotpResponse {
     pub user_id: ::std::string::String,
 }
 ///`DeleteUserResponse`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct DeleteUserResponse {
     ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
@@ -379,6 +400,7 @@ pub struct DeleteUserResponse {
     pub user_id: ::std::string::String,
 }
 ///`DeviceAttributeDetails`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct DeviceAttributeDetails {
     ///When this `ip_geo_country` was first seen for this user. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`.
@@ -391,6 +413,7 @@ pub struct DeviceAttributeDetails {
     pub last_seen_at: ::std::option::Option<::std::string::String>,
 }
 ///`DeviceInfo`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct DeviceInfo {
     ///The IP address of the user's device.
@@ -418,6 +441,7 @@ pub struct DeviceInfo {
     pub visitor_id_details: ::std::option::Option<DeviceAttributeDetails>,
 }
 ///`DiscordOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct DiscordOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -426,6 +450,7 @@ pub struct DiscordOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`EmailFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct EmailFactor {
     ///The email address of the Member.
@@ -434,11 +459,13 @@ pub struct EmailFactor {
     pub email_id: ::std::string::String,
 }
 ///`EmbeddableMagicLinkFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct EmbeddableMagicLinkFactor {
     pub embedded_id: ::std::string::String,
 }
 ///The body of every non-2xx Stytch response.
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ErrorResponse {
     ///Extra structured detail some errors carry.
@@ -455,6 +482,7 @@ pub struct ErrorResponse {
     pub status_code: i32,
 }
 ///`FacebookOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct FacebookOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -463,6 +491,7 @@ pub struct FacebookOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`FigmaOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct FigmaOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -471,6 +500,7 @@ pub struct FigmaOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`GetJwksResponse`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GetJwksResponse {
     ///The list of JWKs associated with the project.
@@ -481,6 +511,7 @@ pub struct GetJwksResponse {
     pub status_code: i32,
 }
 ///`GetSessionsResponse`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GetSessionsResponse {
     ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
@@ -491,6 +522,7 @@ pub struct GetSessionsResponse {
     pub status_code: i32,
 }
 ///`GetUserResponse`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GetUserResponse {
     ///An array that contains a list of all biometric registrations for a given User in the Stytch API. Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `[]` when missing.
@@ -556,6 +588,7 @@ pub struct GetUserResponse {
     pub webauthn_registrations: ::std::vec::Vec<WebAuthnRegistration>,
 }
 ///`GitLabOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GitLabOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -564,12 +597,14 @@ pub struct GitLabOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`GithubOAuthExchangeFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GithubOAuthExchangeFactor {
     ///The globally unique UUID of the Member's email.
     pub email_id: ::std::string::String,
 }
 ///`GithubOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GithubOAuthFactor {
     ///The globally unique UUID of the Member's email.
@@ -581,12 +616,14 @@ pub struct GithubOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`GoogleOAuthExchangeFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GoogleOAuthExchangeFactor {
     ///The globally unique UUID of the Member's email.
     pub email_id: ::std::string::String,
 }
 ///`GoogleOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct GoogleOAuthFactor {
     ///The globally unique UUID of the Member's email.
@@ -598,12 +635,14 @@ pub struct GoogleOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`HubspotOAuthExchangeFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct HubspotOAuthExchangeFactor {
     ///The globally unique UUID of the Member's email.
     pub email_id: ::std::string::String,
 }
 ///`HubspotOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct HubspotOAuthFactor {
     ///The globally unique UUID of the Member's email.
@@ -615,6 +654,7 @@ pub struct HubspotOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`ImpersonatedFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ImpersonatedFactor {
     ///The email address of the impersonator.
@@ -623,6 +663,7 @@ pub struct ImpersonatedFactor {
     pub impersonator_id: ::std::string::String,
 }
 ///`InstagramOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct InstagramOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -631,6 +672,7 @@ pub struct InstagramOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///One public signing key of the project (RFC 7517). Leniency: `key_ops`, `x5c` and `x5tS256` default when missing; only `kty`, `kid`, `n` and `e` are needed to verify a session JWT.
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Jwk {
     ///Signing algorithm: `RS256`.
@@ -660,6 +702,7 @@ pub struct Jwk {
     pub x5t_s256: ::std::option::Option<::std::string::String>,
 }
 ///`LinkedInOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct LinkedInOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -668,6 +711,7 @@ pub struct LinkedInOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`MicrosoftOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct MicrosoftOAuthFactor {
     ///The globally unique UUID of the Member's email.
@@ -679,12 +723,14 @@ pub struct MicrosoftOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`OAuthAccessTokenExchangeFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OAuthAccessTokenExchangeFactor {
     ///The ID of the Connected App client.
     pub client_id: ::std::string::String,
 }
 ///The OAuth-style error body some Stytch endpoints answer with instead of `ErrorResponse`.
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OAuthErrorResponse {
     ///The OAuth error code.
@@ -703,6 +749,7 @@ pub struct OAuthErrorResponse {
     pub status_code: ::std::option::Option<i32>,
 }
 ///`OAuthProvider`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OAuthProvider {
     ///If available, the `locale` is the User's locale set in the OAuth identity provider that the user has authenticated with.
@@ -717,6 +764,7 @@ pub struct OAuthProvider {
     pub provider_type: ::std::string::String,
 }
 ///`OidcSsoFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct OidcSsoFactor {
     ///The ID of the member given by the identity provider.
@@ -727,6 +775,7 @@ pub struct OidcSsoFactor {
     pub provider_id: ::std::string::String,
 }
 ///`PhoneNumberFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct PhoneNumberFactor {
     ///The globally unique UUID of the Member's phone number.
@@ -735,6 +784,7 @@ pub struct PhoneNumberFactor {
     pub phone_number: ::std::string::String,
 }
 ///`RecoverTotpRequest`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct RecoverTotpRequest {
     ///The recovery code to authenticate.
@@ -758,6 +808,7 @@ pub struct RecoverTotpRequest {
     pub user_id: crate::UserIdentifier,
 }
 ///`RecoverTotpResponse`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct RecoverTotpResponse {
     ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
@@ -782,11 +833,13 @@ pub struct RecoverTotpResponse {
     pub user_id: ::std::string::String,
 }
 ///`RecoveryCodeFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct RecoveryCodeFactor {
     pub totp_recovery_code_id: ::std::string::String,
 }
 ///Body of `POST /v1/sessions/revoke`: exactly one of `session_id`, `session_token` or `session_jwt`.
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct RevokeSessionRequest {
     ///The `session_id` to revoke.
@@ -800,6 +853,7 @@ pub struct RevokeSessionRequest {
     pub session_token: ::std::option::Option<crate::SecretString>,
 }
 ///`RevokeSessionResponse`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct RevokeSessionResponse {
     ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
@@ -808,6 +862,7 @@ pub struct RevokeSessionResponse {
     pub status_code: i32,
 }
 ///`SalesforceOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SalesforceOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -816,6 +871,7 @@ pub struct SalesforceOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`SamlSsoFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SamlSsoFactor {
     ///The ID of the member given by the identity provider.
@@ -826,6 +882,7 @@ pub struct SamlSsoFactor {
     pub provider_id: ::std::string::String,
 }
 ///`Session`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct Session {
     ///Provided attributes help with fraud detection.
@@ -853,6 +910,7 @@ pub struct Session {
     pub user_id: ::std::string::String,
 }
 ///`ShopifyOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct ShopifyOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -861,12 +919,14 @@ pub struct ShopifyOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`SlackOAuthExchangeFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SlackOAuthExchangeFactor {
     ///The globally unique UUID of the Member's email.
     pub email_id: ::std::string::String,
 }
 ///`SlackOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SlackOAuthFactor {
     ///The globally unique UUID of the Member's email.
@@ -878,6 +938,7 @@ pub struct SlackOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`SnapchatOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SnapchatOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -886,6 +947,7 @@ pub struct SnapchatOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`SpotifyOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SpotifyOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -894,6 +956,7 @@ pub struct SpotifyOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`SteamOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct SteamOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -902,6 +965,7 @@ pub struct SteamOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///The session as carried in a session JWT, under the claim `https://stytch.com/session`.
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct StytchSessionClaim {
     ///IP address and user agent seen when the session was created.
@@ -919,6 +983,7 @@ pub struct StytchSessionClaim {
     pub started_at: ::std::string::String,
 }
 ///`TikTokOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TikTokOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -927,12 +992,14 @@ pub struct TikTokOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`TotpRecoveryCodesRequest`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TotpRecoveryCodesRequest {
     ///The `user_id` of an active user the TOTP registration should be tied to. You may use an `external_id` here if one is set for the user.
     pub user_id: crate::UserIdentifier,
 }
 ///`TotpRecoveryCodesResponse`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TotpRecoveryCodesResponse {
     ///Globally unique UUID that is returned with every API call. This value is important to log for debugging purposes; we may ask for this value to help identify a specific API call when helping you debug an issue.
@@ -945,6 +1012,7 @@ pub struct TotpRecoveryCodesResponse {
     pub user_id: ::std::string::String,
 }
 ///`TotpWithRecoveryCodes`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TotpWithRecoveryCodes {
     ///The recovery codes used to authenticate the user without an authenticator app.
@@ -955,12 +1023,14 @@ pub struct TotpWithRecoveryCodes {
     pub verified: bool,
 }
 ///`TrustedAuthTokenFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TrustedAuthTokenFactor {
     ///The ID of the trusted auth token.
     pub token_id: ::std::string::String,
 }
 ///`TwitchOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TwitchOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -969,6 +1039,7 @@ pub struct TwitchOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`TwitterOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct TwitterOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -977,6 +1048,7 @@ pub struct TwitterOAuthFactor {
     pub provider_subject: ::std::string::String,
 }
 ///`User`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct User {
     ///An array that contains a list of all biometric registrations for a given User in the Stytch API. Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `[]` when missing.
@@ -1038,6 +1110,7 @@ pub struct User {
     pub webauthn_registrations: ::std::vec::Vec<WebAuthnRegistration>,
 }
 ///`UserEmail`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UserEmail {
     ///The email address.
@@ -1048,6 +1121,7 @@ pub struct UserEmail {
     pub verified: bool,
 }
 ///`UserName`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 pub struct UserName {
     ///The first name of the user.
@@ -1061,6 +1135,7 @@ pub struct UserName {
     pub middle_name: ::std::option::Option<::std::string::String>,
 }
 ///`UserPassword`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UserPassword {
     ///The unique ID of a specific password
@@ -1069,6 +1144,7 @@ pub struct UserPassword {
     pub requires_reset: bool,
 }
 ///`UserPhoneNumber`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UserPhoneNumber {
     ///The unique ID for the phone number.
@@ -1079,6 +1155,7 @@ pub struct UserPhoneNumber {
     pub verified: bool,
 }
 ///`UserTotp`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct UserTotp {
     ///The unique ID for a TOTP instance.
@@ -1087,6 +1164,7 @@ pub struct UserTotp {
     pub verified: bool,
 }
 ///`WebAuthnFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct WebAuthnFactor {
     pub domain: ::std::string::String,
@@ -1095,6 +1173,7 @@ pub struct WebAuthnFactor {
     pub webauthn_registration_id: ::std::string::String,
 }
 ///`WebAuthnRegistration`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct WebAuthnRegistration {
     ///The `authenticator_type` string displays the requested authenticator type of the Passkey or WebAuthn device. The two valid types are "platform" and "cross-platform". If no value is present, the Passkey or WebAuthn device was created without an authenticator type preference.
@@ -1111,6 +1190,7 @@ pub struct WebAuthnRegistration {
     pub webauthn_registration_id: ::std::string::String,
 }
 ///`YahooOAuthFactor`
+#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 pub struct YahooOAuthFactor {
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]

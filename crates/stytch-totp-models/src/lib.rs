@@ -15,6 +15,10 @@
 //! call's name, method, path, retry safety and credentials, and the [`endpoints`] marker types
 //! pair each one with its request and response types through [`Endpoint`].
 //!
+//! With the `schemars` feature every type implements `schemars::JsonSchema` (0.8), so a
+//! service can publish these shapes in its own API documentation; a test keeps the derived
+//! schemas in step with `specs/`.
+//!
 //! Responses tolerate unknown fields and fail with a clear serde error when a required one is
 //! missing. Request types leave unset optional fields out of the JSON.
 //!
@@ -40,6 +44,8 @@ mod endpoint;
 mod error_type;
 mod generated;
 mod operations;
+#[cfg(feature = "schemars")]
+mod schema;
 mod secret;
 mod validated;
 

@@ -1,36 +1,12 @@
 //! No secret reaches logs, spans, `Debug` or `Display`, on success or error, at TRACE level.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use base64::Engine;
 use serde_json::Value;
 use tracing_subscriber::fmt::format::FmtSpan;
-use tracing_subscriber::fmt::MakeWriter;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::*;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 /// How many characters of the TOTP secret the broken body keeps.
 const BROKEN_AFTER: usize = 12;
@@ -186,7 +162,7 @@ async fn no_secret_in_logs_spans_debug_or_display() {
         show!(client.users().delete(USER_ID));
         show!(client.users().delete_totp(TOTP_ID));
     }
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
 
     // The capture really contains what it should, so absence of secrets means something.
     for expected in [
@@ -227,7 +203,7 @@ async fn the_request_id_of_a_success_is_logged_at_info() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
     client_for(&server).users().get(USER_ID).await.unwrap();
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("stytch response") && logs.contains(&request_id),
         "{logs}"

@@ -6,6 +6,7 @@ mod docs;
 mod endpoints;
 mod errors;
 mod leaks;
+mod middleware;
 mod observability;
 mod properties;
 mod retries;

@@ -13,14 +13,16 @@ use crate::args::DemoArgs;
 use crate::code::current_code;
 use crate::qr;
 
+mod sessions;
+
 /// Numbered, timed steps.
-struct Steps {
+pub(crate) struct Steps {
     next: usize,
 }
 
 impl Steps {
     /// Runs one API call, printing `N. operation  latency  request_id  summary`.
-    async fn call<T>(
+    pub(crate) async fn call<T>(
         &mut self,
         operation: &str,
         call: impl IntoFuture<Output = Result<T, Error>>,
@@ -53,7 +55,7 @@ impl Steps {
     }
 
     /// A step that must fail with `expected`; anything else ends the demo.
-    async fn refused<T>(
+    pub(crate) async fn refused<T>(
         &mut self,
         operation: &str,
         call: impl IntoFuture<Output = Result<T, Error>>,
@@ -80,7 +82,7 @@ impl Steps {
         }
     }
 
-    fn note(&mut self, what: &str, detail: &str) {
+    pub(crate) fn note(&mut self, what: &str, detail: &str) {
         self.next += 1;
         println!("{:>2}. {what:<26} {:>10}  {detail}", self.next, "");
     }
@@ -199,7 +201,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
         ),
     );
 
-    steps
+    let auth = steps
         .call(
             "totps.authenticate",
             client
@@ -220,6 +222,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
             },
         )
         .await?;
+    sessions::run(&mut steps, &client, &auth).await?;
 
     let listed = steps
         .call(
