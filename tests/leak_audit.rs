@@ -121,6 +121,33 @@ async fn no_secret_reaches_any_output_on_any_path() {
     out += &shown(&recovered);
     out += &shown(&ok.users().get(&user_id).await);
 
+    // Sessions: local JWT verification (with the JWKS fetch), the remote check with a fresh
+    // JWT, listing, a malformed JWT, revoking, and the refusal afterwards.
+    let jwt = auth.session_jwt.clone();
+    out += &shown(&ok.sessions().authenticate_jwt(jwt.clone()).await);
+    let fresh = ok
+        .sessions()
+        .authenticate()
+        .session_token(auth.session_token.clone())
+        .await;
+    out += &shown(&fresh);
+    if let Ok(fresh) = &fresh {
+        secrets.push(fresh.session_jwt.expose_secret().to_owned());
+    }
+    out += &shown(&ok.sessions().get(&user_id).await);
+    out += &shown(&ok.sessions().jwks().await);
+    let tampered = format!("{}x", jwt.expose_secret());
+    secrets.push(tampered.clone());
+    out += &shown(&ok.sessions().authenticate_jwt(tampered).await);
+    out += &shown(&ok.sessions().revoke().session_jwt(jwt.clone()).await);
+    out += &shown(
+        &ok.sessions()
+            .authenticate()
+            .session_token(auth.session_token.clone())
+            .await,
+    );
+    out += &format!("{:?}", emulator.emulator().signing_key());
+
     // Error paths: Stytch errors, retries, after-apply faults, broken bodies, timeouts,
     // transport failures, size limits, wrong credentials.
     out += &shown(&ok.totps().authenticate(&user_id, &code).await); // replay

@@ -150,7 +150,7 @@ async fn two_hundred_tasks_lose_nothing_and_stay_flat() {
 
     // Nothing lost, nothing doubled: every recover the emulator applied is one a caller saw.
     let seen: u64 = first.values().chain(second.values()).sum();
-    let applied = after.applied(Operation::RecoverTotp) - before.applied(Operation::RecoverTotp);
+    let applied = after.applied(Operation::TotpsRecover) - before.applied(Operation::TotpsRecover);
     assert_eq!(
         applied, seen,
         "emulator applied {applied} recovers, callers saw {seen}"

@@ -82,6 +82,9 @@ struct Fixture {
     totp_id: String,
     totp_code: String,
     recovery_code: String,
+    /// A live session's token (session operations only).
+    session_token: String,
+    project_id: String,
 }
 
 impl Fixture {
@@ -91,6 +94,8 @@ impl Fixture {
             totp_id: "totp-test-00000000-0000-0000-0000-000000000001".into(),
             totp_code: "123456".into(),
             recovery_code: "abcd-efgh-ijkl".into(),
+            session_token: "placeholder-session-token".into(),
+            project_id: "project-test-x".into(),
         }
     }
 
@@ -109,11 +114,24 @@ impl Fixture {
         let totp = client.totps().create(&user.user_id).await.unwrap();
         let code = stytch_totp_emulator::totp::code_at(totp.secret.expose_secret(), emulator.now())
             .unwrap();
+        let session_token = if op.name().starts_with("sessions.") {
+            let auth = client
+                .totps()
+                .authenticate(&user.user_id, &code)
+                .session_duration_minutes(60)
+                .await
+                .unwrap();
+            auth.session_token.expose_secret().to_owned()
+        } else {
+            Fixture::placeholder().session_token
+        };
         Fixture {
             user_id: user.user_id,
             totp_id: totp.totp_id,
             totp_code: code,
             recovery_code: totp.recovery_codes[0].expose_secret().to_owned(),
+            session_token,
+            project_id: emulator.project_id().to_owned(),
         }
     }
 
@@ -127,7 +145,10 @@ impl Fixture {
             Operation::UsersCreate => "/v1/users".into(),
             Operation::UsersGet | Operation::UsersDelete => format!("/v1/users/{}", self.user_id),
             Operation::UsersDeleteTotp => format!("/v1/users/totps/{}", self.totp_id),
-            other => panic!("unknown operation {other:?}"),
+            Operation::SessionsAuthenticate => "/v1/sessions/authenticate".into(),
+            Operation::SessionsRevoke => "/v1/sessions/revoke".into(),
+            Operation::SessionsGet => "/v1/sessions".into(),
+            Operation::SessionsGetJwks => format!("/v1/sessions/jwks/{}", self.project_id),
         }
     }
 }
@@ -174,21 +195,25 @@ fn call<'a>(
         Operation::UsersDeleteTotp => {
             Box::pin(async move { client.users().delete_totp(&f.totp_id).await.map(drop) })
         }
-        other => panic!("unknown operation {other:?}"),
+        Operation::SessionsAuthenticate => Box::pin(async move {
+            let call = client.sessions().authenticate();
+            call.session_token(f.session_token.as_str()).await.map(drop)
+        }),
+        Operation::SessionsRevoke => Box::pin(async move {
+            let call = client.sessions().revoke();
+            call.session_token(f.session_token.as_str()).await.map(drop)
+        }),
+        Operation::SessionsGet => {
+            Box::pin(async move { client.sessions().get(&f.user_id).await.map(drop) })
+        }
+        Operation::SessionsGetJwks => {
+            Box::pin(async move { client.sessions().jwks().await.map(drop) })
+        }
     }
 }
 
-/// The operations the matrix drives; the others are in `NOT_IN_MATRIX` with the reason.
-const MATRIX_OPERATIONS: [Operation; 8] = [
-    Operation::TotpsCreate,
-    Operation::TotpsAuthenticate,
-    Operation::TotpsRecoveryCodes,
-    Operation::TotpsRecover,
-    Operation::UsersCreate,
-    Operation::UsersGet,
-    Operation::UsersDelete,
-    Operation::UsersDeleteTotp,
-];
+/// The operations the matrix drives: all of them.
+const MATRIX_OPERATIONS: [Operation; 12] = Operation::ALL;
 
 /// One measured row.
 struct Row {
@@ -200,7 +225,9 @@ struct Row {
 }
 
 async fn run_case(op: Operation, case: Case) -> Row {
-    let (emulator, setup) = stytch_totp_e2e::start(stytch_totp_e2e::without_locks()).await;
+    let config =
+        stytch_totp_e2e::without_locks().with_signing_key(stytch_totp_e2e::shared_signing_key());
+    let (emulator, setup) = stytch_totp_e2e::start(config).await;
     let fixture = Fixture::prepare(&emulator, &setup, op).await;
     let setup = client(
         emulator.base_url(),
@@ -315,17 +342,7 @@ async fn no_double_spend(
     case: Case,
     f: &Fixture,
 ) {
-    let applied = emulator.stats().applied(match op {
-        Operation::TotpsCreate => stytch_totp_emulator::Operation::CreateTotp,
-        Operation::TotpsAuthenticate => stytch_totp_emulator::Operation::AuthenticateTotp,
-        Operation::TotpsRecover => stytch_totp_emulator::Operation::RecoverTotp,
-        Operation::TotpsRecoveryCodes => stytch_totp_emulator::Operation::TotpRecoveryCodes,
-        Operation::UsersCreate => stytch_totp_emulator::Operation::CreateUser,
-        Operation::UsersGet => stytch_totp_emulator::Operation::GetUser,
-        Operation::UsersDelete => stytch_totp_emulator::Operation::DeleteUser,
-        Operation::UsersDeleteTotp => stytch_totp_emulator::Operation::DeleteTotp,
-        other => panic!("unknown operation {other:?}"),
-    });
+    let applied = emulator.stats().applied(op);
     // The fixture created one user; nothing else it did is one of the operations under test.
     let setup_calls = u64::from(op == Operation::UsersCreate);
     // Every attempt that reached the server was applied: consuming calls exactly once.
@@ -452,26 +469,9 @@ async fn fault_matrix() {
     }
 }
 
-/// Operations of the client that the matrix does not drive yet, with the reason. A new
+/// Operations of the client that the matrix does not drive, with the reason. A new
 /// operation must join the matrix (and expected.rs) or this list on purpose.
-const NOT_IN_MATRIX: [(Operation, &str); 4] = [
-    (
-        Operation::SessionsAuthenticate,
-        "not driven yet: the matrix has no session fixture (the emulator serves sessions now)",
-    ),
-    (
-        Operation::SessionsRevoke,
-        "not driven yet: the matrix has no session fixture (the emulator serves sessions now)",
-    ),
-    (
-        Operation::SessionsGet,
-        "not driven yet: the matrix has no session fixture (the emulator serves sessions now)",
-    ),
-    (
-        Operation::SessionsGetJwks,
-        "not driven yet: the matrix has no session fixture (the emulator serves sessions now)",
-    ),
-];
+const NOT_IN_MATRIX: [(Operation, &str); 0] = [];
 
 /// The expected table has one column per operation the matrix drives and one row per fault,
 /// so neither can grow without the other; every operation is in the matrix or listed out.

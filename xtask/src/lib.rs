@@ -5,6 +5,7 @@ pub mod ci;
 pub mod codegen;
 pub mod files;
 pub mod operations;
+pub mod package;
 pub mod reliability;
 pub mod specs;
 pub mod upstream;

@@ -8,14 +8,16 @@
 //!   OpenAPI (default `../shared/stytch-openapi/openapi.yml`), or check it is current.
 //! * `bench`: run the benchmarks (separate `benches/` workspace) into `docs/BENCHMARKS.md`.
 //! * `reliability`: re-measure the fault matrix into `docs/RELIABILITY.md`.
-//! * `ci`: the full check (fmt, clippy, codegen --check, tests, docs), exactly what `.ci/run` runs.
+//! * `package`: the packaging checks of `ci` alone (metadata, `rust-version`, `cargo package`).
+//! * `ci`: the full check (fmt, packaging, clippy, codegen --check, tests, docs), exactly what
+//!   `.ci/run` runs.
 //!
 //! Plain `std::env::args` parsing on purpose: the commands are few and fixed.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use xtask::{bench, ci, codegen, reliability, upstream, vendor};
+use xtask::{bench, ci, codegen, package, reliability, upstream, vendor};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         ["vendor-openapi", "--check", path] => vendor::run(&root, Path::new(path), true),
         ["vendor-openapi", path] => vendor::run(&root, Path::new(path), false),
         ["ci"] => ci::run(&root),
+        ["package"] => package::check(&root),
         ["reliability"] => reliability::run(&root),
         ["bench"] => bench::run(&root, false),
         ["bench", "--build-cost"] => bench::run(&root, true),
@@ -50,7 +53,7 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str =
-    "usage: cargo xtask <codegen [--check] | upstream-diff [PATH_TO_OPENAPI] | vendor-openapi [--check] [PATH] | reliability | bench [--build-cost] | ci>";
+    "usage: cargo xtask <codegen [--check] | upstream-diff [PATH_TO_OPENAPI] | vendor-openapi [--check] [PATH] | reliability | bench [--build-cost] | package | ci>";
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

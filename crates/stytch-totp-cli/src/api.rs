@@ -20,6 +20,11 @@ fn client(connection: &Connection) -> Result<Client, String> {
     if let Some(secret) = &connection.secret {
         builder = builder.secret(secret.as_str());
     }
+    if let Some(path) = &connection.ca_cert {
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("could not read --ca-cert {}: {e}", path.display()))?;
+        builder = builder.add_root_certificate_pem(pem);
+    }
     builder
         .user_agent_suffix("stytch-totp-cli")
         .build()

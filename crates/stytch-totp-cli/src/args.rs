@@ -72,6 +72,14 @@ pub struct ServeArgs {
         default_value = stytch_totp_emulator::DEFAULT_SECRET
     )]
     pub secret: String,
+    /// Serve HTTPS with a CA and a certificate for localhost / 127.0.0.1 made at start; the
+    /// CA certificate is written to --ca-out for clients to trust.
+    #[arg(long)]
+    pub tls: bool,
+    /// Where --tls writes the CA certificate (PEM) [default: stytch-totp-emulator-ca.pem in
+    /// the system temp directory].
+    #[arg(long, requires = "tls")]
+    pub ca_out: Option<PathBuf>,
 }
 
 /// Where and how API commands connect, and how they print.
@@ -86,6 +94,9 @@ pub struct Connection {
     /// Stytch project secret.
     #[arg(long, env = "STYTCH_SECRET", hide_env_values = true, global = true)]
     pub secret: Option<String>,
+    /// Also trust this CA certificate (PEM file), e.g. the one `serve --tls` writes.
+    #[arg(long, env = "STYTCH_CA_CERT", global = true)]
+    pub ca_cert: Option<PathBuf>,
     /// Print the raw JSON on one line instead of pretty JSON.
     #[arg(long, global = true)]
     pub json: bool,

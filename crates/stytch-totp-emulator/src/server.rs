@@ -97,7 +97,12 @@ impl Default for Emulator {
 
 impl Emulator {
     /// A fresh emulator with no users.
+    ///
+    /// It also installs rustls' ring provider as the process default if none is installed
+    /// yet, so a bare `reqwest::Client::new()` works in tests that also link the client with
+    /// its default `rustls-ring` feature (reqwest then has no provider of its own).
     pub fn new(config: EmulatorConfig) -> Self {
+        crate::tls::install_default_crypto_provider();
         Self {
             shared: Arc::new(Shared {
                 ids: Ids::for_project(&config.project_id),
@@ -142,13 +147,14 @@ impl Emulator {
                 })
                 .await
         });
-        Ok(EmulatorHandle {
-            emulator: self,
+        Ok(EmulatorHandle::running(
+            self,
             addr,
-            base_url: format!("http://{addr}"),
-            shutdown: Some(tx),
-            task: Some(task),
-        })
+            format!("http://{addr}"),
+            tx,
+            task,
+            None,
+        ))
     }
 
     /// Serves on `listener` until `shutdown` completes, then finishes in-flight requests
@@ -266,6 +272,8 @@ pub struct EmulatorHandle {
     base_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<io::Result<()>>>,
+    /// Set when serving HTTPS ([`Emulator::start_tls`]).
+    ca: Option<crate::tls::CaFile>,
 }
 
 impl fmt::Debug for EmulatorHandle {
@@ -285,9 +293,40 @@ impl Deref for EmulatorHandle {
 }
 
 impl EmulatorHandle {
-    /// `http://127.0.0.1:<port>`, without a trailing slash.
+    /// A handle on a server task already spawned.
+    pub(crate) fn running(
+        emulator: Emulator,
+        addr: SocketAddr,
+        base_url: String,
+        shutdown: oneshot::Sender<()>,
+        task: JoinHandle<io::Result<()>>,
+        ca: Option<crate::tls::CaFile>,
+    ) -> Self {
+        Self {
+            emulator,
+            addr,
+            base_url,
+            shutdown: Some(shutdown),
+            task: Some(task),
+            ca,
+        }
+    }
+
+    /// `http://127.0.0.1:<port>` (`https://` when started with [`Emulator::start_tls`]),
+    /// without a trailing slash.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The file holding the CA certificate (PEM) to trust, when serving HTTPS. It is removed
+    /// when this handle is dropped.
+    pub fn ca_cert_path(&self) -> Option<&std::path::Path> {
+        self.ca.as_ref().map(|ca| ca.path.as_path())
+    }
+
+    /// The CA certificate (PEM) to trust, when serving HTTPS.
+    pub fn ca_cert_pem(&self) -> Option<&str> {
+        self.ca.as_ref().map(|ca| ca.pem.as_str())
     }
 
     /// The bound address.

@@ -110,7 +110,7 @@ pub(crate) fn qr_code(secret: &[u8], issuer: &str, account: &str) -> Option<Stri
         label_part(account),
     )
     .ok()?;
-    let png = totp.get_qr_png().ok()?;
+    let png = crate::qr::png(&totp.get_url())?;
     Some(format!(
         "{QR_CODE_PREFIX}{}",
         base64::engine::general_purpose::STANDARD.encode(png)
@@ -193,8 +193,9 @@ mod tests {
                 assert_eq!(matching_step(&secret, &code, now), None);
             }
         }
-        // Near the epoch nothing underflows.
-        let _ = matching_step(&secret, "000000", UNIX_EPOCH);
+        // Near the epoch nothing underflows: only steps 0 and 1 can match.
+        let at_epoch = code_at(&b32, UNIX_EPOCH).unwrap();
+        assert_eq!(matching_step(&secret, &at_epoch, UNIX_EPOCH), Some(0));
     }
 
     #[test]

@@ -121,6 +121,7 @@ pub struct ClientBuilder {
     max_response_bytes: Option<usize>,
     user_agent_suffix: Option<String>,
     http: Option<reqwest::Client>,
+    extra_roots_pem: Vec<Vec<u8>>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -191,7 +192,30 @@ impl ClientBuilder {
         self
     }
 
+    /// Also trust the CA certificate(s) in `pem` (PEM text, one or more `CERTIFICATE`
+    /// blocks), besides the platform's trust store: for a private CA in front of Stytch, or
+    /// the emulator over HTTPS (its `ca_cert_pem()`). [`Self::build`] fails with
+    /// [`Error::Config`] if the text holds no usable certificate.
+    ///
+    /// ```
+    /// let err = stytch_totp::Client::builder()
+    ///     .project_id("project-test-00000000-0000-0000-0000-000000000000")
+    ///     .secret("secret-test-xxxxxxxx")
+    ///     .add_root_certificate_pem("not a certificate")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(matches!(err, stytch_totp::Error::Config(_)));
+    /// ```
+    pub fn add_root_certificate_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.extra_roots_pem.push(pem.as_ref().to_vec());
+        self
+    }
+
     /// Use this `reqwest::Client` (and its connection pool, proxies, TLS settings) underneath.
+    /// It is used as it is: [`Self::connect_timeout`] and [`Self::add_root_certificate_pem`]
+    /// do not apply to it. With the default `rustls-ring` feature and no TLS feature of your
+    /// own on reqwest, building it needs a rustls provider installed first:
+    /// `rustls::crypto::ring::default_provider().install_default()`.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -231,12 +255,29 @@ impl ClientBuilder {
             Some(suffix) => format!("{}/{} {suffix}", USER_AGENT_NAME, env!("CARGO_PKG_VERSION")),
             None => format!("{}/{}", USER_AGENT_NAME, env!("CARGO_PKG_VERSION")),
         };
+        if base_url.scheme() == "https" && !crate::tls::ENABLED {
+            return Err(Error::Config(
+                "https:// needs a TLS feature of stytch-totp (rustls-ring, the default, \
+                 rustls-aws-lc-rs or native-tls)"
+                    .into(),
+            ));
+        }
         let http = match self.http {
+            Some(_) if !self.extra_roots_pem.is_empty() => {
+                return Err(Error::Config(
+                    "add_root_certificate_pem does not apply to a client given with \
+                     http_client(..): add the certificate to that reqwest client"
+                        .into(),
+                ))
+            }
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .build()
-                .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
+            None => {
+                let builder = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT));
+                crate::tls::configure(builder, &self.extra_roots_pem)?
+                    .build()
+                    .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?
+            }
         };
         let headers = Settings::request_headers(&project_id, &secret, &user_agent)?;
         let mut json_headers = headers.clone();

@@ -40,7 +40,7 @@ pub enum Error {
     },
 
     /// The request could not be completed on the network (DNS, connect, TLS, reset).
-    #[error("could not reach Stytch{}: {source}", if *.connected { " (the connection broke after the request was sent: the outcome is unknown)" } else { "" })]
+    #[error("could not reach Stytch{}: {source}{}", if *.connected { " (the connection broke after the request was sent: the outcome is unknown)" } else { "" }, root_cause(.source))]
     Transport {
         /// `true` when a connection was made, so Stytch may have received the request.
         connected: bool,
@@ -175,5 +175,19 @@ impl From<ValidationError> for Error {
             field: e.field,
             reason: e.reason,
         }
+    }
+}
+
+/// `: <innermost cause>` of a transport error, which reqwest keeps out of its own `Display`
+/// (e.g. `invalid peer certificate: UnknownIssuer` under "error sending request"), or nothing.
+fn root_cause(error: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    if std::ptr::addr_eq(cause, error as &dyn std::error::Error) {
+        String::new()
+    } else {
+        format!(" ({cause})")
     }
 }

@@ -89,6 +89,14 @@
 //! Connect 5 s, one attempt 30 s (Stytch's own limit), whole call 60 s including retries; all
 //! configurable on [`ClientBuilder`], and each call can set its own `.timeout(...)`.
 //!
+//! # TLS
+//!
+//! The TLS backend is a crate feature: `rustls-ring` (default: rustls with ring, the
+//! platform's trust store), `rustls-aws-lc-rs` (rustls with aws-lc-rs), or `native-tls`
+//! (the platform's TLS library). Take another with `default-features = false, features =
+//! ["native-tls"]`. [`ClientBuilder::add_root_certificate_pem`] trusts a private CA as well,
+//! such as the emulator's when it serves HTTPS.
+//!
 //! # Observability
 //!
 //! Each call is one `tracing` span named after the operation (`stytch.totps.create`, ...) with
@@ -108,6 +116,7 @@ mod jwt;
 pub mod middleware;
 mod redact;
 mod sessions;
+mod tls;
 mod totps;
 mod users;
 

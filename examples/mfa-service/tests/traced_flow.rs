@@ -313,13 +313,7 @@ fn secret_from_qr(qr_code: &str) -> String {
     let png = base64::engine::general_purpose::STANDARD
         .decode(encoded)
         .unwrap();
-    let image = image::load_from_memory_with_format(&png, image::ImageFormat::Png)
-        .unwrap()
-        .to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare(image);
-    let grids = prepared.detect_grids();
-    assert_eq!(grids.len(), 1);
-    let (_, uri) = grids[0].decode().unwrap();
+    let uri = stytch_totp_emulator::qr::decode_png(&png).unwrap();
     assert!(uri.starts_with("otpauth://totp/"), "{uri}");
     let query = uri.split_once('?').unwrap().1;
     query

@@ -102,7 +102,10 @@ impl Served {
             other => panic!("serve printed no first line within {BOUND:?}: {other:?}"),
         };
         let url = first.rsplit(' ').next().unwrap_or_default().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+        assert!(
+            url.starts_with("http://127.0.0.1:") || url.starts_with("https://127.0.0.1:"),
+            "{first}"
+        );
         served.base_url = url;
         served
     }

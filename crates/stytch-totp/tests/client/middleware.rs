@@ -16,10 +16,21 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::*;
 
+/// A plain reqwest client with just `layer`. With this crate's default TLS feature reqwest is
+/// built without a crypto provider of its own, so the plain client gets a rustls
+/// configuration, as a user's own client would (the tests only speak plain HTTP).
 fn alone(layer: impl Middleware) -> ClientWithMiddleware {
-    ClientBuilder::new(reqwest::Client::new())
-        .with(layer)
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    let http = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
         .build()
+        .unwrap();
+    ClientBuilder::new(http).with(layer).build()
 }
 
 async fn answering(status: u16, body: serde_json::Value) -> MockServer {

@@ -1,0 +1,282 @@
+//! HTTPS: a throwaway CA and a `localhost` / `127.0.0.1` / `::1` server certificate made at
+//! start (`rcgen`), served with rustls (ring provider) under `axum::serve`.
+//!
+//! Stytch's Node and Python SDKs refuse a base URL that is not `https://`; with this, they
+//! (and any client told to trust [`LocalCa::ca_cert_pem`]) can talk to the emulator. The CA's
+//! private key lives only in memory and is dropped with the server, so trusting the CA file
+//! trusts nothing else once the emulator is gone.
+
+use std::future::Future;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinSet;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
+
+use crate::server::EmulatorHandle;
+use crate::{Emulator, EmulatorConfig};
+
+/// The names the server certificate is valid for.
+const SERVER_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1"];
+
+/// How long a client may take to finish the TLS handshake before it is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A certificate authority made for one emulator, and the server certificate it signed.
+///
+/// Clients trust [`Self::ca_cert_pem`] (written to a file with [`Self::write_ca_cert`] for
+/// other processes); the server presents the certificate.
+pub struct LocalCa {
+    ca_cert_pem: String,
+    server: Arc<rustls::ServerConfig>,
+}
+
+impl std::fmt::Debug for LocalCa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The keys stay out of Debug; the CA certificate is public.
+        f.debug_struct("LocalCa").finish_non_exhaustive()
+    }
+}
+
+impl LocalCa {
+    /// Makes a new CA (ECDSA P-256) and a server certificate for `localhost`, `127.0.0.1`
+    /// and `::1` signed by it.
+    ///
+    /// # Errors
+    /// If key generation or signing fails (it does not in practice).
+    pub fn generate() -> io::Result<Self> {
+        let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(io::Error::other)?;
+        ca.distinguished_name
+            .push(DnType::CommonName, "Stytch TOTP Emulator local CA");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca_key = KeyPair::generate().map_err(io::Error::other)?;
+        let ca_cert = ca.self_signed(&ca_key).map_err(io::Error::other)?;
+        let issuer = Issuer::new(ca, ca_key);
+
+        let names: Vec<String> = SERVER_NAMES.iter().map(|n| (*n).to_owned()).collect();
+        let mut leaf = CertificateParams::new(names).map_err(io::Error::other)?;
+        leaf.distinguished_name
+            .push(DnType::CommonName, "Stytch TOTP Emulator");
+        // OpenSSL's strict verification (Python 3.13's default) wants the key identifiers.
+        leaf.use_authority_key_identifier_extension = true;
+        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        let leaf_key = KeyPair::generate().map_err(io::Error::other)?;
+        let leaf_cert = leaf
+            .signed_by(&leaf_key, &issuer)
+            .map_err(io::Error::other)?;
+
+        let chain = vec![leaf_cert.der().clone(), ca_cert.der().clone()];
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
+        let mut server = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(io::Error::other)?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(io::Error::other)?;
+        server.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(Self {
+            ca_cert_pem: ca_cert.pem(),
+            server: Arc::new(server),
+        })
+    }
+
+    /// The CA certificate (PEM) that clients must trust.
+    pub fn ca_cert_pem(&self) -> &str {
+        &self.ca_cert_pem
+    }
+
+    /// Writes the CA certificate (PEM) to `path`, replacing any file there.
+    ///
+    /// # Errors
+    /// If the file cannot be written.
+    pub fn write_ca_cert(&self, path: &Path) -> io::Result<()> {
+        std::fs::write(path, &self.ca_cert_pem)
+    }
+
+    /// Accepts TLS connections on `listener` with this CA's server certificate.
+    pub fn listener(&self, listener: TcpListener) -> TlsListener {
+        TlsListener {
+            tcp: listener,
+            acceptor: TlsAcceptor::from(self.server.clone()),
+            handshakes: JoinSet::new(),
+        }
+    }
+}
+
+/// A TCP listener that hands out TLS streams, for [`axum::serve()`].
+///
+/// Handshakes run in their own tasks (at most 10 seconds each), so a slow or silent client
+/// never holds up other connections; failed handshakes are logged at DEBUG and dropped.
+pub struct TlsListener {
+    tcp: TcpListener,
+    acceptor: TlsAcceptor,
+    handshakes: JoinSet<Option<(TlsStream<TcpStream>, SocketAddr)>>,
+}
+
+impl std::fmt::Debug for TlsListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsListener")
+            .field("local_addr", &self.tcp.local_addr().ok())
+            .finish_non_exhaustive()
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            tokio::select! {
+                accepted = self.tcp.accept() => match accepted {
+                    Ok((stream, addr)) => {
+                        let acceptor = self.acceptor.clone();
+                        self.handshakes.spawn(async move {
+                            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                                Ok(Ok(tls)) => Some((tls, addr)),
+                                Ok(Err(error)) => {
+                                    tracing::debug!(%addr, %error, "TLS handshake failed");
+                                    None
+                                }
+                                Err(_) => {
+                                    tracing::debug!(%addr, "TLS handshake timed out");
+                                    None
+                                }
+                            }
+                        });
+                    }
+                    // Out of file descriptors and the like: back off as axum's TCP listener does.
+                    Err(error) => {
+                        tracing::debug!(%error, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                },
+                Some(joined) = self.handshakes.join_next(), if !self.handshakes.is_empty() => {
+                    if let Ok(Some(ready)) = joined {
+                        return ready;
+                    }
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// Installs rustls' ring provider as the process default, unless one is installed already.
+///
+/// The client crate's default TLS feature (`rustls-ring`) builds reqwest without a provider of
+/// its own, so in a test binary that also has the client, `reqwest::Client::new()` would
+/// panic without a process default. Every emulator calls this when created, so tests that
+/// talk to it with a bare reqwest client just work. Nothing changes when a provider is
+/// installed already or reqwest brings its own.
+pub(crate) fn install_default_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// The CA file of an emulator started with [`Emulator::start_tls`]: removed when the handle
+/// is dropped (the CA key is gone by then, so the file is useless).
+pub(crate) struct CaFile {
+    pub(crate) path: PathBuf,
+    pub(crate) pem: String,
+}
+
+impl Drop for CaFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl Emulator {
+    /// Starts an emulator with the default configuration serving HTTPS on
+    /// `127.0.0.1:<free port>`, with a fresh CA whose certificate is written to a temporary
+    /// file: see [`EmulatorHandle::ca_cert_path`] and [`EmulatorHandle::ca_cert_pem`].
+    ///
+    /// # Errors
+    /// If the port cannot be bound or the CA file cannot be written.
+    pub async fn start_tls() -> io::Result<EmulatorHandle> {
+        Self::start_tls_with(EmulatorConfig::default()).await
+    }
+
+    /// [`Emulator::start_tls`] with `config`.
+    ///
+    /// # Errors
+    /// If the port cannot be bound or the CA file cannot be written.
+    pub async fn start_tls_with(config: EmulatorConfig) -> io::Result<EmulatorHandle> {
+        Self::new(config).spawn_tls().await
+    }
+
+    /// Serves this emulator over HTTPS on `127.0.0.1:<free port>` in a background task.
+    ///
+    /// # Errors
+    /// If the port cannot be bound or the CA file cannot be written.
+    pub async fn spawn_tls(self) -> io::Result<EmulatorHandle> {
+        let ca = LocalCa::generate()?;
+        let tcp = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = tcp.local_addr()?;
+        let path = std::env::temp_dir().join(format!(
+            "stytch-totp-emulator-ca-{}-{}.pem",
+            addr.port(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        ca.write_ca_cert(&path)?;
+        let ca_file = CaFile {
+            path,
+            pem: ca.ca_cert_pem().to_owned(),
+        };
+        let (tx, rx) = oneshot::channel::<()>();
+        let emulator = self.clone();
+        let listener = ca.listener(tcp);
+        let task = tokio::spawn(async move {
+            emulator
+                .serve_tls(listener, async move {
+                    let _ = rx.await;
+                })
+                .await
+        });
+        Ok(EmulatorHandle::running(
+            self,
+            addr,
+            format!("https://{addr}"),
+            tx,
+            task,
+            Some(ca_file),
+        ))
+    }
+
+    /// Serves HTTPS on `listener` (from [`LocalCa::listener`]) until `shutdown` completes,
+    /// then finishes in-flight requests.
+    ///
+    /// # Errors
+    /// If the server fails.
+    pub async fn serve_tls(
+        self,
+        listener: TlsListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> io::Result<()> {
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
