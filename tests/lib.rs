@@ -1,5 +1,5 @@
 //! End-to-end tests across crates live beside this file (`lifecycle.rs`, `concurrency.rs`,
-//! `fault_matrix.rs`, `leak_audit.rs`, `load.rs`): the real client against the real emulator,
+//! `fault_matrix/`, `leak_audit.rs`, `load.rs`): the real client against the real emulator,
 //! over loopback HTTP. This library holds what they share.
 //!
 //! ```
@@ -10,8 +10,10 @@
 //! # });
 //! ```
 
+use std::sync::OnceLock;
 use stytch_totp::Client;
-use stytch_totp_emulator::{Emulator, EmulatorConfig, EmulatorHandle, LockPolicy};
+
+use stytch_totp_emulator::{Emulator, EmulatorConfig, EmulatorHandle, LockPolicy, SigningKey};
 
 /// Starts an emulator with `config` and a default client pointed at it.
 pub async fn start(config: EmulatorConfig) -> (EmulatorHandle, Client) {
@@ -39,4 +41,12 @@ pub fn without_locks() -> EmulatorConfig {
         max_failed_attempts: 0,
         ..LockPolicy::default()
     })
+}
+
+/// One RSA signing key for every emulator of a test binary that asks for it: generating a key
+/// costs a noticeable share of a second of CPU, too much to pay for each of the fault
+/// matrix's many emulators on a small machine.
+pub fn shared_signing_key() -> SigningKey {
+    static KEY: OnceLock<SigningKey> = OnceLock::new();
+    KEY.get_or_init(SigningKey::generate).clone()
 }

@@ -154,12 +154,28 @@ async fn wrong_credentials_and_a_wrong_code_are_typed_errors() {
         .create(CreateUserRequest::default())
         .await
         .unwrap();
-    client.totps().create(&user.user_id).await.unwrap();
-    let wrong = client.totps().authenticate(&user.user_id, "000000").await;
-    let wrong = match wrong {
-        Err(e) => e,
-        Ok(_) => panic!("000000 accepted (1 in a million): rerun"),
-    };
+    let totp = client.totps().create(&user.user_id).await.unwrap();
+    // A six-digit code that no accepted step (now and one either side) produces.
+    let step = std::time::Duration::from_secs(30);
+    let now = emulator.now();
+    let accepted: Vec<String> = [now - step, now, now + step]
+        .into_iter()
+        .map(|at| stytch_totp_emulator::totp::code_at(totp.secret.expose_secret(), at).unwrap())
+        .collect();
+    let wrong_code = (0..4u32)
+        .map(|n| format!("{:06}", n * 111_111))
+        .find(|c| !accepted.contains(c))
+        .expect("four candidates, three accepted codes");
+    let wrong = client
+        .totps()
+        .authenticate(&user.user_id, &wrong_code)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (wrong.status(), error_type(&wrong)),
+        (Some(401), ErrorType::UnableToAuthenticateTotp),
+        "{wrong}"
+    );
     assert!(wrong
         .request_id()
         .is_some_and(|id| id.starts_with("request-id-test-")));
@@ -176,6 +192,9 @@ async fn wrong_credentials_and_a_wrong_code_are_typed_errors() {
         (denied.status(), error_type(&denied)),
         (Some(401), ErrorType::UnauthorizedCredentials)
     );
+    assert!(denied
+        .request_id()
+        .is_some_and(|id| id.starts_with("request-id-test-")));
 }
 
 #[tokio::test]

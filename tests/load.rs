@@ -15,15 +15,31 @@ const TASKS: usize = 200;
 const READS_PER_TASK: usize = 6;
 const RECOVERS_PER_TASK: usize = 3;
 
-/// Resident set size in KiB, from /proc (Linux).
+/// Resident set size in KiB, from `VmRSS` in /proc/self/status (Linux). Panics when it
+/// cannot measure: a memory check that cannot read memory must not pass.
 fn rss_kib() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    pages * 4
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_else(|e| {
+        panic!("cannot measure memory: /proc/self/status unreadable ({e}); this check needs Linux /proc")
+    });
+    parse_vm_rss(&status).unwrap_or_else(|| {
+        panic!("cannot measure memory: no `VmRSS: N kB` line in /proc/self/status:\n{status}")
+    })
+}
+
+/// The `VmRSS` figure of a /proc status text, in KiB.
+fn parse_vm_rss(status: &str) -> Option<u64> {
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let mut words = line["VmRSS:".len()..].split_whitespace();
+    let kib = words.next()?.parse().ok()?;
+    (words.next() == Some("kB")).then_some(kib)
+}
+
+#[test]
+fn memory_is_measured_or_the_check_fails() {
+    assert_eq!(parse_vm_rss("Name:\tx\nVmRSS:\t  36028 kB\n"), Some(36028));
+    assert_eq!(parse_vm_rss("Name:\tx\n"), None);
+    assert_eq!(parse_vm_rss("VmRSS:\t12 MB\n"), None);
+    assert!(rss_kib() > 0, "a running test uses memory");
 }
 
 struct User {
@@ -134,7 +150,7 @@ async fn two_hundred_tasks_lose_nothing_and_stay_flat() {
 
     // Nothing lost, nothing doubled: every recover the emulator applied is one a caller saw.
     let seen: u64 = first.values().chain(second.values()).sum();
-    let applied = after.applied(Operation::RecoverTotp) - before.applied(Operation::RecoverTotp);
+    let applied = after.applied(Operation::TotpsRecover) - before.applied(Operation::TotpsRecover);
     assert_eq!(
         applied, seen,
         "emulator applied {applied} recovers, callers saw {seen}"

@@ -1,5 +1,7 @@
-//! The official `stytch` crate (11.1.0) against our emulator: the whole TOTP flow must work
-//! unchanged, proving the emulator speaks Stytch's wire format to any client.
+//! The official `stytch` crate (11.1.0) against our emulator: the whole TOTP flow and the
+//! sessions calls (authenticate by token and by JWT, get, get_jwks, revoke) must work
+//! unchanged, and the session JWT must verify locally against the JWKS the official client
+//! fetches, proving the emulator speaks Stytch's wire format to any client.
 //!
 //! ```sh
 //! cd benches && cargo run --release --features emulator --example official_interop
@@ -9,7 +11,7 @@ use std::time::SystemTime;
 
 use stytch::client::{Client as HttpClient, Vertical};
 use stytch::consumer::client::Client;
-use stytch::consumer::{totps, users};
+use stytch::consumer::{sessions, totps, users};
 use stytch_totp_emulator::totp::code_at;
 use stytch_totp_emulator::Emulator;
 
@@ -23,7 +25,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         base,
         Vertical::Consumer,
     )?;
-    let stytch = Client::new_with_http_client(http.clone(), http);
+    let stytch = Client::new_with_http_client(http.clone(), http.clone());
     println!(
         "official stytch 11.1.0 -> emulator at {}",
         emulator.base_url()
@@ -66,8 +68,92 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!(
         "totps.authenticate    ok  session {}",
-        auth.session.map(|s| s.session_id).unwrap_or_default()
+        auth.session.as_ref().map(|s| s.session_id.as_str()).unwrap_or_default()
     );
+
+    let by_token = stytch
+        .sessions
+        .authenticate(sessions::AuthenticateRequest {
+            session_token: Some(auth.session_token.clone()),
+            session_custom_claims: Some(serde_json::json!({ "plan": "pro" })),
+            ..Default::default()
+        })
+        .await?;
+    println!(
+        "sessions.authenticate ok  by token, {} factor(s), claims {}",
+        by_token.session.authentication_factors.len(),
+        by_token.session.custom_claims.clone().unwrap_or_default()
+    );
+    let by_jwt = stytch
+        .sessions
+        .authenticate(sessions::AuthenticateRequest {
+            session_jwt: Some(by_token.session_jwt.clone()),
+            session_duration_minutes: Some(120),
+            ..Default::default()
+        })
+        .await?;
+    println!(
+        "sessions.authenticate ok  by JWT, expires {:?}",
+        by_jwt.session.expires_at
+    );
+
+    let listed_sessions = stytch
+        .sessions
+        .get(sessions::GetRequest {
+            user_id: user.user_id.clone(),
+        })
+        .await?;
+    println!(
+        "sessions.get          ok  {} active session(s)",
+        listed_sessions.sessions.len()
+    );
+
+    let jwks = stytch
+        .sessions
+        .get_jwks(sessions::GetJWKSRequest {
+            project_id: emulator.project_id().to_owned(),
+        })
+        .await?;
+    println!(
+        "sessions.get_jwks     ok  {} key(s), kid {}",
+        jwks.keys.len(),
+        jwks.keys.first().map(|k| k.kid.as_str()).unwrap_or_default()
+    );
+
+    // Local verification as the official SDKs do it: the kid from the JWT header, the key
+    // from the project's JWKS (fetched by the official client), RS256, iss and aud.
+    let jwt = by_jwt.session_jwt.clone();
+    let kid = jsonwebtoken::decode_header(&jwt)?.kid.ok_or("no kid")?;
+    let jwk = http.fetch_jwk(&kid).await?;
+    let key = jsonwebtoken::DecodingKey::from_rsa_components(&jwk.n, &jwk.e)?;
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_audience(&[emulator.project_id()]);
+    validation.set_issuer(&[format!("stytch.com/{}", emulator.project_id())]);
+    let claims = jsonwebtoken::decode::<serde_json::Value>(&jwt, &key, &validation)?.claims;
+    println!(
+        "local JWT check       ok  sub {}, session {}, plan {}",
+        claims["sub"], claims["https://stytch.com/session"]["id"], claims["plan"]
+    );
+
+    let revoked = stytch
+        .sessions
+        .revoke(sessions::RevokeRequest {
+            session_jwt: Some(jwt.clone()),
+            ..Default::default()
+        })
+        .await?;
+    println!("sessions.revoke       ok  {}", revoked.request_id);
+    match stytch
+        .sessions
+        .authenticate(sessions::AuthenticateRequest {
+            session_token: Some(auth.session_token.clone()),
+            ..Default::default()
+        })
+        .await
+    {
+        Err(error) => println!("sessions.authenticate (revoked) refused as expected: {error}"),
+        Ok(_) => return Err("a revoked session was accepted".into()),
+    }
 
     let listed = stytch
         .totps
@@ -122,6 +208,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "users.delete_totp     ok  {} TOTP(s) left",
         deleted.user.totps.len()
     );
-    println!("the official crate ran the whole TOTP flow against the emulator");
+    println!("the official crate ran the whole TOTP and sessions flow against the emulator");
     Ok(())
 }

@@ -97,6 +97,8 @@ pub fn run(root: &Path) -> Result<(), String> {
         .try_for_each(|step| cargo(root, step))?;
     println!("==> xtask ci: generated code is current");
     crate::codegen::check(root)?;
+    println!("==> xtask ci: upstream-diff against the vendored OpenAPI");
+    crate::upstream::report(root, &root.join(crate::vendor::VENDORED))?;
     AFTER_CODEGEN
         .iter()
         .try_for_each(|step| cargo(root, step))?;

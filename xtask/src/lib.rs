@@ -9,3 +9,4 @@ pub mod package;
 pub mod reliability;
 pub mod specs;
 pub mod upstream;
+pub mod vendor;

@@ -2,7 +2,10 @@
 //!
 //! * `codegen [--check]`: regenerate `crates/stytch-totp-models/src/generated.rs` from `specs/`,
 //!   or (with `--check`) fail when the committed file is stale.
-//! * `upstream-diff PATH`: list differences between `specs/` and Stytch's OpenAPI at `PATH`.
+//! * `upstream-diff [PATH]`: list differences between `specs/` and Stytch's OpenAPI at `PATH`
+//!   (default: the trimmed copy vendored in `vendor/stytch-openapi/`).
+//! * `vendor-openapi [--check] [PATH]`: re-make that trimmed copy from a full copy of Stytch's
+//!   OpenAPI (default `../shared/stytch-openapi/openapi.yml`), or check it is current.
 //! * `bench`: run the benchmarks (separate `benches/` workspace) into `docs/BENCHMARKS.md`.
 //! * `reliability`: re-measure the fault matrix into `docs/RELIABILITY.md`.
 //! * `package`: the packaging checks of `ci` alone (metadata, `rust-version`, `cargo package`).
@@ -14,7 +17,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use xtask::{bench, ci, codegen, package, reliability, upstream};
+use xtask::{bench, ci, codegen, package, reliability, upstream, vendor};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,7 +30,12 @@ fn main() -> ExitCode {
     {
         ["codegen"] => codegen::write(&root),
         ["codegen", "--check"] => codegen::check(&root),
+        ["upstream-diff"] => upstream::report(&root, &root.join(vendor::VENDORED)),
         ["upstream-diff", path] => upstream::report(&root, Path::new(path)),
+        ["vendor-openapi"] => vendor::run(&root, &root.join(vendor::DEFAULT_FULL), false),
+        ["vendor-openapi", "--check"] => vendor::run(&root, &root.join(vendor::DEFAULT_FULL), true),
+        ["vendor-openapi", "--check", path] => vendor::run(&root, Path::new(path), true),
+        ["vendor-openapi", path] => vendor::run(&root, Path::new(path), false),
         ["ci"] => ci::run(&root),
         ["package"] => package::check(&root),
         ["reliability"] => reliability::run(&root),
@@ -45,7 +53,7 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str =
-    "usage: cargo xtask <codegen [--check] | upstream-diff PATH_TO_OPENAPI | reliability | bench [--build-cost] | package | ci>";
+    "usage: cargo xtask <codegen [--check] | upstream-diff [PATH_TO_OPENAPI] | vendor-openapi [--check] [PATH] | reliability | bench [--build-cost] | package | ci>";
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

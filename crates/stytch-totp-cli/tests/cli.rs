@@ -1,31 +1,48 @@
-//! The `stytch-totp` binary: the offline demo (the project's main job), `code`, `--help`,
-//! and `serve` answering a real client.
+//! The `stytch-totp` binary: the offline demo (the project's main job), `demo --live`,
+//! `code`, every command's `--help`, and `serve` answering API commands.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod common;
 
-use assert_cmd::cargo::CommandCargoExt;
+use common::*;
 
-fn bin() -> Command {
-    Command::cargo_bin("stytch-totp").unwrap()
+/// RFC 6238 appendix B, SHA-1 rows, cut to 6 digits: secret "12345678901234567890".
+const RFC_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+const RFC_VECTORS: [(u64, &str); 6] = [
+    (59, "287082"),
+    (1_111_111_109, "081804"),
+    (1_111_111_111, "050471"),
+    (1_234_567_890, "005924"),
+    (2_000_000_000, "279037"),
+    (20_000_000_000, "353130"),
+];
+
+/// Runs the demo with its temp files under `dir`; returns stdout.
+fn demo(dir: &std::path::Path, extra: &[&str]) -> String {
+    ok(bin().arg("demo").args(extra).env("TMPDIR", dir))
+}
+
+/// The otpauth URI in a QR PNG.
+fn qr_uri(png_path: &std::path::Path) -> String {
+    let png = std::fs::read(png_path).unwrap_or_else(|e| panic!("{}: {e}", png_path.display()));
+    stytch_totp_emulator::qr::decode_png(&png).expect("one readable QR code")
+}
+
+/// The `secret=` parameter of an otpauth URI.
+fn uri_secret(uri: &str) -> String {
+    let query = uri.split_once('?').expect("a query").1;
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("secret="))
+        .expect("a secret parameter")
+        .to_owned()
 }
 
 #[test]
-fn demo_runs_the_whole_lifecycle_offline() {
-    let output = bin()
-        .arg("demo")
-        .env_remove("STYTCH_PROJECT_ID")
-        .env_remove("STYTCH_SECRET")
-        .env_remove("STYTCH_BASE_URL")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "demo failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+fn demo_runs_the_whole_lifecycle_offline_and_hides_the_secret() {
+    let temp = tempfile::tempdir().expect("a temp dir");
+    let stdout = demo(temp.path(), &[]);
     for step in [
+        "against the embedded emulator",
         "users.create",
         "totps.create",
         "totps.authenticate",
@@ -48,194 +65,279 @@ fn demo_runs_the_whole_lifecycle_offline() {
         stdout.contains('▀') || stdout.contains('▄'),
         "QR code drawn in the terminal"
     );
+    // The PNG went to the temp dir (TMPDIR here), and it holds the real secret: that value
+    // must appear nowhere in the output, under any label.
+    let pngs: Vec<_> = std::fs::read_dir(temp.path())
+        .expect("the temp dir")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "png"))
+        .collect();
+    assert_eq!(pngs.len(), 1, "one QR PNG in the temp dir: {pngs:?}");
+    let secret = uri_secret(&qr_uri(&pngs[0]));
+    assert_eq!(secret.len(), 32, "{secret}");
     assert!(
-        !stdout.contains("secret: ") || stdout.contains("secret: ****"),
-        "secret hidden by default"
+        !stdout.contains(&secret),
+        "the secret is printed:\n{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("secret: {}", "*".repeat(32))),
+        "the secret's line is masked:\n{stdout}"
     );
 }
 
 #[test]
-fn code_prints_six_digits_and_the_time_left() {
-    let output = bin()
-        .args(["code", "--secret", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"])
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let text = String::from_utf8(output.stdout).unwrap();
-    let (code, rest) = text.split_once(' ').unwrap();
-    assert!(
-        code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
-        "{text}"
+fn demo_qr_out_and_show_secrets_print_the_secret_that_is_in_the_png() {
+    let temp = tempfile::tempdir().expect("a temp dir");
+    let png = temp.path().join("enrol.png");
+    let stdout = demo(
+        temp.path(),
+        &[
+            "--qr-out",
+            png.to_str().expect("UTF-8 path"),
+            "--show-secrets",
+        ],
     );
-    assert!(rest.starts_with("(valid for "), "{text}");
+    assert!(stdout.contains(&png.display().to_string()), "{stdout}");
+    let uri = qr_uri(&png);
+    assert!(uri.starts_with("otpauth://totp/"), "{uri}");
+    let secret = uri_secret(&uri);
+    assert!(
+        stdout.contains(&format!("secret: {secret}")),
+        "--show-secrets prints the secret of the PNG:\n{stdout}"
+    );
+    // Nothing else was written next to it.
+    assert_eq!(std::fs::read_dir(temp.path()).expect("dir").count(), 1);
+}
 
-    let output = bin()
-        .args(["code", "--secret", "not base32!"])
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("base32"));
+/// With STYTCH_PROJECT_ID and STYTCH_SECRET set, `demo` runs live (no `--live` needed): it
+/// talks to STYTCH_BASE_URL (an emulator here) and wants an existing user.
+#[test]
+fn demo_goes_live_when_credentials_are_set() {
+    let server = InProcess::start();
+    let env = server.env();
+    let temp = tempfile::tempdir().expect("a temp dir");
+
+    let mut without_user = bin();
+    without_user.arg("demo").envs(env.clone());
+    let refused = fails(&mut without_user);
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("running live: pass --user-id"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+
+    let user = json(&ok(bin()
+        .args(["users", "create", "--email", "live@example.com", "--json"])
+        .envs(env.clone())));
+    let user_id = user["user_id"].as_str().expect("user_id");
+    let before = server.emulator.stats().requests_total;
+    let stdout = ok(bin()
+        .args(["demo", "--user-id", user_id])
+        .envs(env)
+        .env("TMPDIR", temp.path()));
+    assert!(
+        stdout.contains(&format!(
+            "demo against Stytch at {}/",
+            server.emulator.base_url()
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Done:"), "{stdout}");
+    assert!(
+        server.emulator.stats().requests_total > before + 5,
+        "the live demo's calls reached the configured server"
+    );
 }
 
 #[test]
-fn every_command_has_help() {
-    for args in [
-        vec!["--help"],
-        vec!["demo", "--help"],
-        vec!["serve", "--help"],
-        vec!["totps", "create", "--help"],
-        vec!["users", "delete-totp", "--help"],
-        vec!["code", "--help"],
-    ] {
-        let output = bin().args(&args).output().unwrap();
-        assert!(output.status.success(), "{args:?}");
+fn code_prints_the_rfc_6238_code_of_the_current_step() {
+    // The oracle first: totp-rs reproduces the RFC's own vectors.
+    for (at, expected) in RFC_VECTORS {
+        assert_eq!(oracle_code(RFC_SECRET, at), expected, "RFC 6238 at {at}");
+    }
+    for via_env in [false, true] {
+        let mut command = bin();
+        command.arg("code");
+        if via_env {
+            command.env("STYTCH_TOTP_SECRET", RFC_SECRET);
+        } else {
+            command.args(["--secret", RFC_SECRET]);
+        }
+        let before = unix_now();
+        let text = ok(&mut command);
+        let after = unix_now();
+        let (code, rest) = text.split_once(' ').expect("code and validity");
+        // The step may have turned while the command ran: then either side's code is right.
+        let candidates = [
+            oracle_code(RFC_SECRET, before),
+            oracle_code(RFC_SECRET, after),
+        ];
         assert!(
-            String::from_utf8_lossy(&output.stdout).contains("Usage"),
-            "{args:?}"
+            candidates.contains(&code.to_owned()),
+            "printed {code}, RFC 6238 says {candidates:?} (env: {via_env})"
+        );
+        let left: u64 = rest
+            .strip_prefix("(valid for ")
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no validity in {text}"));
+        let expected_left = [30 - before % 30, 30 - after % 30];
+        assert!(
+            expected_left.contains(&left),
+            "valid for {left} s, expected one of {expected_left:?}"
         );
     }
+
+    let refused = fails(bin().args(["code", "--secret", "not base32!"]));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("base32"));
 }
 
-/// `serve` prints where it listens; `users create` / `totps create` through the CLI then work
-/// against it, with secrets hidden unless asked for.
+/// The commands listed under `Commands:` in a help text (without `help` itself).
+fn listed_commands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Every command and subcommand, found by walking the help itself, has help text.
 #[test]
-fn serve_answers_the_api_commands() {
-    let mut server = bin()
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--project-id",
-            "project-test-cli",
-            "--secret",
-            "cli-secret",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let base_url = first.rsplit(' ').next().unwrap().to_string();
-    assert!(base_url.starts_with("http://127.0.0.1:"), "{first}");
-
-    let api = |args: &[&str]| {
-        let output = bin()
-            .args(args)
-            .args([
-                "--base-url",
-                &base_url,
-                "--project-id",
-                "project-test-cli",
-                "--secret",
-                "cli-secret",
-                "--json",
-            ])
-            .output()
-            .unwrap();
+fn every_command_has_help() {
+    let mut queue: Vec<Vec<String>> = vec![vec![]];
+    let mut seen = Vec::new();
+    while let Some(path) = queue.pop() {
+        let text = ok(bin().args(&path).arg("--help"));
+        assert!(text.contains("Usage: stytch-totp"), "{path:?}:\n{text}");
+        let about = text.lines().next().unwrap_or_default();
         assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
+            !about.trim().is_empty() && !about.starts_with("Usage"),
+            "{path:?} has no description"
         );
-        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
-    };
-    let user = api(&["users", "create", "--email", "cli@example.com"]);
-    let user_id = user["user_id"].as_str().unwrap().to_string();
-    let totp = api(&["totps", "create", &user_id]);
-    assert_eq!(totp["secret"], "[REDACTED]");
-    assert_eq!(totp["recovery_codes"], "[REDACTED]");
-    let listed = api(&["totps", "recovery-codes", &user_id, "--show-secrets"]);
-    assert_eq!(
-        listed["totps"][0]["recovery_codes"]
-            .as_array()
-            .unwrap()
-            .len(),
-        10
-    );
+        for command in listed_commands(&text) {
+            let mut child = path.clone();
+            child.push(command);
+            queue.push(child);
+        }
+        seen.push(path.join(" "));
+    }
+    seen.sort();
+    let expected = [
+        "",
+        "code",
+        "demo",
+        "serve",
+        "sessions",
+        "sessions authenticate",
+        "sessions get",
+        "sessions jwks",
+        "sessions revoke",
+        "totps",
+        "totps authenticate",
+        "totps create",
+        "totps recover",
+        "totps recovery-codes",
+        "users",
+        "users create",
+        "users delete",
+        "users delete-totp",
+        "users get",
+    ];
+    assert_eq!(seen, expected, "the commands walked");
+}
 
-    let denied = bin()
-        .args([
-            "users",
-            "get",
-            &user_id,
-            "--base-url",
-            &base_url,
-            "--project-id",
-            "project-test-cli",
-            "--secret",
-            "wrong",
-        ])
-        .output()
-        .unwrap();
-    assert!(!denied.status.success());
-    let stderr = String::from_utf8_lossy(&denied.stderr);
-    assert!(
-        stderr.contains("unauthorized_credentials") && stderr.contains("request_id"),
-        "{stderr}"
+/// `serve` takes its credentials from flags or STYTCH_EMULATOR_* variables; API commands
+/// against it fail typed with wrong ones.
+#[test]
+fn serve_answers_the_api_commands_with_its_credentials() {
+    let by_flags = Served::start(
+        &["--project-id", "project-test-cli", "--secret", "cli-secret"],
+        &[],
     );
-    server.kill().unwrap();
-    server.wait().unwrap();
+    let by_env = Served::start(
+        &[],
+        &[
+            ("STYTCH_EMULATOR_PROJECT_ID", "project-test-env"),
+            ("STYTCH_EMULATOR_SECRET", "env-secret"),
+        ],
+    );
+    for (served, project, secret) in [
+        (&by_flags, "project-test-cli", "cli-secret"),
+        (&by_env, "project-test-env", "env-secret"),
+    ] {
+        let connect = |args: &[&str]| {
+            let mut command = bin();
+            command.args(args).args([
+                "--base-url",
+                &served.base_url,
+                "--project-id",
+                project,
+                "--json",
+            ]);
+            command
+        };
+        let user = json(&ok(connect(&["users", "create"]).args(["--secret", secret])));
+        let user_id = user["user_id"].as_str().expect("user_id").to_owned();
+        let totp = json(&ok(
+            connect(&["totps", "create", &user_id]).args(["--secret", secret])
+        ));
+        assert_eq!(totp["secret"], "[REDACTED]");
+        assert_eq!(totp["recovery_codes"], "[REDACTED]");
+        let listed = json(&ok(connect(&["totps", "recovery-codes", &user_id]).args([
+            "--secret",
+            secret,
+            "--show-secrets",
+        ])));
+        assert_eq!(
+            listed["totps"][0]["recovery_codes"]
+                .as_array()
+                .map(Vec::len),
+            Some(10)
+        );
+
+        let denied = fails(connect(&["users", "get", &user_id]).args(["--secret", "wrong"]));
+        let stderr = String::from_utf8_lossy(&denied.stderr);
+        assert!(
+            stderr.contains("unauthorized_credentials") && stderr.contains("request_id"),
+            "{stderr}"
+        );
+    }
 }
 
 /// `serve --tls` serves HTTPS with a CA written where `--ca-out` says; the API commands work
 /// with `--ca-cert` and are refused without it.
 #[test]
 fn serve_tls_answers_clients_that_trust_its_ca() {
-    let ca_path = std::env::temp_dir().join(format!(
-        "stytch-totp-cli-test-ca-{}.pem",
-        std::process::id()
-    ));
-    let mut server = bin()
-        .args(["serve", "--tls", "--addr", "127.0.0.1:0", "--ca-out"])
-        .arg(&ca_path)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let base_url = first.rsplit(' ').next().unwrap().to_string();
-    assert!(base_url.starts_with("https://127.0.0.1:"), "{first}");
-    let printed: Vec<String> = lines.by_ref().take(6).map(Result::unwrap).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let ca_path = dir.path().join("ca.pem");
+    let ca = ca_path.to_str().unwrap();
+    let served = Served::start(&["--tls", "--ca-out", ca], &[]);
     assert!(
-        printed
-            .iter()
-            .any(|l| l.contains(&ca_path.display().to_string()) && l.contains("CA certificate")),
-        "{printed:?}"
+        served.base_url.starts_with("https://"),
+        "{}",
+        served.base_url
     );
     assert!(std::fs::read_to_string(&ca_path)
         .unwrap()
         .starts_with("-----BEGIN CERTIFICATE-----"));
-
     let create = |trust: bool| {
         let mut command = bin();
         command
             .args(["users", "create", "--email", "tls@example.com", "--json"])
-            .args(["--base-url", &base_url])
-            .env_remove("STYTCH_CA_CERT")
-            .env_remove("STYTCH_PROJECT_ID")
-            .env_remove("STYTCH_SECRET")
+            .args(["--base-url", &served.base_url])
             .args(["--project-id", stytch_totp_emulator::DEFAULT_PROJECT_ID])
             .args(["--secret", stytch_totp_emulator::DEFAULT_SECRET]);
         if trust {
-            command.arg("--ca-cert").arg(&ca_path);
+            command.args(["--ca-cert", ca]);
         }
-        command.output().unwrap()
+        command
     };
-    let trusted = create(true);
-    assert!(
-        trusted.status.success(),
-        "{}",
-        String::from_utf8_lossy(&trusted.stderr)
-    );
-    let user: serde_json::Value = serde_json::from_slice(&trusted.stdout).unwrap();
+    let user: serde_json::Value = serde_json::from_str(&ok(create(true))).unwrap();
     assert!(user["user_id"].as_str().unwrap().starts_with("user-test-"));
-
-    let refused = create(false);
-    assert!(!refused.status.success());
+    let refused = fails(create(false));
     let stderr = String::from_utf8_lossy(&refused.stderr).to_lowercase();
     assert!(stderr.contains("certificate"), "{stderr}");
-
-    server.kill().unwrap();
-    server.wait().unwrap();
-    let _ = std::fs::remove_file(&ca_path);
 }

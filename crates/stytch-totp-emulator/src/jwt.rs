@@ -14,17 +14,14 @@ use rand::RngCore;
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::traits::PublicKeyParts;
-use rsa::RsaPrivateKey;
+use rsa::{Generate, PrivateKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use stytch_totp_models::{Attributes, AuthenticationFactor};
+use stytch_totp_models::StytchSessionClaim;
 
 /// Lifetime of every JWT, in seconds (Stytch's fixed five minutes).
 pub(crate) const JWT_LIFETIME_SECONDS: u64 = 300;
-
-/// Size of generated keys, in bits.
-const KEY_BITS: usize = 2048;
 
 /// The RSA key pair that signs an emulator's session JWTs (RS256), with its key id.
 ///
@@ -66,14 +63,14 @@ impl fmt::Display for InvalidKey {
 impl std::error::Error for InvalidKey {}
 
 impl SigningKey {
-    /// A new random 2048-bit key (a fraction of a second; see the workspace's `opt-level`
-    /// for the bignum crates).
+    /// A new random 3072-bit key (`rsa`'s default size): 0.2 to 1.5 s in a debug build with
+    /// the workspace's `opt-level` for the bignum crates, 2 to 14 s without.
     ///
     /// # Panics
     /// Never in practice: only if the operating system's random source fails.
     pub fn generate() -> Self {
-        let key = RsaPrivateKey::new(&mut rand::thread_rng(), KEY_BITS)
-            .expect("RSA key generation with a working random source");
+        let key =
+            PrivateKey::try_generate().expect("RSA key generation with a working random source");
         Self::from_rsa(&key).expect("a freshly generated RSA key encodes")
     }
 
@@ -83,18 +80,19 @@ impl SigningKey {
     /// # Errors
     /// If the PEM is neither, or not an RSA key.
     pub fn from_pem(pem: &str) -> Result<Self, InvalidKey> {
-        let key = RsaPrivateKey::from_pkcs8_pem(pem)
-            .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
+        let key = PrivateKey::from_pkcs8_pem(pem)
+            .or_else(|_| PrivateKey::from_pkcs1_pem(pem))
             .map_err(|e| InvalidKey(e.to_string()))?;
         Self::from_rsa(&key)
     }
 
-    fn from_rsa(key: &RsaPrivateKey) -> Result<Self, InvalidKey> {
+    fn from_rsa(key: &PrivateKey) -> Result<Self, InvalidKey> {
+        select_crypto_provider();
         let der = key.to_pkcs1_der().map_err(|e| InvalidKey(e.to_string()))?;
-        let n = key.n().to_bytes_be();
-        let e = key.e().to_bytes_be();
+        let n = key.n_bytes();
+        let e = key.e_bytes();
         // The key id is derived from the public key, so a pinned key keeps its id.
-        let digest = Sha256::digest([n.as_slice(), e.as_slice()].concat());
+        let digest = Sha256::digest([&n[..], &e[..]].concat());
         let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
         let kid = format!(
             "jwk-{}-{}-{}-{}-{}",
@@ -161,6 +159,15 @@ impl fmt::Debug for SigningKey {
     }
 }
 
+/// Makes jsonwebtoken's RustCrypto backend the process default unless one was chosen already.
+///
+/// jsonwebtoken picks its backend from its crate features, and panics on first use when a
+/// build enables both (e.g. next to the official `stytch` crate, which enables `aws_lc_rs`).
+fn select_crypto_provider() {
+    // An error only means a provider was already chosen: that one is used.
+    let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+}
+
 /// `stytch.com/<project_id>`.
 pub(crate) fn issuer(project_id: &str) -> String {
     format!("stytch.com/{project_id}")
@@ -182,16 +189,15 @@ pub(crate) struct Claims {
     pub(crate) custom: Map<String, Value>,
 }
 
-/// The `https://stytch.com/session` claim.
+/// The `https://stytch.com/session` claim: the spec's [`StytchSessionClaim`] plus the user's
+/// `roles`, which Stytch's JWTs carry and its Python SDK requires (`authenticate_jwt_local`
+/// fails without it). TODO(spec): move `roles` into `StytchSessionClaim` in specs/sessions.json.
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct SessionClaim {
-    pub(crate) id: String,
-    pub(crate) started_at: String,
-    pub(crate) last_accessed_at: String,
-    pub(crate) expires_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) attributes: Option<Attributes>,
-    pub(crate) authentication_factors: Vec<AuthenticationFactor>,
+    #[serde(flatten)]
+    pub(crate) claim: StytchSessionClaim,
+    #[serde(default)]
+    pub(crate) roles: Vec<String>,
 }
 
 /// A new opaque session token: 33 random bytes, base64url (44 characters, like Stytch's).
@@ -214,12 +220,15 @@ mod tests {
             nbf: 1000,
             exp: 1300,
             session: SessionClaim {
-                id: "session-test-1".into(),
-                started_at: "1970-01-01T00:16:40Z".into(),
-                last_accessed_at: "1970-01-01T00:16:40Z".into(),
-                expires_at: "1970-01-01T01:16:40Z".into(),
-                attributes: None,
-                authentication_factors: Vec::new(),
+                roles: vec!["stytch_user".into()],
+                claim: StytchSessionClaim {
+                    id: "session-test-1".into(),
+                    started_at: "1970-01-01T00:16:40Z".into(),
+                    last_accessed_at: "1970-01-01T00:16:40Z".into(),
+                    expires_at: "1970-01-01T01:16:40Z".into(),
+                    attributes: None,
+                    authentication_factors: Vec::new(),
+                },
             },
             custom: Map::from_iter([("plan".to_owned(), Value::from("pro"))]),
         }
@@ -233,7 +242,8 @@ mod tests {
         assert_eq!(header.alg, Algorithm::RS256);
         assert_eq!(header.kid.as_deref(), Some(key.key_id()));
         let back = key.verify(&jwt, "project-test-1").unwrap();
-        assert_eq!(back.session.id, "session-test-1");
+        assert_eq!(back.session.claim.id, "session-test-1");
+        assert_eq!(back.session.roles, ["stytch_user"]);
         assert_eq!(back.custom["plan"], "pro");
         // Another project's audience and issuer, another key, a tampered or junk token.
         assert!(key.verify(&jwt, "project-test-2").is_none());
@@ -250,7 +260,7 @@ mod tests {
 
     fn pem_of_new_key() -> String {
         use rsa::pkcs8::EncodePrivateKey;
-        let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
+        let key = PrivateKey::try_generate().unwrap();
         key.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
             .unwrap()
             .to_string()
@@ -259,7 +269,7 @@ mod tests {
     #[test]
     fn pem_round_trip_keeps_the_key_id_and_bad_pem_is_an_error() {
         use rsa::pkcs8::EncodePrivateKey;
-        let raw = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
+        let raw = PrivateKey::try_generate().unwrap();
         let pkcs8 = raw.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).unwrap();
         let pkcs1 = raw.to_pkcs1_pem(rsa::pkcs8::LineEnding::LF).unwrap();
         let a = SigningKey::from_pem(&pkcs8).unwrap();

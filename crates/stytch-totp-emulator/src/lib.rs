@@ -35,15 +35,22 @@
 //!
 //! # Endpoints
 //!
+//! Exactly the operations of [`Operation::ALL`] (the models crate's table, generated from
+//! `specs/operations.json`), each at its [`Operation::path`] with its [`Operation::method`]:
+//!
 //! | call | HTTP |
 //! |---|---|
 //! | users.create | `POST /v1/users` |
 //! | users.get / users.delete | `GET` / `DELETE /v1/users/{user_id}` |
+//! | users.delete_totp | `DELETE /v1/users/totps/{totp_id}` |
 //! | totps.create | `POST /v1/totps` |
 //! | totps.authenticate | `POST /v1/totps/authenticate` |
 //! | totps.recovery_codes | `POST /v1/totps/recovery_codes` |
 //! | totps.recover | `POST /v1/totps/recover` |
-//! | users.delete_totp | `DELETE /v1/users/totps/{totp_id}` |
+//! | sessions.authenticate | `POST /v1/sessions/authenticate` |
+//! | sessions.revoke | `POST /v1/sessions/revoke` |
+//! | sessions.get | `GET /v1/sessions?user_id=` |
+//! | sessions.get_jwks | `GET /v1/sessions/jwks/{project_id}` (no credentials needed) |
 //!
 //! `user_id` may be a user's `external_id` everywhere. Path ids may be percent-encoded; a
 //! `?user_id=` query and a `{}` body on `GET`/`DELETE` are accepted and ignored.
@@ -80,16 +87,11 @@
 //!   `lock_expires_at` show on the user and authenticate/recover answer 429
 //!   `user_lock_limit_reached`. A success resets the count.
 //! * **Sessions**: without `session_duration_minutes`, `session_token` or `session_jwt`,
-//!   responses carry `session_token: ""`, `session_jwt: ""` and no `session`. With a duration a
-//!   session is created; with an existing token or JWT that session gains the factor (and is
-//!   extended by the duration if given). Unknown, expired or badly signed session references
-//!   answer 404 `session_not_found`. See [Sessions](#sessions).
-//! * **Errors** are [`stytch_totp_models::ErrorResponse`] bodies with
-//!   `error_url: https://stytch.com/docs/api/errors/<status>#<error_type>`: bad or missing
-//!   Basic auth 401 `unauthorized_credentials`; malformed JSON, a non-object body, a missing or
-//!   mistyped field or a non-JSON `Content-Type` 400 `bad_request`; a body over
-//!   [`EmulatorConfig::max_body_bytes`] (64 KiB) 413 `bad_request`; unknown paths 404
-//!   `not_found`; wrong methods 405 `method_not_allowed`.
+//!   TOTP authenticate/recover responses carry `session_token: ""`, `session_jwt: ""` and no
+//!   `session`. With a duration a session is created; with an existing token or JWT (at most
+//!   one of them) that session gains the factor (and is extended by the duration if given).
+//!   See [Sessions](#sessions).
+//! * **Errors**: see [Errors](#errors).
 //! * **Timestamps** are RFC 3339 UTC strings with second precision, formatted by [`rfc3339`]
 //!   (no date crate), from the injectable [`Clock`].
 //! * **Logging**: each request is logged with `tracing` at DEBUG (method, path, status,
@@ -97,14 +99,70 @@
 //!
 //! # Sessions
 //!
-//! `session_token` is 44 random base64url characters. `session_jwt` is an HS256 JWT signed
-//! with a random key per emulator ([`Emulator::jwt_signing_key`]); real Stytch signs RS256.
-//! Claims: `sub` (user id), `iss` (`stytch.com/<project_id>`), `aud`, `iat`, `nbf`, `exp`
-//! (now + 5 minutes), `https://stytch.com/session` (`id`, `started_at`, `last_accessed_at`,
-//! `expires_at`, `attributes`, `authentication_factors`) and the custom claims. TOTP factors
-//! are `{type: "totp", delivery_method: "authenticator_app", authenticator_app_factor:
-//! {totp_id}}`; recovery factors `{type: "recovery_codes", delivery_method: "recovery_code",
-//! recovery_code_factor: {totp_recovery_code_id}}`.
+//! `session_token` is 44 random base64url characters. `session_jwt` is an RS256 JWT signed
+//! with the emulator's [`SigningKey`] (made on first use, or pinned with
+//! [`EmulatorConfig::with_signing_key`]); its header names the key's `kid`
+//! ([`Emulator::key_id`]) and `GET /v1/sessions/jwks/{project_id}`
+//! ([`EmulatorHandle::jwks_url`]) serves the public key as a JWK set (`kty` RSA, `use` sig,
+//! `alg` RS256, `kid`, `n`, `e`, `key_ops` `["verify"]`; `x5c` empty and `x5tS256` `""`: no
+//! certificate), so any JWT library can verify the JWTs from that URL alone. Keys are 3072-bit
+//! (`rsa`'s default). Claims: `sub` (user id), `iss` (`stytch.com/<project_id>`), `aud`
+//! (`[project_id]`), `iat`, `nbf`, `exp` (`iat` + 5 minutes, whatever the session's length),
+//! `https://stytch.com/session` (`id`, `started_at`, `last_accessed_at`, `expires_at`,
+//! `attributes`, `authentication_factors`, `roles`) and the custom claims at top level. TOTP factors are `{type: "totp", delivery_method:
+//! "authenticator_app", authenticator_app_factor: {totp_id}}`; recovery factors `{type:
+//! "recovery_codes", delivery_method: "recovery_code", recovery_code_factor:
+//! {totp_recovery_code_id}}`.
+//!
+//! `sessions.authenticate` takes exactly one of `session_token` / `session_jwt`, answers a
+//! fresh JWT every time (also for a JWT past its `exp` whose signature is valid and whose
+//! session is alive), extends the session to now + `session_duration_minutes` if given, and
+//! merges `session_custom_claims` as Stytch documents (a value replaces, `null` deletes,
+//! objects merge key by key). A session expires at `expires_at` on the emulator [`Clock`];
+//! revoked or expired sessions are gone (`session_not_found`). `sessions.get` lists the
+//! user's live sessions.
+//!
+//! # Errors
+//!
+//! Every error is an [`stytch_totp_models::ErrorResponse`] body with `error_url:
+//! https://stytch.com/docs/api/errors/<status>#<error_type>`. All the emulator can send, with
+//! Stytch's names (`*`: Stytch names the type but does not document its status or when it is
+//! used for this case; the emulator's choice):
+//!
+//! | status | `error_type` | when |
+//! |---|---|---|
+//! | 400 | `bad_request` | malformed JSON, a non-object body, a missing or mistyped field, a non-JSON `Content-Type`, an `external_id` outside Stytch's rule* |
+//! | 413 | `bad_request`* | a body over [`EmulatorConfig::max_body_bytes`] (64 KiB) |
+//! | 401 | `unauthorized_credentials` | bad or missing Basic auth on any `/v1` path but the JWKS |
+//! | 404 | `route_not_found` | no such path |
+//! | 405 | `method_not_allowed` | a known path with another method |
+//! | 400 | `invalid_user_id` / `invalid_totp_id` / `invalid_project_id`* | a blank id |
+//! | 404 | `user_not_found` / `totp_not_found` | no such user / TOTP |
+//! | 404 | `project_not_found`* | the JWKS of another project id |
+//! | 400 | `invalid_email` / `invalid_phone_number` | malformed email / not E.164 |
+//! | 400 | `duplicate_email` / `duplicate_phone_number` / `duplicate_user_external_id` | already used by a user |
+//! | 400 | `active_totp_exists` | creating a TOTP while a verified one exists |
+//! | 400 | `invalid_expiration` / `invalid_session_duration_minutes` | out of range |
+//! | 400 | `expired_totp` | the unverified TOTP expired |
+//! | 400 | `invalid_totp_code` / `recovery_code_used_as_totp_code` | see Codes above |
+//! | 401 | `unable_to_authenticate_totp` | a wrong code |
+//! | 400 | `totp_code_already_authenticated` | a replayed code |
+//! | 400 | `invalid_recovery_code` / `totp_code_used_as_recovery_code` | see Recovery codes above |
+//! | 401 | `unable_to_authenticate_recovery_code` | a used or unknown recovery code |
+//! | 404 | `recovery_codes_not_found` | recover for a user without a TOTP |
+//! | 429 | `user_lock_limit_reached` | the user is locked |
+//! | 400 | `too_many_session_arguments` / `no_session_arguments` | both / neither of `session_token`, `session_jwt` |
+//! | 400 | `too_many_session_revoke_arguments` / `no_session_revoke_arguments` | more than one / none of `session_id`, `session_token`, `session_jwt` |
+//! | 400 | `unable_to_parse_session_jwt`* | a JWT that does not parse, or not signed by this emulator for this project |
+//! | 404 | `session_not_found` | an unknown, revoked or expired session |
+//! | 400 | `user_id_mismatch`* | a TOTP call naming another user's session |
+//! | 400 | `custom_claims_too_large` | the session's claims would exceed 4 KB |
+//! | 400 | `reserved_claims_in_custom_claims` / `stytch_claims_in_custom_claims` | setting `iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `jti` / a `https://stytch.com/` claim |
+//! | 500 | `internal_server_error` | a QR code or JWT could not be made (not expected) |
+//! | any | by status | an injected [`Fault::Status`]: 401 `unauthorized_credentials`, 404 `route_not_found`, 405 `method_not_allowed`, 429 `too_many_requests`, 5xx `internal_server_error`, else `bad_request` |
+//!
+//! `POST /v1/users` accepts a body with neither `email` nor `phone_number`: Stytch's OpenAPI
+//! requires neither.
 //!
 //! # Admin API
 //!
@@ -128,7 +186,6 @@ mod ids;
 mod input;
 mod jwt;
 mod model;
-mod pending;
 pub mod qr;
 mod routes;
 mod server;
@@ -145,5 +202,7 @@ pub use config::{
 pub use faults::{Fault, FaultSpec};
 pub use jwt::{InvalidKey, SigningKey};
 pub use server::{router, serve, Emulator, EmulatorHandle};
-pub use stats::{Operation, Stats};
+pub use stats::Stats;
+/// The operation table of the models crate: the emulator serves exactly these.
+pub use stytch_totp_models::Operation;
 pub use tls::{LocalCa, TlsListener};

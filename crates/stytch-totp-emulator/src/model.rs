@@ -6,12 +6,11 @@
 use std::time::SystemTime;
 
 use stytch_totp_models::{
-    Attributes, AuthenticationFactor, AuthenticatorAppFactor, GetUserResponse, RecoveryCodeFactor,
-    Session, User, UserTotp,
+    Attributes, AuthenticationFactor, AuthenticatorAppFactor, GetUserResponse, Jwk,
+    RecoveryCodeFactor, Session, User, UserTotp,
 };
 
 use crate::clock::rfc3339;
-use crate::pending::Jwk;
 use crate::store::locks::Lock;
 use crate::store::sessions::SessionRecord;
 use crate::store::totps::TotpRecord;
@@ -192,6 +191,8 @@ pub(crate) fn jwk(key: &SigningKey) -> Jwk {
         n: key.modulus().to_owned(),
         use_: "sig".to_owned(),
         x5c: Vec::new(),
-        x5t_s256: None,
+        // No certificate chain: an empty thumbprint, which the official SDKs still parse
+        // (the Rust crate requires the field).
+        x5t_s256: Some(String::new()),
     }
 }

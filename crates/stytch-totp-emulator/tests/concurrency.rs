@@ -45,7 +45,7 @@ async fn fifty_concurrent_recovers_with_one_code_succeed_once() {
     .contains(s)));
     assert_eq!(
         emu.stats()
-            .applied(stytch_totp_emulator::Operation::RecoverTotp),
+            .applied(stytch_totp_emulator::Operation::TotpsRecover),
         1
     );
 }

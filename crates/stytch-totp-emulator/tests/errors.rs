@@ -331,6 +331,8 @@ async fn random_bodies_never_panic() {
         "/v1/totps/authenticate",
         "/v1/totps/recovery_codes",
         "/v1/totps/recover",
+        "/v1/sessions/authenticate",
+        "/v1/sessions/revoke",
         "/_emulator/faults",
         "/_emulator/clock",
     ];
@@ -374,6 +376,7 @@ async fn random_bodies_never_panic() {
                         "session_duration_minutes",
                         "session_token",
                         "session_jwt",
+                        "session_id",
                         "session_custom_claims",
                         "email",
                         "name",

@@ -32,7 +32,7 @@ async fn status_fault_with_retry_after_and_stytch_body() {
     api.post("/v1/users", json!({})).await.ok();
     let stats = emu.stats();
     assert_eq!(stats.requests_to("/v1/users"), 3);
-    assert_eq!(stats.applied(Operation::CreateUser), 1);
+    assert_eq!(stats.applied(Operation::UsersCreate), 1);
     assert_eq!(stats.faults_injected, 2);
     assert_eq!(stats.responses_with(429), 2);
     assert_eq!(stats.responses_with(200), 1);
@@ -62,7 +62,7 @@ async fn raw_html_502_body() {
         resp.text().await.unwrap(),
         "<html><body>502 Bad Gateway</body></html>"
     );
-    assert_eq!(emu.stats().applied(Operation::CreateUser), 0);
+    assert_eq!(emu.stats().applied(Operation::UsersCreate), 0);
 }
 
 #[tokio::test]
@@ -95,7 +95,7 @@ async fn delay_then_normal_response() {
     let started = Instant::now();
     api.post("/v1/users", json!({})).await.ok();
     assert!(started.elapsed() >= Duration::from_millis(300));
-    assert_eq!(emu.stats().applied(Operation::CreateUser), 1);
+    assert_eq!(emu.stats().applied(Operation::UsersCreate), 1);
 }
 
 #[tokio::test]
@@ -112,7 +112,7 @@ async fn drop_connection_is_a_transport_error_and_applies_nothing() {
         .expect_err("the connection must be dropped before any response");
     assert!(!err.is_status() && !err.is_decode(), "{err:?}");
     let stats = emu.stats();
-    assert_eq!(stats.applied(Operation::CreateUser), 0);
+    assert_eq!(stats.applied(Operation::UsersCreate), 0);
     assert_eq!(stats.connections_dropped, 1);
     // The next request is fine, on the same client.
     let resp = http
@@ -141,7 +141,7 @@ async fn truncated_body_cuts_the_json_in_half() {
     assert!(text.starts_with("{\""), "{text}");
     assert!(serde_json::from_str::<Value>(&text).is_err());
     // The operation was applied.
-    assert_eq!(emu.stats().applied(Operation::CreateUser), 1);
+    assert_eq!(emu.stats().applied(Operation::UsersCreate), 1);
 }
 
 #[tokio::test]
@@ -212,7 +212,7 @@ async fn after_apply_consumes_the_recovery_code_although_the_caller_sees_a_failu
     assert!(serde_json::from_str::<Value>(&text).is_err());
 
     let stats = emu.stats();
-    assert_eq!(stats.applied(Operation::RecoverTotp), 4);
+    assert_eq!(stats.applied(Operation::TotpsRecover), 4);
     assert_eq!(stats.requests_to("/v1/totps/recover"), 6);
     // Callers saw 200 for: user, TOTP, list, the delayed and the truncated recover.
     assert_eq!(stats.responses_with(200), 5);
@@ -296,7 +296,7 @@ async fn admin_http_api() {
         .unwrap();
     assert_eq!(stats, emu.stats());
     assert_eq!(stats.requests_total, 2);
-    assert_eq!(stats.applied(Operation::CreateUser), 1);
+    assert_eq!(stats.applied(Operation::UsersCreate), 1);
     assert_eq!(stats.faults_injected, 1);
     http.delete(admin("stats")).send().await.unwrap();
     assert_eq!(emu.stats().requests_total, 0);
@@ -313,4 +313,50 @@ async fn admin_http_api() {
         .unwrap();
     assert_eq!(clock["now"], "2027-01-15T09:00:15Z");
     assert_eq!(clock["unix_seconds"], T0 + 3600);
+}
+
+#[tokio::test]
+async fn operation_filter_tells_methods_of_one_path_apart() {
+    let emu = start_fixed().await;
+    let api = Api::new(&emu);
+    let user_id = api.create_user("op@example.com").await;
+    emu.inject(FaultSpec::new(Fault::status(503)).on(Operation::UsersDelete));
+    // GET of the same route template is not the targeted operation.
+    let reply = api
+        .call(reqwest::Method::GET, &format!("/v1/users/{user_id}"), None)
+        .await;
+    reply.ok();
+    let reply = api
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/v1/users/{user_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(emu.pending_faults().is_empty());
+    assert_eq!(emu.stats().applied(Operation::UsersDelete), 0);
+}
+
+/// The router serves every operation of the table, with its method, and nothing else.
+#[tokio::test]
+async fn every_operation_of_the_table_is_routed() {
+    let emu = start_fixed().await;
+    let api = Api::new(&emu);
+    for op in Operation::ALL {
+        let path = op
+            .path()
+            .replace("{user_id}", "user-test-none")
+            .replace("{totp_id}", "totp-test-none")
+            .replace("{project_id}", emu.project_id());
+        let method = reqwest::Method::from_bytes(op.method().as_str().as_bytes()).unwrap();
+        let body = op.has_body().then(|| json!({}));
+        let reply = api.call(method, &path, body).await;
+        let error_type = reply.body["error_type"].as_str().unwrap_or_default();
+        assert!(
+            !matches!(error_type, "route_not_found" | "method_not_allowed"),
+            "{op:?}: {}",
+            reply.body
+        );
+    }
 }

@@ -244,7 +244,8 @@ async fn unverified_totp_expires_and_can_be_replaced() {
         "expired_totp"
     );
 
-    // Replacing an unverified TOTP (expired here) is allowed; the old secret stops working.
+    // Replacing an unverified TOTP (expired here) is allowed. (That the old secret and
+    // recovery codes stop working is promises.rs's a_replaced_totp_loses_its_secret_...)
     let (totp_id, secret, _) = api.create_totp(&user_id).await;
     let reply = api
         .call(Method::GET, &format!("/v1/users/{user_id}"), None)
@@ -304,7 +305,8 @@ async fn user_is_locked_after_ten_failures_and_unlocked_after_an_hour() {
     api.authenticate(&user_id, &code(&secret, emu.now()))
         .await
         .ok();
-    // A success resets the count: 9 more failures do not lock.
+    // The lock's expiry reset the count: 9 more failures do not lock. (That a success resets
+    // it, with no unlock in between, is promises.rs's a_success_resets_the_failure_count.)
     let wrong = wrong_code(&emu, &secret);
     for _ in 0..9 {
         assert_eq!(

@@ -96,6 +96,8 @@ async fn jwt_verifies_with_a_generic_library_given_only_the_jwks_url() {
         assert_eq!(session[field], body["session"][field], "{field}");
     }
     assert_eq!(session["authentication_factors"][0]["type"], "totp");
+    // Stytch's SDKs read the roles from the claim (the Python SDK requires them).
+    assert_eq!(session["roles"], json!(["stytch_user"]));
     assert!(session.get("attributes").is_some());
 
     // Another project's audience is refused by the same library.
@@ -527,7 +529,7 @@ async fn session_calls_are_counted_and_listed_by_external_id() {
         .await
         .ok();
     let stats = emu.stats();
-    assert_eq!(stats.applied(Operation::GetSessions), 1);
-    assert_eq!(stats.applied(Operation::AuthenticateSession), 1);
-    assert_eq!(stats.applied(Operation::RevokeSession), 1);
+    assert_eq!(stats.applied(Operation::SessionsGet), 1);
+    assert_eq!(stats.applied(Operation::SessionsAuthenticate), 1);
+    assert_eq!(stats.applied(Operation::SessionsRevoke), 1);
 }

@@ -227,7 +227,8 @@ async fn verify_locally(
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
             .as_secs();
-        if now.saturating_sub(claims.iat) > max_age.as_secs() {
+        // `>=` as Stytch's SDKs: a zero age always asks Stytch, even within the JWT's second.
+        if now.saturating_sub(claims.iat) >= max_age.as_secs() {
             return Ok(Local::AskStytch);
         }
     }

@@ -108,7 +108,9 @@
 mod call;
 mod client;
 mod config;
+mod decode;
 mod error;
+mod identifiers;
 mod jwks;
 mod jwt;
 pub mod middleware;
@@ -118,11 +120,12 @@ mod tls;
 mod totps;
 mod users;
 
-pub use client::{decode_response, Client};
+pub use client::Client;
 pub use config::{
     ClientBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, LIVE_BASE_URL, TEST_BASE_URL,
 };
+pub use decode::decode_response;
 pub use error::Error;
 pub use jwks::MIN_REFETCH_INTERVAL;
 pub use jwt::{AuthenticateJwt, Checked, JwtRejection, VerifiedSession, SESSION_CLAIM};

@@ -34,6 +34,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use stytch_totp_models::Operation;
 
 pub(crate) use queue::FaultQueue;
 pub(crate) use shape::Dropped;
@@ -163,6 +164,14 @@ pub struct FaultSpec {
     /// form, or a route template (`/v1/users/{user_id}`). `None`: any API request.
     #[serde(default)]
     pub path: Option<String>,
+    /// Only requests of this operation, named as in the operation table
+    /// (`"operation": "totps.recover"` in JSON). `None`: any.
+    #[serde(
+        default,
+        with = "operation_name",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub operation: Option<Operation>,
     /// How many requests to fail (default 1).
     #[serde(default = "one")]
     pub times: usize,
@@ -179,6 +188,7 @@ impl FaultSpec {
     pub fn new(fault: Fault) -> Self {
         Self {
             path: None,
+            operation: None,
             times: 1,
             every: 1,
             fault,
@@ -189,6 +199,13 @@ impl FaultSpec {
     #[must_use]
     pub fn on_path(mut self, path: impl Into<String>) -> Self {
         self.path = Some(path.into());
+        self
+    }
+
+    /// Only for requests of `operation` (whatever the ids in its path).
+    #[must_use]
+    pub fn on(mut self, operation: Operation) -> Self {
+        self.operation = Some(operation);
         self
     }
 
@@ -204,6 +221,33 @@ impl FaultSpec {
     pub fn every(mut self, n: usize) -> Self {
         self.every = n.max(1);
         self
+    }
+}
+
+/// An [`Operation`] as its name in JSON.
+mod operation_name {
+    use serde::{de, Deserialize, Deserializer, Serializer};
+    use stytch_totp_models::Operation;
+
+    pub(super) fn serialize<S: Serializer>(
+        op: &Option<Operation>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match op {
+            Some(op) => s.serialize_str(op.name()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Operation>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(name) => Operation::from_name(&name)
+                .map(Some)
+                .ok_or_else(|| de::Error::custom(format!("unknown operation {name:?}"))),
+        }
     }
 }
 
@@ -237,5 +281,20 @@ mod tests {
         let spec: FaultSpec =
             serde_json::from_str(r#"{"fault":{"kind":"drop_connection"}}"#).unwrap();
         assert_eq!(spec, FaultSpec::new(Fault::DropConnection));
+        let spec: FaultSpec = serde_json::from_str(
+            r#"{"operation":"sessions.revoke","fault":{"kind":"truncated_body"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            spec,
+            FaultSpec::new(Fault::TruncatedBody).on(Operation::SessionsRevoke)
+        );
+        assert!(serde_json::to_string(&spec)
+            .unwrap()
+            .contains(r#""operation":"sessions.revoke""#));
+        assert!(serde_json::from_str::<FaultSpec>(
+            r#"{"operation":"nope.nope","fault":{"kind":"truncated_body"}}"#
+        )
+        .is_err());
     }
 }

@@ -2,6 +2,8 @@
 
 use std::sync::{Mutex, PoisonError};
 
+use stytch_totp_models::Operation;
+
 use super::{Fault, FaultSpec};
 
 /// A queued fault and its countdown.
@@ -12,7 +14,10 @@ struct Queued {
 }
 
 impl Queued {
-    fn matches(&self, raw_path: &str, route: Option<&str>) -> bool {
+    fn matches(&self, raw_path: &str, route: Option<&str>, operation: Option<Operation>) -> bool {
+        if self.spec.operation.is_some() && self.spec.operation != operation {
+            return false;
+        }
         match &self.spec.path {
             None => true,
             Some(p) => {
@@ -46,9 +51,16 @@ impl FaultQueue {
     }
 
     /// Takes one use of the first fault matching this request.
-    pub(crate) fn take(&self, raw_path: &str, route: Option<&str>) -> Option<Fault> {
+    pub(crate) fn take(
+        &self,
+        raw_path: &str,
+        route: Option<&str>,
+        operation: Option<Operation>,
+    ) -> Option<Fault> {
         let mut entries = self.lock();
-        let index = entries.iter().position(|q| q.matches(raw_path, route))?;
+        let index = entries
+            .iter()
+            .position(|q| q.matches(raw_path, route, operation))?;
         let entry = &mut entries[index];
         entry.passed += 1;
         if entry.passed < entry.spec.every.max(1) {
@@ -99,7 +111,7 @@ mod tests {
         let queue = FaultQueue::default();
         queue.push(FaultSpec::new(Fault::status(503)).every(3).times(2));
         let hits: Vec<bool> = (0..9)
-            .map(|_| queue.take("/v1/users", None).is_some())
+            .map(|_| queue.take("/v1/users", None, None).is_some())
             .collect();
         assert_eq!(
             hits,
@@ -117,19 +129,38 @@ mod tests {
         );
         queue.push(FaultSpec::new(Fault::DropConnection).on_path("/v1/users/{user_id}"));
         queue.push(FaultSpec::new(Fault::TruncatedBody).times(0));
-        assert_eq!(queue.take("/v1/totps/recover", None), None);
-        assert_eq!(queue.take("/v1/totps", None), Some(Fault::status(500)));
+        assert_eq!(queue.take("/v1/totps/recover", None, None), None);
         assert_eq!(
-            queue.take("/v1/users/user%2Dtest", Some("/v1/users/{user_id}")),
+            queue.take("/v1/totps", None, None),
+            Some(Fault::status(500))
+        );
+        assert_eq!(
+            queue.take("/v1/users/user%2Dtest", Some("/v1/users/{user_id}"), None),
             Some(Fault::DropConnection)
         );
-        assert_eq!(queue.take("/v1/totps", None), Some(Fault::status(500)));
-        assert_eq!(queue.take("/v1/totps", None), None);
+        assert_eq!(
+            queue.take("/v1/totps", None, None),
+            Some(Fault::status(500))
+        );
+        assert_eq!(queue.take("/v1/totps", None, None), None);
         assert!(queue.pending().is_empty());
+        queue.push(FaultSpec::new(Fault::status(503)).on(Operation::UsersDelete));
+        let route = Some("/v1/users/{user_id}");
+        assert_eq!(
+            queue.take("/v1/users/u", route, Some(Operation::UsersGet)),
+            None
+        );
+        assert_eq!(queue.take("/v1/users/u", route, None), None);
+        assert_eq!(
+            queue.take("/v1/users/u", route, Some(Operation::UsersDelete)),
+            Some(Fault::status(503))
+        );
         queue.push(
             FaultSpec::new(Fault::Delay(Duration::from_millis(5))).on_path("/v1/users/user-test-1"),
         );
-        assert!(queue.take("/v1/users/user%2Dtest%2D1", None).is_some());
+        assert!(queue
+            .take("/v1/users/user%2Dtest%2D1", None, None)
+            .is_some());
     }
 
     #[test]

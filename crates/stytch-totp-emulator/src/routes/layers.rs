@@ -9,6 +9,7 @@ use base64::Engine;
 use crate::errors::{error_type_for_status, ApiError};
 use crate::faults::Dropped;
 use crate::server::AppState;
+use crate::Operation;
 
 /// The id of the request being handled, set by [`request_id`].
 #[derive(Debug, Clone)]
@@ -58,7 +59,12 @@ pub(crate) async fn inject_faults(
         .extensions()
         .get::<MatchedPath>()
         .map(MatchedPath::as_str);
-    let Some(fault) = state.faults.take(req.uri().path(), route) else {
+    // The operation of the matched route, looked up in the operation table.
+    let method = req.method().as_str();
+    let operation = Operation::ALL
+        .into_iter()
+        .find(|op| Some(op.path()) == route && op.method().as_str() == method);
+    let Some(fault) = state.faults.take(req.uri().path(), route, operation) else {
         return next.run(req).await;
     };
     state.stats(|s| s.faults_injected += 1);

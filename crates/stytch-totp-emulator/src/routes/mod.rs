@@ -28,7 +28,7 @@ pub(crate) fn router(state: AppState) -> Router {
     let route = |needs_credentials: bool| {
         Operation::ALL
             .iter()
-            .filter(move |op| op.needs_credentials() == needs_credentials)
+            .filter(move |op| op.sends_credentials() == needs_credentials)
             .fold(Router::new(), |router, &op| {
                 let path = op.path().strip_prefix(API_PREFIX).unwrap_or(op.path());
                 router.route(path, api::route(op, &state))

@@ -15,9 +15,10 @@ pub(crate) mod users;
 use std::time::SystemTime;
 
 use stytch_totp_models::{
-    AuthenticateTotpResponse, CreateTotpResponse, CreateUserResponse, DeleteTotpResponse,
-    DeleteUserResponse, ErrorType, GetUserResponse, RecoverTotpResponse, SecretString, Session,
-    TotpRecoveryCodesResponse, TotpWithRecoveryCodes, User,
+    AuthenticateSessionResponse, AuthenticateTotpResponse, CreateTotpResponse, CreateUserResponse,
+    DeleteTotpResponse, DeleteUserResponse, ErrorType, GetSessionsResponse, GetUserResponse,
+    RecoverTotpResponse, RevokeSessionResponse, SecretString, Session, TotpRecoveryCodesResponse,
+    TotpWithRecoveryCodes, User,
 };
 
 use crate::errors::ApiError;
@@ -26,7 +27,6 @@ use crate::input::{
     NewTotp, NewUser, RecoveryCheck, RevokeTarget, SessionCheck, TotpCheck, TotpCodeInput, UserRef,
 };
 use crate::model;
-use crate::pending::{AuthenticateSessionResponse, GetSessionsResponse, RevokeSessionResponse};
 use crate::server::Shared;
 use crate::{EmulatorConfig, SigningKey};
 use locks::Locks;

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
-use stytch_totp_models::{AuthenticationFactor, Session};
+use stytch_totp_models::{AuthenticationFactor, Session, StytchSessionClaim};
 
 use crate::clock::{add, rfc3339, unix_seconds};
 use crate::errors::ApiError;
@@ -73,7 +73,7 @@ impl Sessions {
                             "The session_jwt could not be parsed or its signature is invalid.",
                         )
                     })?;
-                self.by_id.get(&claims.session.id)
+                self.by_id.get(&claims.session.claim.id)
             }
         };
         record
@@ -250,12 +250,15 @@ impl Sessions {
             nbf: now,
             exp: now.saturating_add(JWT_LIFETIME_SECONDS),
             session: SessionClaim {
-                id: record.session_id.clone(),
-                started_at: rfc3339(record.started_at),
-                last_accessed_at: rfc3339(record.last_accessed_at),
-                expires_at: rfc3339(record.expires_at),
-                attributes: session.attributes.clone(),
-                authentication_factors: record.factors.clone(),
+                claim: StytchSessionClaim {
+                    id: record.session_id.clone(),
+                    started_at: rfc3339(record.started_at),
+                    last_accessed_at: rfc3339(record.last_accessed_at),
+                    expires_at: rfc3339(record.expires_at),
+                    attributes: session.attributes.clone(),
+                    authentication_factors: record.factors.clone(),
+                },
+                roles: session.roles.clone(),
             },
             custom: record.custom_claims.clone(),
         };

@@ -14,7 +14,7 @@ use reqwest_retry::policies::ExponentialBackoff;
 use reqwest_retry::{Jitter, RetryDecision, RetryPolicy as _};
 use tokio::time::Instant;
 
-use super::request_id::StytchErrorType;
+use super::request_id::Identifiers;
 use super::CallContext;
 use crate::{Error, Operation, RetrySafety};
 
@@ -112,8 +112,8 @@ pub(crate) fn verdict(result: &Result<Response>, safety: RetrySafety) -> Verdict
 fn is_user_lock(response: &Response) -> bool {
     response
         .extensions()
-        .get::<StytchErrorType>()
-        .is_some_and(|t| t.0 == "user_lock_limit_reached")
+        .get::<Identifiers>()
+        .is_some_and(|ids| ids.error_type.as_deref() == Some("user_lock_limit_reached"))
 }
 
 /// Parses `Retry-After` as delta-seconds or an HTTP date.
@@ -220,24 +220,21 @@ impl Middleware for RetryMiddleware {
             l.operation.retry_safety()
         });
         let started = Instant::now();
-        let span = tracing::Span::current();
         let mut retries = 0u32;
-        loop {
+        let result = loop {
             // Bodies are buffered bytes, so this clone always succeeds; if a caller ever sent a
             // stream, it is sent once and not retried.
             let Some(cloned) = req.try_clone() else {
-                span.record("stytch.attempts", retries + 1);
-                return attempt(limits, next.run(req, ext)).await;
+                break attempt(limits, next.run(req, ext)).await;
             };
             let result = attempt(limits, next.clone().run(cloned, ext)).await;
-            span.record("stytch.attempts", retries + 1);
             let Verdict::Retry { retry_after } = verdict(&result, safety) else {
-                return result;
+                break result;
             };
             let RetryDecision::Retry { execute_after } =
                 self.backoff.should_retry(SystemTime::now(), retries)
             else {
-                return result;
+                break result;
             };
             let backoff = execute_after
                 .duration_since(SystemTime::now())
@@ -249,7 +246,7 @@ impl Middleware for RetryMiddleware {
                     wait_ms = wait.as_millis() as u64,
                     "retry budget exhausted"
                 );
-                return result;
+                break result;
             }
             if limits.is_some_and(|l| Instant::now() + wait >= l.deadline) {
                 tracing::debug!(
@@ -257,7 +254,7 @@ impl Middleware for RetryMiddleware {
                     wait_ms = wait.as_millis() as u64,
                     "no time left in the call for a retry"
                 );
-                return result;
+                break result;
             }
             tracing::debug!(
                 attempt = retries + 1,
@@ -267,7 +264,10 @@ impl Middleware for RetryMiddleware {
             drop(result);
             tokio::time::sleep(wait).await;
             retries += 1;
-        }
+        };
+        // Recorded once, on the span the call runs in.
+        tracing::Span::current().record("stytch.attempts", retries + 1);
+        result
     }
 }
 
@@ -310,9 +310,10 @@ mod tests {
         );
         assert_eq!(verdict(&response(400, None), Always), Verdict::Done);
         let mut locked = response(429, None).unwrap();
-        locked
-            .extensions_mut()
-            .insert(StytchErrorType("user_lock_limit_reached".into()));
+        locked.extensions_mut().insert(Identifiers {
+            request_id: None,
+            error_type: Some("user_lock_limit_reached".into()),
+        });
         assert_eq!(
             verdict(&Ok(locked), Always),
             Verdict::Done,

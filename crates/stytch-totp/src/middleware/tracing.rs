@@ -51,31 +51,33 @@ pub struct TracingMiddleware;
 #[async_trait::async_trait]
 impl Middleware for TracingMiddleware {
     async fn handle(&self, req: Request, ext: &mut Extensions, next: Next<'_>) -> Result<Response> {
-        let span = match ext.get::<super::CallContext>() {
-            Some(call) => call.span.clone(),
-            None => tracing::info_span!(
-                "stytch.request",
-                http.request.method = req.method().as_str(),
-                url.full = req.url().as_str(),
-                http.response.status_code = Empty,
-                stytch.request_id = Empty,
-                stytch.attempts = Empty,
-                error.type = Empty,
-                otel.status_code = Empty,
+        // With the client, the call's span is its own and the client records the outcome;
+        // used alone, this layer makes a generic span and records the outcome itself.
+        let (span, standalone) = match ext.get::<super::CallContext>() {
+            Some(call) => (call.span.clone(), false),
+            None => (
+                tracing::info_span!(
+                    "stytch.request",
+                    http.request.method = req.method().as_str(),
+                    url.full = req.url().as_str(),
+                    http.response.status_code = Empty,
+                    stytch.attempts = Empty,
+                    otel.status_code = Empty,
+                ),
+                true,
             ),
         };
         let result = next.run(req, ext).instrument(span.clone()).await;
-        match &result {
+        let failed = match &result {
             Ok(response) => {
                 let status = response.status();
                 span.record("http.response.status_code", status.as_u16());
-                if status.is_client_error() || status.is_server_error() {
-                    span.record("otel.status_code", "ERROR");
-                }
+                status.is_client_error() || status.is_server_error()
             }
-            Err(_) => {
-                span.record("otel.status_code", "ERROR");
-            }
+            Err(_) => true,
+        };
+        if standalone && failed {
+            span.record("otel.status_code", "ERROR");
         }
         result
     }

@@ -1,11 +1,14 @@
 //! Helpers shared by the client's wiremock tests.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
 use stytch_totp::{Client, RetryPolicy};
+use tracing_subscriber::fmt::MakeWriter;
 use wiremock::MockServer;
 
 pub const PROJECT_ID: &str = "project-test-11111111-2222-3333-4444-555555555555";
@@ -55,4 +58,32 @@ pub fn stytch_error(status: u16, error_type: &str) -> Value {
         "error_message": format!("emulated {error_type}"),
         "error_url": format!("https://stytch.com/docs/api/errors/{status}#{error_type}"),
     })
+}
+
+/// A log writer that keeps everything written, for tests that read the logs.
+#[derive(Clone, Default)]
+pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
 }

@@ -2,9 +2,13 @@
 //! timeouts, input validation and secret leaks.
 
 mod common;
+mod docs;
 mod endpoints;
 mod errors;
 mod leaks;
+mod middleware;
+mod observability;
 mod properties;
 mod retries;
 mod sessions;
+mod timeouts;

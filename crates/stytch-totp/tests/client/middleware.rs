@@ -1,0 +1,196 @@
+//! Each middleware layer used alone on a plain `reqwest_middleware` client, as a user composing
+//! their own stack would: it does its one job without the client or the other layers.
+
+use std::time::Duration;
+
+use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware};
+use stytch_totp::middleware::body_limit::BodyLimitMiddleware;
+use stytch_totp::middleware::request_id::{Identifiers, RequestIdMiddleware};
+use stytch_totp::middleware::retry::RetryMiddleware;
+use stytch_totp::middleware::tracing::TracingMiddleware;
+use stytch_totp::middleware::BufferedBody;
+use stytch_totp::Error;
+use tracing_subscriber::fmt::format::FmtSpan;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::*;
+
+fn alone(layer: impl Middleware) -> ClientWithMiddleware {
+    // With the default rustls-ring feature reqwest has no TLS provider of its own (src/tls.rs),
+    // so a bare reqwest client needs a process default.
+    #[cfg(feature = "rustls-ring")]
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    ClientBuilder::new(reqwest::Client::new())
+        .with(layer)
+        .build()
+}
+
+async fn answering(status: u16, body: serde_json::Value) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(status).set_body_json(body))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn body_limit_alone_buffers_small_bodies_and_refuses_large_ones() {
+    let body = serde_json::json!({"request_id": REQUEST_ID, "padding": "x".repeat(100)});
+    let server = answering(200, body.clone()).await;
+
+    let response = alone(BodyLimitMiddleware::new(4096))
+        .get(server.uri())
+        .send()
+        .await
+        .unwrap();
+    let BufferedBody(buffered) = response.extensions().get::<BufferedBody>().unwrap().clone();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&buffered).unwrap(),
+        body
+    );
+
+    let err = alone(BodyLimitMiddleware::new(16))
+        .get(server.uri())
+        .send()
+        .await
+        .unwrap_err();
+    let reqwest_middleware::Error::Middleware(err) = err else {
+        panic!("a middleware error: {err:?}");
+    };
+    assert!(
+        matches!(
+            err.downcast_ref::<Error>(),
+            Some(Error::ResponseTooLarge {
+                status: 200,
+                limit: 16
+            })
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn request_id_alone_attaches_identifiers_and_keeps_the_response_readable() {
+    let server = answering(404, stytch_error(404, "user_not_found")).await;
+    let url = format!("{}/v1/users/nobody", server.uri());
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let response = alone(RequestIdMiddleware).get(&url).send().await.unwrap();
+    assert_eq!(
+        response.extensions().get::<Identifiers>(),
+        Some(&Identifiers {
+            request_id: Some(REQUEST_ID.into()),
+            error_type: Some("user_not_found".into()),
+        })
+    );
+    assert_eq!(response.status(), 404);
+    assert_eq!(
+        response.url().as_str(),
+        url,
+        "the URL survives the buffering"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body["error_type"], "user_not_found",
+        "the body is still readable"
+    );
+    let logs = captured.text();
+    assert!(logs.contains("WARN"), "{logs}");
+    assert!(
+        logs.contains(REQUEST_ID) && logs.contains("error_type=\"user_not_found\""),
+        "{logs}"
+    );
+}
+
+#[tokio::test]
+async fn retry_alone_retries_only_what_is_safe_for_any_request() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(429).set_body_json(stytch_error(429, "too_many_requests")),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503).set_body_json(stytch_error(503, "unavailable")))
+        .up_to_n_times(1)
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+        .with_priority(3)
+        .mount(&server)
+        .await;
+    let client = alone(RetryMiddleware::new(fast_retries()));
+
+    // A 429 means "not processed": retried even for a request the layer knows nothing about.
+    // A 503 may follow processing: without knowing the operation, it is returned.
+    let response = client.post(server.uri()).send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    let response = client.post(server.uri()).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn tracing_alone_opens_its_own_span_with_the_outcome() {
+    let server = answering(503, stytch_error(503, "unavailable")).await;
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let response = alone(TracingMiddleware)
+        .get(server.uri())
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let logs = captured.text();
+    assert!(logs.contains("stytch.request"), "{logs}");
+    assert!(logs.contains("http.response.status_code=503"), "{logs}");
+    assert!(logs.contains("otel.status_code=\"ERROR\""), "{logs}");
+}
+
+#[tokio::test]
+async fn a_failed_call_logs_one_warn_line_and_records_its_outcome_once() {
+    let server = answering(404, stytch_error(404, "user_not_found")).await;
+    let client = client_for(&server);
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .with_span_events(FmtSpan::CLOSE)
+        .with_writer(captured.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    client.users().get(USER_ID).await.unwrap_err();
+    let logs = captured.text();
+    assert_eq!(logs.matches(" WARN ").count(), 1, "{logs}");
+    let closed = logs
+        .lines()
+        .find(|line| line.contains("close"))
+        .unwrap_or_else(|| panic!("the span closes: {logs}"));
+    for field in [
+        "error.type=",
+        "otel.status_code=",
+        "stytch.request_id=",
+        "stytch.attempts=",
+    ] {
+        assert_eq!(closed.matches(field).count(), 1, "{field} once in {closed}");
+    }
+}
