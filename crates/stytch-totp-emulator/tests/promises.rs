@@ -285,7 +285,7 @@ fn qr_uri(qr_code: &str) -> String {
     let png = base64::engine::general_purpose::STANDARD
         .decode(b64)
         .unwrap();
-    stytch_totp_emulator::qr::decode_png(&png).expect("a readable QR code")
+    stytch_totp_emulator::qr::decode_png(&png).unwrap()
 }
 
 #[tokio::test]

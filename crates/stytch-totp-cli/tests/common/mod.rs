@@ -16,7 +16,8 @@ use stytch_totp_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 pub const BOUND: Duration = Duration::from_secs(60);
 
 /// Variables the CLI reads; removed so the developer's own shell cannot change a test.
-pub const CLI_ENV: [&str; 6] = [
+pub const CLI_ENV: [&str; 7] = [
+    "STYTCH_CA_CERT",
     "STYTCH_PROJECT_ID",
     "STYTCH_SECRET",
     "STYTCH_BASE_URL",

@@ -16,21 +16,15 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::common::*;
 
-/// A plain reqwest client with just `layer`. With this crate's default TLS feature reqwest is
-/// built without a crypto provider of its own, so the plain client gets a rustls
-/// configuration, as a user's own client would (the tests only speak plain HTTP).
+/// A plain reqwest client with just `layer`, as a user composing their own stack would build.
 fn alone(layer: impl Middleware) -> ClientWithMiddleware {
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(rustls::RootCertStore::empty())
-        .with_no_client_auth();
-    let http = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
+    // With the default rustls-ring feature reqwest has no TLS provider of its own (src/tls.rs),
+    // so a bare reqwest client needs a process default.
+    #[cfg(feature = "rustls-ring")]
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    ClientBuilder::new(reqwest::Client::new())
+        .with(layer)
         .build()
-        .unwrap();
-    ClientBuilder::new(http).with(layer).build()
 }
 
 async fn answering(status: u16, body: serde_json::Value) -> MockServer {
