@@ -1,0 +1,544 @@
+//! `cargo xtask bench`: runs the criterion benchmarks in `benches/` (its own workspace),
+//! measures what a user compiles before the first call (clean release build and normal
+//! dependency tree of `benches/footprint/{ours,official}`; `BENCH_SKIP_FOOTPRINT=1` skips the
+//! builds), and writes `docs/BENCHMARKS.md`
+//! with every figure, its 95% confidence interval and the ratios measured in that one run.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Calls in flight per iteration of the `round_trip_concurrent*` benches.
+pub const CONCURRENCY: u32 = 32;
+/// Clients per iteration of the emulator throughput bench.
+pub const EMULATOR_CLIENTS: u32 = 16;
+
+const SEQUENTIAL: &str = "round_trip_sequential";
+const CONCURRENT: &str = "round_trip_concurrent32";
+const DECODE: &str = "decode_create_totp";
+const CONSTRUCT: &str = "construct_client";
+const EMULATOR: &str = "emulator_authenticate_16_clients";
+
+mod build_cost;
+mod machine;
+mod report;
+mod stats;
+
+pub use build_cost::*;
+pub use machine::*;
+pub use report::*;
+pub use stats::*;
+
+/// What a user compiles before the first call, for one tiny program.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Footprint {
+    /// Which program (`ours`, `official`).
+    pub name: String,
+    /// Distinct crates (name + version) in `cargo tree -e normal`, the program itself excluded.
+    pub crates: usize,
+    /// Crates compiled by the clean build (build dependencies included).
+    pub compiled: usize,
+    /// Wall time of `cargo build --release` with an empty target directory.
+    pub build: Duration,
+}
+
+/// Distinct `name version` pairs in `cargo tree --prefix none` output, minus `root`.
+pub fn count_crates(tree: &str, root: &str) -> usize {
+    tree.lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            Some((words.next()?, words.next()?))
+        })
+        .filter(|(name, _)| *name != root)
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+/// Sections of `docs/BENCHMARKS.md` measured by hand, appended after the generated page.
+pub(crate) const HAND_MEASURED: &str = "BENCHMARKS-hand-measured.md";
+
+/// Everything `docs/BENCHMARKS.md` shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Report {
+    /// Where the figures come from.
+    pub machine: Machine,
+    /// Criterion estimates, `group/bench` -> nanoseconds per iteration.
+    pub results: BTreeMap<String, Estimate>,
+    /// Paired rounds, comparison name -> per-round times (see `benches/src/paired.rs`).
+    pub paired: BTreeMap<String, Paired>,
+    /// Footprint of each tiny program.
+    pub footprints: Vec<Footprint>,
+    /// When the build times were measured, if not in this run (reused record).
+    pub build_cost_measured: Option<String>,
+    /// Why a part was skipped, if one was.
+    pub notes: Vec<String>,
+    /// Wall time of compiling and running the benches.
+    pub bench_wall: Duration,
+    /// Wall time of the whole `cargo xtask bench`.
+    pub total_wall: Duration,
+    /// `cpu` or `wall`: what the benches timed.
+    pub clock: String,
+}
+
+/// Runs everything and writes `docs/BENCHMARKS.md`; `force_build_cost` re-measures the clean
+/// builds even when the record is current.
+pub fn run(root: &Path, force_build_cost: bool) -> Result<(), String> {
+    let started = Instant::now();
+    let benches = root.join("benches");
+    let target = benches.join("target");
+    let mut notes = Vec::new();
+    let mut machine = machine();
+
+    // 1. Criterion and the paired rounds, from a clean slate so that every figure comes from
+    // this run.
+    let criterion_dir = target.join("criterion");
+    for stale in [
+        criterion_dir.clone(),
+        target.join("tmp").join("paired-ratios.json"),
+    ] {
+        let removed = if stale.is_dir() {
+            std::fs::remove_dir_all(&stale)
+        } else {
+            std::fs::remove_file(&stale)
+        };
+        if let Err(e) = removed.or_else(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Ok(()),
+            _ => Err(e),
+        }) {
+            return Err(format!("cannot clear {}: {e}", stale.display()));
+        }
+    }
+    let bench_started = Instant::now();
+    let emulator = root.join("crates/stytch-totp-emulator/Cargo.toml").exists()
+        && cargo(
+            &benches,
+            &target,
+            &["bench", "--features", "emulator", "--no-run"],
+        )
+        .is_ok();
+    if emulator {
+        cargo(&benches, &target, &["bench", "--features", "emulator"])?;
+    } else {
+        notes.push(
+            "The emulator throughput bench was skipped: `stytch-totp-emulator` is missing or \
+             `cargo bench --features emulator` did not build."
+                .into(),
+        );
+        cargo(&benches, &target, &["bench"])?;
+    }
+    let bench_wall = bench_started.elapsed();
+
+    // 2. Footprint. Crates are counted every run; the two clean release builds take ~6 of
+    // this machine's minutes, so their times are re-measured only when something they depend
+    // on changed (or with `--build-cost`), and otherwise reused from the committed record.
+    let mut footprints = Vec::new();
+    let mut build_cost_measured = None;
+    let skip_footprint = std::env::var("BENCH_SKIP_FOOTPRINT").is_ok_and(|v| v == "1");
+    if skip_footprint {
+        notes.push("Footprint builds skipped (`BENCH_SKIP_FOOTPRINT=1`).".into());
+    } else {
+        let counted: Vec<(&str, usize)> = ["ours", "official"]
+            .into_iter()
+            .map(|name| count_footprint(&benches, name).map(|crates| (name, crates)))
+            .collect::<Result<_, _>>()?;
+        let key = build_cost_key(root, &machine)?;
+        let record_path = root.join(BUILD_COST_RECORD);
+        let record = std::fs::read_to_string(&record_path)
+            .ok()
+            .and_then(|json| BuildCostRecord::parse(&json).ok());
+        match record {
+            Some(record) if record.key == key && !force_build_cost => {
+                for (name, crates) in &counted {
+                    if let Some(measured) = record.programs.iter().find(|p| p.name == *name) {
+                        footprints.push(Footprint {
+                            crates: *crates,
+                            ..measured.clone()
+                        });
+                    }
+                }
+                build_cost_measured = Some(record.date);
+            }
+            _ => {
+                for (name, crates) in &counted {
+                    match build_footprint(&benches, &target, name, *crates) {
+                        Ok(footprint) => footprints.push(footprint),
+                        Err(e) => notes.push(format!("Footprint of `{name}` not measured: {e}")),
+                    }
+                }
+                if footprints.len() == counted.len() {
+                    let record = BuildCostRecord {
+                        key,
+                        date: machine.date.clone(),
+                        programs: footprints.clone(),
+                    };
+                    std::fs::write(&record_path, record.to_json())
+                        .map_err(|e| format!("cannot write {}: {e}", record_path.display()))?;
+                }
+            }
+        }
+    }
+
+    let paired_file = target.join("tmp").join("paired-ratios.json");
+    let paired = match std::fs::read_to_string(&paired_file) {
+        Ok(json) => parse_paired(&json)?,
+        Err(e) => {
+            notes.push(format!(
+                "No paired ratios ({}: {e}); the targets use criterion's unpaired figures.",
+                paired_file.display()
+            ));
+            BTreeMap::new()
+        }
+    };
+
+    machine.load.1 = load_average();
+    let report = Report {
+        machine,
+        results: read_results(&criterion_dir)?,
+        paired,
+        footprints,
+        build_cost_measured,
+        notes,
+        bench_wall,
+        total_wall: started.elapsed(),
+        clock: std::env::var("BENCH_CLOCK").unwrap_or_else(|_| "cpu".into()),
+    };
+    let docs = root.join("docs");
+    std::fs::create_dir_all(&docs).map_err(|e| format!("cannot create docs/: {e}"))?;
+    let out = docs.join("BENCHMARKS.md");
+    // Hand-measured sections (build cost per TLS backend) live in their own file and are
+    // appended as they are: this run does not measure them.
+    let appendix = std::fs::read_to_string(docs.join(HAND_MEASURED)).unwrap_or_default();
+    std::fs::write(&out, render(&report) + &appendix)
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!(
+        "wrote {} ({} figures) in {}",
+        out.display(),
+        report.results.len(),
+        minutes(report.total_wall)
+    );
+    Ok(())
+}
+
+fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+/// Runs `cargo ARGS` in `dir` with output shown, `target` as the target directory.
+fn cargo(dir: &Path, target: &Path, args: &[&str]) -> Result<(), String> {
+    let status = Command::new(cargo_bin())
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`cargo {}` in {} failed ({status})",
+            args.join(" "),
+            dir.display()
+        ))
+    }
+}
+
+/// Crates in the normal dependency tree of `benches/footprint/NAME` (this also brings its
+/// `Cargo.lock` up to date, which the build-cost key reads).
+fn count_footprint(benches: &Path, name: &str) -> Result<usize, String> {
+    let manifest = benches.join("footprint").join(name).join("Cargo.toml");
+    let tree = Command::new(cargo_bin())
+        .args([
+            "tree",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+    if !tree.status.success() {
+        return Err(format!("`cargo tree` failed for {}", manifest.display()));
+    }
+    Ok(count_crates(
+        &String::from_utf8_lossy(&tree.stdout),
+        &format!("footprint-{name}"),
+    ))
+}
+
+/// Times a clean `cargo build --release` of `benches/footprint/NAME` in an empty directory.
+fn build_footprint(
+    benches: &Path,
+    target: &Path,
+    name: &str,
+    crates: usize,
+) -> Result<Footprint, String> {
+    let manifest = benches.join("footprint").join(name).join("Cargo.toml");
+    let build_dir: PathBuf = target.join(format!("footprint-{name}"));
+    let _ = std::fs::remove_dir_all(&build_dir);
+    println!("footprint: clean `cargo build --release` of benches/footprint/{name} ...");
+    let started = Instant::now();
+    let build = Command::new(cargo_bin())
+        .args(["build", "--release", "--manifest-path"])
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", &build_dir)
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run cargo build: {e}"))?;
+    let elapsed = started.elapsed();
+    let _ = std::fs::remove_dir_all(&build_dir);
+    let log = String::from_utf8_lossy(&build.stderr);
+    if !build.status.success() {
+        return Err(format!("`cargo build --release` failed:\n{log}"));
+    }
+    let compiled = log
+        .lines()
+        .filter(|line| line.trim_start().starts_with("Compiling "))
+        .count();
+    println!("footprint: {name}: {crates} crates, built in {elapsed:.1?}");
+    Ok(Footprint {
+        name: name.into(),
+        crates,
+        compiled,
+        build: elapsed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::UNIX_EPOCH;
+
+    use super::*;
+
+    const ESTIMATES: &str = r#"{
+        "mean": {"confidence_interval": {"confidence_level": 0.95, "lower_bound": 90.0, "upper_bound": 110.0}, "point_estimate": 100.0, "standard_error": 1.0},
+        "median": {"confidence_interval": {"confidence_level": 0.95, "lower_bound": 1.0, "upper_bound": 2.0}, "point_estimate": 1.5, "standard_error": 1.0},
+        "slope": null
+    }"#;
+
+    #[test]
+    fn estimates_use_the_slope_when_present_else_the_mean() {
+        let mean = parse_estimates(ESTIMATES).unwrap();
+        assert_eq!(
+            mean,
+            Estimate {
+                point: 100.0,
+                lower: 90.0,
+                upper: 110.0
+            }
+        );
+        let with_slope = ESTIMATES.replace(
+            r#""slope": null"#,
+            r#""slope": {"confidence_interval": {"lower_bound": 40.0, "upper_bound": 60.0}, "point_estimate": 50.0}"#,
+        );
+        assert_eq!(parse_estimates(&with_slope).unwrap().point, 50.0);
+        assert!(parse_estimates("{}").is_err());
+    }
+
+    #[test]
+    fn ratios_take_the_widest_interval() {
+        let a = Estimate {
+            point: 110.0,
+            lower: 100.0,
+            upper: 120.0,
+        };
+        let b = Estimate {
+            point: 100.0,
+            lower: 95.0,
+            upper: 105.0,
+        };
+        let r = a.ratio(b);
+        assert!((r.point - 1.1).abs() < 1e-9);
+        assert!((r.lower - 100.0 / 105.0).abs() < 1e-9);
+        assert!((r.upper - 120.0 / 95.0).abs() < 1e-9);
+        assert_eq!(
+            verdict(r, 1.05),
+            "missed (point estimate; interval crosses the limit)"
+        );
+        assert_eq!(
+            verdict(b.ratio(a), 1.0),
+            "met (point estimate; interval crosses the limit)"
+        );
+    }
+
+    #[test]
+    fn crates_are_counted_once_per_name_and_version() {
+        let tree = "footprint-ours v0.0.0 (/x/benches/footprint/ours)\n\
+                    stytch-totp v0.1.0 (/x/crates/stytch-totp)\n\
+                    serde v1.0.228\n\
+                    serde v1.0.228 (*)\n\
+                    serde_derive v1.0.228 (proc-macro)\n\
+                    rand v0.8.5\n\
+                    rand v0.9.0\n\n";
+        assert_eq!(count_crates(tree, "footprint-ours"), 5);
+    }
+
+    #[test]
+    fn dates_are_utc_calendar_days() {
+        assert_eq!(utc_date(UNIX_EPOCH), "1970-01-01");
+        assert_eq!(
+            utc_date(UNIX_EPOCH + Duration::from_secs(1_709_337_600)),
+            "2024-03-02"
+        );
+    }
+
+    #[test]
+    fn the_page_shows_figures_intervals_ratios_and_verdicts() {
+        let e = |point: f64| Estimate {
+            point,
+            lower: point * 0.98,
+            upper: point * 1.02,
+        };
+        let mut results = BTreeMap::new();
+        for (group, scale) in [(SEQUENTIAL, 1.0), (CONCURRENT, 32.0)] {
+            results.insert(format!("{group}/bare_reqwest"), e(50_000.0 * scale));
+            results.insert(format!("{group}/ours"), e(52_000.0 * scale));
+            results.insert(format!("{group}/official"), e(60_000.0 * scale));
+        }
+        results.insert(format!("{DECODE}/ours"), e(4_000.0));
+        results.insert(format!("{DECODE}/official"), e(4_500.0));
+        results.insert(format!("{DECODE}/serde_json_value"), e(7_000.0));
+        results.insert(format!("{CONSTRUCT}/ours"), e(4_000_000.0));
+        let report = Report {
+            machine: Machine {
+                nproc: 2,
+                cpu: "Test CPU @ 2.0GHz".into(),
+                rustc: "rustc 1.95.0".into(),
+                ..Machine::default()
+            },
+            results,
+            footprints: vec![
+                Footprint {
+                    name: "ours".into(),
+                    crates: 90,
+                    compiled: 120,
+                    build: Duration::from_secs(60),
+                },
+                Footprint {
+                    name: "official".into(),
+                    crates: 100,
+                    compiled: 130,
+                    build: Duration::from_secs(80),
+                },
+            ],
+            notes: vec!["a note".into()],
+            ..Report::default()
+        };
+        let page = render(&report);
+        assert!(page.contains("Test CPU @ 2.0GHz"), "{page}");
+        assert!(page.contains("| logical CPUs (nproc) | 2 |"), "{page}");
+        assert!(
+            page.contains("| sequential | 50.00 µs (49.00 µs – 51.00 µs) | 52.00 µs"),
+            "{page}"
+        );
+        // The concurrent batch is shown per call.
+        assert!(
+            page.contains("32 concurrent tasks (per call) | 50.00 µs"),
+            "{page}"
+        );
+        assert!(
+            page.contains("| round trip, sequential: ours / bare reqwest ≤ 1.05 | 1.040 (0.999 – 1.082) | met (point estimate; interval crosses the limit) |"),
+            "{page}"
+        );
+        assert!(page.contains("ours / official ≤ 1.00 | 0.867"), "{page}");
+        assert!(
+            page.contains("| dependency crates: ours < official | 90 vs 100 | met |"),
+            "{page}"
+        );
+        assert!(page.contains("| ours | 90 | 120 | 60.0 s |"), "{page}");
+        assert!(page.contains("Not measured in this run"), "{page}");
+        assert!(page.contains("- a note"), "{page}");
+        assert!(page.contains("| official | – | – |"), "{page}");
+    }
+
+    #[test]
+    fn medians_come_with_an_order_statistic_interval() {
+        let values: Vec<f64> = (1..=100).map(f64::from).collect();
+        let m = median_ci(&values).unwrap();
+        assert_eq!((m.point, m.lower, m.upper), (50.5, 40.0, 60.0));
+        let m = median_ci(&[3.0, 1.0, 2.0]).unwrap();
+        assert_eq!(m.point, 2.0);
+        assert!(m.lower <= m.point && m.point <= m.upper);
+        assert_eq!(median_ci(&[]), None);
+    }
+
+    #[test]
+    fn paired_ratios_divide_round_by_round() {
+        // The machine got twice as slow halfway: each round's ratio is still exactly 2.
+        let mut paired = Paired::new();
+        paired.insert("ours".into(), vec![2.0, 2.0, 4.0, 4.0]);
+        paired.insert("base".into(), vec![1.0, 1.0, 2.0, 2.0]);
+        let r = paired_ratio(&paired, "ours", "base").unwrap();
+        assert_eq!((r.point, r.lower, r.upper), (2.0, 2.0, 2.0));
+        assert_eq!(paired_ratio(&paired, "ours", "missing"), None);
+        let json = r#"{"comparisons":{"decode":{"calls_per_unit":1,"per_call_ns":{"a":[1.0,2.0],"b":[2.0,4.0]}}}}"#;
+        let parsed = parse_paired(json).unwrap();
+        assert_eq!(parsed["decode"]["b"], vec![2.0, 4.0]);
+        assert!(parse_paired("{}").is_err());
+    }
+
+    #[test]
+    fn targets_use_the_paired_ratios_when_present() {
+        let mut paired = Paired::new();
+        paired.insert("bare_reqwest".into(), vec![100.0; 9]);
+        paired.insert("ours".into(), vec![102.0; 9]);
+        paired.insert("official".into(), vec![110.0; 9]);
+        let mut report = Report::default();
+        report.paired.insert(SEQUENTIAL.into(), paired);
+        let page = render(&report);
+        assert!(
+            page.contains("| round trip, sequential: ours / bare reqwest ≤ 1.05 | 1.020 (1.020 – 1.020) | met |"),
+            "{page}"
+        );
+        assert!(
+            page.contains("**round_trip_sequential** (9 rounds)"),
+            "{page}"
+        );
+        assert!(
+            page.contains("| ours | 102 ns (102 ns – 102 ns) | 1.020"),
+            "{page}"
+        );
+    }
+
+    #[test]
+    fn the_build_cost_record_round_trips_and_its_key_follows_the_sources() {
+        let record = BuildCostRecord {
+            key: "00ff".into(),
+            date: "2026-11-27".into(),
+            programs: vec![Footprint {
+                name: "ours".into(),
+                crates: 110,
+                compiled: 119,
+                build: Duration::from_millis(150_800),
+            }],
+        };
+        assert_eq!(BuildCostRecord::parse(&record.to_json()).unwrap(), record);
+
+        let root = std::env::temp_dir().join(format!("xtask-key-{}", std::process::id()));
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("Cargo.toml", "[workspace]");
+        for name in ["ours", "official"] {
+            for file in ["Cargo.toml", "Cargo.lock", "src/main.rs"] {
+                write(&format!("benches/footprint/{name}/{file}"), name);
+            }
+        }
+        for krate in ["stytch-totp", "stytch-totp-models"] {
+            write(&format!("crates/{krate}/Cargo.toml"), krate);
+            write(&format!("crates/{krate}/src/lib.rs"), "//! lib");
+        }
+        let machine = Machine::default();
+        let before = build_cost_key(&root, &machine).unwrap();
+        assert_eq!(build_cost_key(&root, &machine).unwrap(), before);
+        write("crates/stytch-totp/src/lib.rs", "//! changed");
+        let after = build_cost_key(&root, &machine).unwrap();
+        let _ = std::fs::remove_dir_all(&root);
+        assert_ne!(before, after);
+    }
+}
