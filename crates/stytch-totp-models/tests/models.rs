@@ -3,16 +3,14 @@
 //! re-serializes to JSON that still validates; every shape is pinned by an insta snapshot.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
 use stytch_totp_models::*;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+#[path = "support/spec_files.rs"]
+mod spec_files;
 
 /// Every spec file by `$id`, and every definition's examples by definition name.
 struct Specs {
@@ -21,22 +19,11 @@ struct Specs {
 }
 
 fn specs() -> Specs {
-    let mut files = Vec::new();
-    let mut examples = BTreeMap::new();
-    for entry in std::fs::read_dir(workspace().join("specs")).unwrap() {
-        let path = entry.unwrap().path();
-        // operations.json is the operations table, not a schema file.
-        if path.extension().is_some_and(|e| e == "json") && !path.ends_with("operations.json") {
-            let doc: Value =
-                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            for (name, def) in doc["$defs"].as_object().unwrap() {
-                if let Some(list) = def.get("examples").and_then(Value::as_array) {
-                    examples.insert(name.clone(), list.clone());
-                }
-            }
-            files.push((doc["$id"].as_str().unwrap().to_owned(), doc));
-        }
-    }
+    let files = spec_files::spec_files();
+    let examples = spec_files::definitions()
+        .into_iter()
+        .filter_map(|(name, def)| Some((name, def.get("examples")?.as_array()?.clone())))
+        .collect();
     Specs { files, examples }
 }
 

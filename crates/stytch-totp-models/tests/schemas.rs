@@ -4,25 +4,13 @@
 #![cfg(feature = "schemars")]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use schemars::schema_for;
 use serde_json::Value;
 use stytch_totp_models::*;
 
-/// Every definition in specs/, by name.
-fn spec_definitions() -> BTreeMap<String, Value> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs");
-    let mut defs = BTreeMap::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        for (name, def) in doc["$defs"].as_object().into_iter().flatten() {
-            defs.insert(name.clone(), def.clone());
-        }
-    }
-    defs
-}
+#[path = "support/spec_files.rs"]
+mod spec_files;
 
 /// The JSON types a schema allows, `null` left out (optional and nullable are compared by the
 /// required lists): references, `allOf`/`anyOf`/`oneOf` wrappers and type arrays unfolded.
@@ -91,7 +79,7 @@ fn compare(name: &str, derived: Value, specs: &BTreeMap<String, Value>) {
 
 #[test]
 fn derived_schemas_match_the_specs() {
-    let specs = spec_definitions();
+    let specs = spec_files::definitions();
     let mut checked = 0;
     macro_rules! check {
         ($($ty:ident),* $(,)?) => {$(
@@ -129,7 +117,7 @@ fn derived_schemas_match_the_specs() {
 #[test]
 fn a_drifted_type_is_caught() {
     // The comparison itself must be able to fail: a type with another shape is refused.
-    let specs = spec_definitions();
+    let specs = spec_files::definitions();
     let derived = serde_json::to_value(schema_for!(RevokeSessionResponse)).unwrap();
     let result = std::panic::catch_unwind(|| compare("CreateTotpRequest", derived, &specs));
     assert!(result.is_err());

@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use std::io::Write;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,17 +17,10 @@ pub const TOTP_ID: &str = "totp-test-41920359-8bbb-4fe8-8fa3-aaa83f35f02c";
 pub const REQUEST_ID: &str = "request-id-test-b05c992f-ebdc-489d-a754-c7e70ba13141";
 
 /// The `index`th example of `definition` from specs/, the same fixtures the models test.
-pub fn example(definition: &str, index: usize) -> Value {
-    let specs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs");
-    for entry in std::fs::read_dir(specs).unwrap() {
-        let path = entry.unwrap().path();
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        if let Some(def) = doc["$defs"].get(definition) {
-            return def["examples"][index].clone();
-        }
-    }
-    panic!("no example {definition}[{index}]");
-}
+pub use spec_files::example;
+
+#[path = "../../../stytch-totp-models/tests/support/spec_files.rs"]
+mod spec_files;
 
 /// Fast retries so tests do not sleep for long.
 pub fn fast_retries() -> RetryPolicy {
