@@ -40,6 +40,21 @@ const AFTER_CODEGEN: &[Step] = &[
         env: None,
     },
     Step {
+        name: "lint the models with the schemars feature",
+        args: &[
+            "clippy",
+            "-p",
+            "stytch-totp-models",
+            "--all-targets",
+            "--features",
+            "schemars",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        env: None,
+    },
+    Step {
         name: "schemas derived from the models match specs/ (feature schemars)",
         args: &[
             "test",
