@@ -15,16 +15,17 @@ pub(crate) mod users;
 use std::time::SystemTime;
 
 use stytch_totp_models::{
-    AuthenticateSessionResponse, AuthenticateTotpResponse, CreateTotpResponse, CreateUserResponse,
-    DeleteTotpResponse, DeleteUserResponse, ErrorType, GetSessionsResponse, GetUserResponse,
-    RecoverTotpResponse, RevokeSessionResponse, SecretString, Session, TotpRecoveryCodesResponse,
-    TotpWithRecoveryCodes, User,
+    AuthenticateSessionResponse, AuthenticateTotpResponse, AuthenticationFactor,
+    CreateTotpResponse, CreateUserResponse, DeleteTotpResponse, DeleteUserResponse, ErrorType,
+    GetSessionsResponse, GetUserResponse, RecoverTotpResponse, RevokeSessionResponse, SecretString,
+    Session, TotpRecoveryCodesResponse, TotpWithRecoveryCodes, User,
 };
 
 use crate::errors::ApiError;
 use crate::ids::Ids;
 use crate::input::{
-    NewTotp, NewUser, RecoveryCheck, RevokeTarget, SessionCheck, TotpCheck, TotpCodeInput, UserRef,
+    NewTotp, NewUser, RecoveryCheck, RevokeTarget, SessionArgs, SessionCheck, TotpCheck,
+    TotpCodeInput, UserRef,
 };
 use crate::model;
 use crate::server::Shared;
@@ -177,6 +178,22 @@ impl Store {
         })
     }
 
+    /// What authenticate and recover share once the code was accepted: the failure count
+    /// reset, the session started or extended with `factor`, and the user as it is now.
+    fn signed_in(
+        &mut self,
+        user_id: &str,
+        factor: AuthenticationFactor,
+        plan: sessions::Plan,
+        args: &SessionArgs,
+        ctx: &Ctx<'_>,
+    ) -> Result<(SessionFields, User), ApiError> {
+        self.locks.reset(user_id);
+        let session_id = self.sessions.apply(plan, user_id, factor, args, ctx)?;
+        let session = self.issue(session_id.as_deref(), user_id, ctx)?;
+        Ok((session, self.user_model(user_id, ctx.now)?))
+    }
+
     pub(crate) fn authenticate_totp(
         &mut self,
         input: &TotpCheck,
@@ -196,13 +213,9 @@ impl Store {
             Verdict::Accept(step) => step,
             Verdict::Reject(e) => return Err(self.failed(&user_id, e, ctx)),
         };
-        self.locks.reset(&user_id);
         self.totps.accept_code(&user_id, step);
         let factor = model::totp_factor(&totp_id, ctx.now);
-        let session_id = self
-            .sessions
-            .apply(plan, &user_id, factor, &input.session, ctx)?;
-        let session = self.issue(session_id.as_deref(), &user_id, ctx)?;
+        let (session, user) = self.signed_in(&user_id, factor, plan, &input.session, ctx)?;
         Ok(AuthenticateTotpResponse {
             request_id: ctx.request_id.to_owned(),
             session: session.session,
@@ -210,7 +223,7 @@ impl Store {
             session_token: session.token.into(),
             status_code: 200,
             totp_id,
-            user: self.user_model(&user_id, ctx.now)?,
+            user,
             user_device: None,
             user_id,
         })
@@ -279,13 +292,9 @@ impl Store {
             Verdict::Accept(index) => index,
             Verdict::Reject(e) => return Err(self.failed(&user_id, e, ctx)),
         };
-        self.locks.reset(&user_id);
         let recovery_code_id = self.totps.accept_recovery_code(&user_id, index);
         let factor = model::recovery_code_factor(&recovery_code_id, ctx.now);
-        let session_id = self
-            .sessions
-            .apply(plan, &user_id, factor, &input.session, ctx)?;
-        let session = self.issue(session_id.as_deref(), &user_id, ctx)?;
+        let (session, user) = self.signed_in(&user_id, factor, plan, &input.session, ctx)?;
         Ok(RecoverTotpResponse {
             request_id: ctx.request_id.to_owned(),
             session: session.session,
@@ -293,7 +302,7 @@ impl Store {
             session_token: session.token.into(),
             status_code: 200,
             totp_id,
-            user: self.user_model(&user_id, ctx.now)?,
+            user,
             user_device: None,
             user_id,
         })
