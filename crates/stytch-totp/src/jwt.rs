@@ -14,7 +14,6 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use stytch_totp_models::{AuthenticateSessionResponse, SecretString, Session, StytchSessionClaim};
 
-use crate::jwks::JwksCache;
 use crate::{Client, Error};
 
 /// Why a session JWT was refused without asking Stytch.
@@ -156,14 +155,7 @@ impl<'c> AuthenticateJwt<'c> {
     /// unknown key), falling back to Stytch as described on [`AuthenticateJwt`].
     pub async fn send(self) -> Result<VerifiedSession, Error> {
         let client = self.client;
-        let local = verify_locally(
-            client,
-            client.jwks(),
-            &self.jwt,
-            self.leeway,
-            self.max_token_age,
-        )
-        .await?;
+        let local = verify_locally(client, &self.jwt, self.leeway, self.max_token_age).await?;
         match local {
             Local::Valid(claims) => {
                 let claims = *claims;
@@ -194,7 +186,6 @@ crate::call::call_builder!(AuthenticateJwt => VerifiedSession);
 
 async fn verify_locally(
     client: &Client,
-    jwks: &JwksCache,
     jwt: &SecretString,
     leeway: Duration,
     max_token_age: Option<Duration>,
@@ -205,7 +196,7 @@ async fn verify_locally(
         return Err(reject(JwtRejection::UnsupportedAlgorithm));
     }
     let kid = header.kid.ok_or(reject(JwtRejection::UnknownKey))?;
-    let key = jwks.key(client, &kid).await?;
+    let key = client.jwks().key(client, &kid).await?;
 
     let project_id = client.project_id();
     let mut validation = Validation::new(Algorithm::RS256);
