@@ -209,7 +209,11 @@ mod tests {
         assert_eq!(found.len(), 4, "{found:#?}");
         assert!(found[0].starts_with("path: upstream has no GET /v1/user/{user_id}"));
         assert!(found[1].starts_with("path: upstream has no DELETE"));
-        assert!(found[2].starts_with("query: query parameters"), "{}", found[2]);
+        assert!(
+            found[2].starts_with("query: query parameters"),
+            "{}",
+            found[2]
+        );
         assert!(found[3].contains("api_user_v1_GetResponse"), "{}", found[3]);
         assert!(trimmed_paths(&upstream(), &wrong[..1]).is_err());
     }

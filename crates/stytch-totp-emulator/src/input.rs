@@ -31,7 +31,7 @@ impl<T: FromBody> FromRequest<AppState> for Input<T> {
     }
 }
 
-/// `POST /v1/users`.
+/// [`UsersCreate`](crate::Operation::UsersCreate).
 pub(crate) struct NewUser {
     pub(crate) email: Option<String>,
     pub(crate) phone_number: Option<String>,
@@ -86,7 +86,7 @@ impl FromBody for NewUser {
     }
 }
 
-/// `POST /v1/totps`.
+/// [`TotpsCreate`](crate::Operation::TotpsCreate).
 pub(crate) struct NewTotp {
     pub(crate) user_id: String,
     pub(crate) expiration: Option<ExpirationMinutes>,
@@ -105,7 +105,7 @@ impl FromBody for NewTotp {
     }
 }
 
-/// A body with only a `user_id` (`POST /v1/totps/recovery_codes`).
+/// A body with only a `user_id` ([`TotpsRecoveryCodes`](crate::Operation::TotpsRecoveryCodes)).
 pub(crate) struct UserRef {
     pub(crate) user_id: String,
 }
@@ -187,7 +187,7 @@ fn check_custom_claims(claims: &Map<String, Value>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `POST /v1/sessions/authenticate`: exactly one of `session_token` / `session_jwt`.
+/// [`SessionsAuthenticate`](crate::Operation::SessionsAuthenticate): exactly one of `session_token` / `session_jwt`.
 pub(crate) struct SessionCheck {
     pub(crate) session: SessionRef,
     pub(crate) args: SessionArgs,
@@ -206,7 +206,7 @@ impl FromBody for SessionCheck {
     }
 }
 
-/// `POST /v1/sessions/revoke`: exactly one of `session_id` / `session_token` / `session_jwt`.
+/// [`SessionsRevoke`](crate::Operation::SessionsRevoke): exactly one of `session_id` / `session_token` / `session_jwt`.
 pub(crate) enum RevokeTarget {
     Id(String),
     Session(SessionRef),
@@ -241,7 +241,7 @@ pub(crate) enum TotpCodeInput {
     RecoveryCodeShaped(String),
 }
 
-/// `POST /v1/totps/authenticate`.
+/// [`TotpsAuthenticate`](crate::Operation::TotpsAuthenticate).
 pub(crate) struct TotpCheck {
     pub(crate) user_id: String,
     pub(crate) code: TotpCodeInput,
@@ -277,7 +277,7 @@ pub(crate) enum RecoveryCodeInput {
     Malformed,
 }
 
-/// `POST /v1/totps/recover`.
+/// [`TotpsRecover`](crate::Operation::TotpsRecover).
 pub(crate) struct RecoveryCheck {
     pub(crate) user_id: String,
     pub(crate) code: RecoveryCodeInput,
@@ -342,7 +342,7 @@ path_id!(UserIdPath, "user_id", ErrorType::InvalidUserId);
 path_id!(TotpIdPath, "totp_id", ErrorType::InvalidTotpId);
 path_id!(ProjectIdPath, "project_id", "invalid_project_id");
 
-/// `GET /v1/sessions?user_id=`: the required `user_id` query parameter.
+/// [`SessionsGet`](crate::Operation::SessionsGet): the required `user_id` query parameter.
 pub(crate) struct UserIdQuery(pub(crate) String);
 
 impl<S: Send + Sync> FromRequestParts<S> for UserIdQuery {

@@ -31,7 +31,7 @@ async fn count_sessions(api: &Api<'_>, user_id: &str) -> usize {
     let reply = api
         .call(
             Method::GET,
-            &format!("/v1/sessions?user_id={user_id}"),
+            &format!("{}?user_id={user_id}", Operation::SessionsGet.path()),
             None,
         )
         .await;
@@ -114,8 +114,9 @@ async fn jwks_needs_no_credentials_and_only_serves_its_project() {
     let http = reqwest::Client::new();
     let other = http
         .get(format!(
-            "{}/v1/sessions/jwks/project-test-other",
-            emu.base_url()
+            "{}{}",
+            emu.base_url(),
+            Operation::SessionsGetJwks.path_with(&["project-test-other"])
         ))
         .send()
         .await
@@ -133,13 +134,17 @@ async fn jwks_needs_no_credentials_and_only_serves_its_project() {
     let reply = api
         .call(
             Method::GET,
-            &format!("/v1/sessions/jwks/{}", emu.project_id()),
+            &Operation::SessionsGetJwks.path_with(&[emu.project_id()]),
             None,
         )
         .await;
     assert_eq!(reply.ok()["keys"][0]["kid"], emu.key_id());
     let resp = http
-        .get(format!("{}/v1/sessions?user_id=x", emu.base_url()))
+        .get(format!(
+            "{}{}?user_id=x",
+            emu.base_url(),
+            Operation::SessionsGet.path()
+        ))
         .send()
         .await
         .unwrap();
@@ -160,7 +165,10 @@ async fn authenticate_refreshes_an_expired_jwt_of_a_live_session() {
     emu.advance_clock(Duration::from_secs(600));
     assert!(emu.now() > UNIX_EPOCH + Duration::from_secs(first["exp"].as_u64().unwrap()));
     let reply = api
-        .post("/v1/sessions/authenticate", json!({ "session_jwt": jwt }))
+        .post(
+            Operation::SessionsAuthenticate.path(),
+            json!({ "session_jwt": jwt }),
+        )
         .await;
     let refreshed = reply.ok();
     let fresh = jwt_of(refreshed);
@@ -187,7 +195,7 @@ async fn authenticate_refreshes_an_expired_jwt_of_a_live_session() {
     // By token too, and session_duration_minutes extends from now.
     let reply = api
         .post(
-            "/v1/sessions/authenticate",
+            Operation::SessionsAuthenticate.path(),
             json!({ "session_token": token_of(&body), "session_duration_minutes": 120 }),
         )
         .await;
@@ -201,7 +209,7 @@ async fn authenticate_refreshes_an_expired_jwt_of_a_live_session() {
     );
     let reply = api
         .post(
-            "/v1/sessions/authenticate",
+            Operation::SessionsAuthenticate.path(),
             json!({ "session_token": token_of(&body), "session_duration_minutes": 4 }),
         )
         .await;
@@ -218,7 +226,7 @@ async fn sessions_expire_on_the_emulator_clock() {
     assert_eq!(count_sessions(&api, &user_id).await, 1);
     emu.advance_clock(Duration::from_secs(299));
     api.post(
-        "/v1/sessions/authenticate",
+        Operation::SessionsAuthenticate.path(),
         json!({ "session_token": token_of(&body) }),
     )
     .await
@@ -228,7 +236,7 @@ async fn sessions_expire_on_the_emulator_clock() {
         json!({ "session_token": token_of(&body) }),
         json!({ "session_jwt": jwt_of(&body) }),
     ] {
-        let reply = api.post("/v1/sessions/authenticate", by).await;
+        let reply = api.post(Operation::SessionsAuthenticate.path(), by).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
         assert_eq!(reply.error_type(), "session_not_found");
     }
@@ -251,9 +259,9 @@ async fn revoke_by_id_token_or_jwt_then_session_not_found() {
     .enumerate()
     {
         let path = if i == 0 {
-            "/v1/totps/authenticate"
+            Operation::TotpsAuthenticate.path()
         } else {
-            "/v1/totps/recover"
+            Operation::TotpsRecover.path()
         };
         let field = if i == 0 { "totp_code" } else { "recovery_code" };
         let reply = api
@@ -267,7 +275,7 @@ async fn revoke_by_id_token_or_jwt_then_session_not_found() {
     let listed = api
         .call(
             Method::GET,
-            &format!("/v1/sessions?user_id={user_id}"),
+            &format!("{}?user_id={user_id}", Operation::SessionsGet.path()),
             None,
         )
         .await;
@@ -279,23 +287,27 @@ async fn revoke_by_id_token_or_jwt_then_session_not_found() {
         json!({ "session_jwt": jwt_of(&sessions[2]) }),
     ];
     for (target, body) in targets.iter().zip(&sessions) {
-        let reply = api.post("/v1/sessions/revoke", target.clone()).await;
+        let reply = api
+            .post(Operation::SessionsRevoke.path(), target.clone())
+            .await;
         assert_eq!(reply.ok().as_object().unwrap().len(), 2, "{}", reply.body); // status_code, request_id
         let again = api
             .post(
-                "/v1/sessions/authenticate",
+                Operation::SessionsAuthenticate.path(),
                 json!({ "session_token": token_of(body) }),
             )
             .await;
         assert_eq!(again.status, StatusCode::NOT_FOUND);
         assert_eq!(again.error_type(), "session_not_found");
-        let twice = api.post("/v1/sessions/revoke", target.clone()).await;
+        let twice = api
+            .post(Operation::SessionsRevoke.path(), target.clone())
+            .await;
         assert_eq!(twice.error_type(), "session_not_found");
     }
     let listed = api
         .call(
             Method::GET,
-            &format!("/v1/sessions?user_id={user_id}"),
+            &format!("{}?user_id={user_id}", Operation::SessionsGet.path()),
             None,
         )
         .await;
@@ -303,7 +315,7 @@ async fn revoke_by_id_token_or_jwt_then_session_not_found() {
     // A revoked session cannot be extended by a TOTP call either.
     let reply = api
         .post(
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": user_id, "totp_code": code_in_steps(&emu, &secret, 1),
                     "session_token": token_of(&sessions[0]) }),
         )
@@ -321,42 +333,42 @@ async fn argument_rules_have_stytchs_error_types() {
     let (token, jwt) = (token_of(&body), jwt_of(&body));
     let cases = [
         (
-            "/v1/sessions/authenticate",
+            Operation::SessionsAuthenticate.path(),
             json!({ "session_token": token, "session_jwt": jwt }),
             "too_many_session_arguments",
         ),
         (
-            "/v1/sessions/authenticate",
+            Operation::SessionsAuthenticate.path(),
             json!({}),
             "no_session_arguments",
         ),
         (
-            "/v1/sessions/authenticate",
+            Operation::SessionsAuthenticate.path(),
             json!({ "session_token": "  " }),
             "no_session_arguments",
         ),
         (
-            "/v1/sessions/authenticate",
+            Operation::SessionsAuthenticate.path(),
             json!({ "session_jwt": "not.a.jwt" }),
             "unable_to_parse_session_jwt",
         ),
         (
-            "/v1/sessions/authenticate",
+            Operation::SessionsAuthenticate.path(),
             json!({ "session_token": 5 }),
             "bad_request",
         ),
         (
-            "/v1/sessions/revoke",
+            Operation::SessionsRevoke.path(),
             json!({}),
             "no_session_revoke_arguments",
         ),
         (
-            "/v1/sessions/revoke",
+            Operation::SessionsRevoke.path(),
             json!({ "session_id": "x", "session_token": token }),
             "too_many_session_revoke_arguments",
         ),
         (
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": user_id, "totp_code": "123456", "session_token": token, "session_jwt": jwt }),
             "too_many_session_arguments",
         ),
@@ -368,7 +380,7 @@ async fn argument_rules_have_stytchs_error_types() {
     }
     let reply = api
         .post(
-            "/v1/sessions/authenticate",
+            Operation::SessionsAuthenticate.path(),
             json!({ "session_token": "unknown" }),
         )
         .await;
@@ -376,7 +388,11 @@ async fn argument_rules_have_stytchs_error_types() {
     assert_eq!(reply.error_type(), "session_not_found");
     for query in ["", "?user_id=", "?user_id=user-test-nobody"] {
         let reply = api
-            .call(Method::GET, &format!("/v1/sessions{query}"), None)
+            .call(
+                Method::GET,
+                &format!("{}{query}", Operation::SessionsGet.path()),
+                None,
+            )
             .await;
         let expected = match query {
             "" => "bad_request",
@@ -405,7 +421,7 @@ async fn jwts_of_another_key_or_project_do_not_parse() {
     assert_ne!(other.key_id(), emu.key_id());
     let reply = api
         .post(
-            "/v1/sessions/authenticate",
+            Operation::SessionsAuthenticate.path(),
             json!({ "session_jwt": jwt_of(&foreign) }),
         )
         .await;
@@ -420,7 +436,7 @@ async fn jwts_of_another_key_or_project_do_not_parse() {
     let live_api = Api::new(&live);
     let reply = live_api
         .post(
-            "/v1/sessions/authenticate",
+            Operation::SessionsAuthenticate.path(),
             json!({ "session_jwt": jwt_of(&body) }),
         )
         .await;
@@ -430,7 +446,7 @@ async fn jwts_of_another_key_or_project_do_not_parse() {
     let (_, secret_b, _) = api.create_totp(&user_b).await;
     let reply = api
         .post(
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": user_b, "totp_code": code(&secret_b, emu.now()), "session_token": token_of(&body) }),
         )
         .await;
@@ -454,7 +470,7 @@ async fn custom_claims_merge_delete_and_are_limited() {
         let api = &api;
         async move {
             api.post(
-                "/v1/sessions/authenticate",
+                Operation::SessionsAuthenticate.path(),
                 json!({ "session_token": token, "session_custom_claims": claims }),
             )
             .await
@@ -502,7 +518,7 @@ async fn session_calls_are_counted_and_listed_by_external_id() {
     let api = Api::new(&emu);
     let reply = api
         .post(
-            "/v1/users",
+            Operation::UsersCreate.path(),
             json!({ "external_id": "crm-7", "email": "x@example.com" }),
         )
         .await;
@@ -510,24 +526,31 @@ async fn session_calls_are_counted_and_listed_by_external_id() {
     let (_, secret, _) = api.create_totp(&user_id).await;
     let reply = api
         .post(
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": "crm-7", "totp_code": code(&secret, emu.now()), "session_duration_minutes": 10 }),
         )
         .await;
     let token = token_of(reply.ok());
     let listed = api
-        .call(Method::GET, "/v1/sessions?user_id=crm-7", None)
+        .call(
+            Method::GET,
+            &format!("{}?user_id=crm-7", Operation::SessionsGet.path()),
+            None,
+        )
         .await;
     assert_eq!(listed.ok()["sessions"][0]["user_id"], user_id.as_str());
     api.post(
-        "/v1/sessions/authenticate",
+        Operation::SessionsAuthenticate.path(),
         json!({ "session_token": token }),
     )
     .await
     .ok();
-    api.post("/v1/sessions/revoke", json!({ "session_token": token }))
-        .await
-        .ok();
+    api.post(
+        Operation::SessionsRevoke.path(),
+        json!({ "session_token": token }),
+    )
+    .await
+    .ok();
     let stats = emu.stats();
     assert_eq!(stats.applied(Operation::SessionsGet), 1);
     assert_eq!(stats.applied(Operation::SessionsAuthenticate), 1);

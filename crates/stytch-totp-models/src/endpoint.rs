@@ -14,7 +14,7 @@ use crate::Operation;
 /// use stytch_totp_models::{endpoints, Endpoint, HttpMethod, Operation};
 /// assert_eq!(endpoints::TotpsCreate::OPERATION, Operation::TotpsCreate);
 /// assert_eq!(Operation::UsersGet.method(), HttpMethod::Get);
-/// assert_eq!(Operation::UsersGet.path(), "/v1/users/{user_id}");
+/// assert_eq!(Operation::UsersGet.path_params(), ["user_id"]);
 /// ```
 pub trait Endpoint {
     /// The operation.
@@ -66,7 +66,8 @@ impl Operation {
     ///
     /// ```
     /// use stytch_totp_models::Operation;
-    /// assert_eq!(Operation::UsersGet.path_with(&["crm|42"]), "/v1/users/crm%7C42");
+    /// let path = Operation::UsersGet.path_with(&["crm|42"]);
+    /// assert_eq!(path, Operation::UsersGet.path().replace("{user_id}", "crm%7C42"));
     /// assert_eq!(Operation::TotpsCreate.path_with(&[]), Operation::TotpsCreate.path());
     /// ```
     ///
@@ -114,13 +115,17 @@ mod tests {
 
     #[test]
     fn path_with_fills_every_parameter_and_encodes_it() {
+        let filled = |op: Operation, value: &str| {
+            op.path()
+                .replace(&format!("{{{}}}", op.path_params()[0]), value)
+        };
         assert_eq!(
             Operation::UsersDeleteTotp.path_with(&["totp-test-1"]),
-            "/v1/users/totps/totp-test-1"
+            filled(Operation::UsersDeleteTotp, "totp-test-1")
         );
         assert_eq!(
-            Operation::SessionsGetJwks.path_with(&["a b/ü"]),
-            "/v1/sessions/jwks/a%20b%2F%C3%BC"
+            Operation::SessionsGetJwks.path_with(&["a b/ü~"]),
+            filled(Operation::SessionsGetJwks, "a%20b%2F%C3%BC~")
         );
         for op in Operation::ALL {
             let values = vec!["x"; op.path_params().len()];

@@ -59,7 +59,7 @@ impl<'c> Users<'c> {
     }
 }
 
-/// `POST /v1/users`. Await it, or call [`CreateUser::send`].
+/// The [`UsersCreate`](crate::Operation::UsersCreate) request: await it, or call [`CreateUser::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct CreateUser<'c> {
     client: &'c Client,
@@ -76,7 +76,7 @@ impl<'c> CreateUser<'c> {
 }
 call_builder!(CreateUser => CreateUserResponse);
 
-/// `GET /v1/users/{user_id}`. Await it, or call [`GetUser::send`].
+/// The [`UsersGet`](crate::Operation::UsersGet) request: await it, or call [`GetUser::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct GetUser<'c> {
     client: &'c Client,
@@ -96,7 +96,7 @@ impl<'c> GetUser<'c> {
 }
 call_builder!(GetUser => GetUserResponse);
 
-/// `DELETE /v1/users/{user_id}`. Await it, or call [`DeleteUser::send`].
+/// The [`UsersDelete`](crate::Operation::UsersDelete) request: await it, or call [`DeleteUser::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct DeleteUser<'c> {
     client: &'c Client,
@@ -116,7 +116,7 @@ impl<'c> DeleteUser<'c> {
 }
 call_builder!(DeleteUser => DeleteUserResponse);
 
-/// `DELETE /v1/users/totps/{totp_id}`. Await it, or call [`DeleteTotp::send`].
+/// The [`UsersDeleteTotp`](crate::Operation::UsersDeleteTotp) request: await it, or call [`DeleteTotp::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct DeleteTotp<'c> {
     client: &'c Client,

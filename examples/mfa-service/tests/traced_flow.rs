@@ -15,7 +15,7 @@ use base64::Engine;
 use mfa_service::{router, AppState, Backend, EnrollResponse, SessionResponse};
 use serde_json::{json, Value};
 use stytch_totp_emulator::totp::code_at;
-use stytch_totp_emulator::{Fault, FaultSpec};
+use stytch_totp_emulator::{Fault, FaultSpec, Operation};
 use tower::ServiceExt;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -484,16 +484,28 @@ async fn enroll_verify_recover_are_traced_correlated_and_secret_free() {
     assert_eq!(request.parent, None, "the request span is a root");
 
     // Enroll: users.get (404: new user), users.create, totps.create, all under mfa.enroll.
-    assert_stytch_span(&h.child(&enroll, "stytch.users.get"), "404", "1");
-    assert_stytch_span(&h.child(&enroll, "stytch.users.create"), "200", "1");
-    assert_stytch_span(&h.child(&enroll, "stytch.totps.create"), "200", "1");
+    assert_stytch_span(
+        &h.child(&enroll, Operation::UsersGet.span_name()),
+        "404",
+        "1",
+    );
+    assert_stytch_span(
+        &h.child(&enroll, Operation::UsersCreate.span_name()),
+        "200",
+        "1",
+    );
+    assert_stytch_span(
+        &h.child(&enroll, Operation::TotpsCreate.span_name()),
+        "200",
+        "1",
+    );
     assert!(field(&enroll, "stytch.user_id").starts_with("user-test-"));
     assert_eq!(field(&enroll, "totp_id"), enrolled.totp_id);
 
     // Verify and recover: one SDK span each under the handler span (first call of each).
     for (handler, op) in [
-        ("mfa.verify", "stytch.totps.authenticate"),
-        ("mfa.recover", "stytch.totps.recover"),
+        ("mfa.verify", Operation::TotpsAuthenticate.span_name()),
+        ("mfa.recover", Operation::TotpsRecover.span_name()),
     ] {
         let spans = h.capture.named(handler);
         assert_eq!(spans.len(), 2, "{handler}: success, then refusal");
@@ -529,7 +541,9 @@ async fn enroll_verify_recover_are_traced_correlated_and_secret_free() {
     let lines = h.logs.lines();
     let create_close = lines
         .iter()
-        .find(|l| l["message"] == "close" && l["span"]["name"] == "stytch.totps.create")
+        .find(|l| {
+            l["message"] == "close" && l["span"]["name"] == Operation::TotpsCreate.span_name()
+        })
         .expect("a close line for stytch.totps.create");
     assert!(create_close["span"]["stytch.request_id"]
         .as_str()
@@ -556,14 +570,14 @@ async fn a_read_retried_after_503s_shows_every_attempt_under_one_span() {
     let h = Harness::start().await;
     h.emulator().inject(
         FaultSpec::new(Fault::status(503))
-            .on_path("/v1/users/{user_id}")
+            .on_path(Operation::UsersGet.path())
             .times(2),
     );
     let (enrolled, secret) = h.enroll("bob").await;
     assert!(h.emulator().pending_faults().is_empty());
 
     let enroll = h.handler_span("mfa.enroll", "bob");
-    let get = h.child(&enroll, "stytch.users.get");
+    let get = h.child(&enroll, Operation::UsersGet.span_name());
     // Two 503s, then the real answer (404: a new user), all in one operation span.
     assert_stytch_span(&get, "404", "3");
     let responses: Vec<_> = h
@@ -583,7 +597,11 @@ async fn a_read_retried_after_503s_shows_every_attempt_under_one_span() {
         .collect();
     ids.dedup();
     assert_eq!(ids.len(), 3, "each attempt has its own request id");
-    assert_stytch_span(&h.child(&enroll, "stytch.totps.create"), "200", "1");
+    assert_stytch_span(
+        &h.child(&enroll, Operation::TotpsCreate.span_name()),
+        "200",
+        "1",
+    );
 
     assert_no_secret(&h, &secrets_of_enrollment(&h, &enrolled, &secret));
 }
@@ -594,7 +612,7 @@ async fn verify_during_a_stytch_outage_answers_503_with_the_request_id() {
     let (enrolled, secret) = h.enroll("carol").await;
     let code = h.code(&secret);
     h.emulator()
-        .inject(FaultSpec::new(Fault::status(503)).on_path("/v1/totps/authenticate"));
+        .inject(FaultSpec::new(Fault::status(503)).on_path(Operation::TotpsAuthenticate.path()));
 
     let (status, headers, body) = h
         .call(
@@ -612,7 +630,7 @@ async fn verify_during_a_stytch_outage_answers_503_with_the_request_id() {
 
     // Not retried (authenticate consumes the code): one attempt, same request id as the body.
     let verify = h.handler_span("mfa.verify", "carol");
-    let authenticate = h.child(&verify, "stytch.totps.authenticate");
+    let authenticate = h.child(&verify, Operation::TotpsAuthenticate.span_name());
     assert_eq!(assert_stytch_span(&authenticate, "503", "1"), request_id);
     assert_eq!(field(&verify, "error.type"), "stytch_unavailable");
     let request = h.capture.parent(&verify).unwrap();
@@ -739,7 +757,11 @@ async fn errors_map_to_http_answers_without_secrets() {
         .into_iter()
         .find(|s| s.fields.get("error.type").map(String::as_str) == Some("user_locked"))
         .expect("the locked verify span");
-    assert_stytch_span(&h.child(&locked_span, "stytch.users.get"), "200", "1");
+    assert_stytch_span(
+        &h.child(&locked_span, Operation::UsersGet.span_name()),
+        "200",
+        "1",
+    );
 
     let mut secrets = secrets_of_enrollment(&h, &enrolled, &secret);
     secrets.extend(session_secrets(&verified));

@@ -3,6 +3,7 @@
 
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use stytch_totp_emulator::Operation;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -121,13 +122,17 @@ impl<'a> Api<'a> {
     }
 
     pub async fn create_user(&self, email: &str) -> String {
-        let reply = self.post("/v1/users", json!({ "email": email })).await;
+        let reply = self
+            .post(Operation::UsersCreate.path(), json!({ "email": email }))
+            .await;
         reply.ok()["user_id"].as_str().unwrap().to_owned()
     }
 
     /// Creates a TOTP; returns (totp_id, base32 secret, recovery codes).
     pub async fn create_totp(&self, user_id: &str) -> (String, String, Vec<String>) {
-        let reply = self.post("/v1/totps", json!({ "user_id": user_id })).await;
+        let reply = self
+            .post(Operation::TotpsCreate.path(), json!({ "user_id": user_id }))
+            .await;
         let body = reply.ok();
         (
             body["totp_id"].as_str().unwrap().to_owned(),
@@ -143,7 +148,7 @@ impl<'a> Api<'a> {
 
     pub async fn authenticate(&self, user_id: &str, code: &str) -> Reply {
         self.post(
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": user_id, "totp_code": code }),
         )
         .await
@@ -161,7 +166,7 @@ impl<'a> Api<'a> {
         let (_, secret, _) = self.create_totp(&user_id).await;
         let reply = self
             .post(
-                "/v1/totps/authenticate",
+                Operation::TotpsAuthenticate.path(),
                 json!({
                     "user_id": user_id,
                     "totp_code": code(&secret, self.emu.now()),
@@ -176,7 +181,7 @@ impl<'a> Api<'a> {
 
     pub async fn recover(&self, user_id: &str, code: &str) -> Reply {
         self.post(
-            "/v1/totps/recover",
+            Operation::TotpsRecover.path(),
             json!({ "user_id": user_id, "recovery_code": code }),
         )
         .await

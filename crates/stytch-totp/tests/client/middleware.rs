@@ -2,6 +2,7 @@
 //! their own stack would: it does its one job without the client or the other layers.
 
 use std::time::Duration;
+use stytch_totp::Operation;
 
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware};
 use stytch_totp::middleware::body_limit::BodyLimitMiddleware;
@@ -75,7 +76,11 @@ async fn body_limit_alone_buffers_small_bodies_and_refuses_large_ones() {
 #[tokio::test]
 async fn request_id_alone_attaches_identifiers_and_keeps_the_response_readable() {
     let server = answering(404, stytch_error(404, "user_not_found")).await;
-    let url = format!("{}/v1/users/nobody", server.uri());
+    let url = format!(
+        "{}{}",
+        server.uri(),
+        Operation::UsersGet.path_with(&["nobody"])
+    );
     let captured = Captured::default();
     let subscriber = tracing_subscriber::fmt()
         .with_ansi(false)
