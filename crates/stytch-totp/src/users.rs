@@ -4,8 +4,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use stytch_totp_models::{
-    endpoints, CreateUserRequest, CreateUserResponse, DeleteTotpResponse, DeleteUserResponse,
-    GetUserResponse, TotpIdentifier, UserIdentifier,
+    check_external_id, endpoints, CreateUserRequest, CreateUserResponse, DeleteTotpResponse,
+    DeleteUserResponse, GetUserResponse, TotpIdentifier, UserIdentifier,
 };
 
 use crate::call::call_builder;
@@ -68,10 +68,15 @@ pub struct CreateUser<'c> {
 }
 
 impl<'c> CreateUser<'c> {
-    /// Sends.
+    /// Validates and sends: an `external_id` outside Stytch's rule ([`check_external_id`])
+    /// fails when awaited, before anything is sent.
     pub fn send(self) -> impl Future<Output = Result<CreateUserResponse, Error>> + Send + 'c {
+        let request = match self.request.external_id.as_deref().map(check_external_id) {
+            Some(Err(broken)) => Err(Error::from(broken)),
+            _ => Ok(self.request),
+        };
         self.client
-            .send_json::<endpoints::UsersCreate>(Ok(self.request), self.timeout)
+            .send_json::<endpoints::UsersCreate>(request, self.timeout)
     }
 }
 call_builder!(CreateUser => CreateUserResponse);

@@ -284,6 +284,14 @@ async fn invalid_input_fails_before_anything_is_sent() {
         client.totps().recovery_codes("  ").await.unwrap_err(),
         client.users().get("").await.unwrap_err(),
         client.users().delete_totp("").await.unwrap_err(),
+        client
+            .users()
+            .create(stytch_totp::models::CreateUserRequest {
+                external_id: Some("crm 42".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err(),
     ];
     let fields: Vec<&str> = cases
         .iter()
@@ -304,7 +312,8 @@ async fn invalid_input_fails_before_anything_is_sent() {
             "recovery_code",
             "user_id",
             "user_id",
-            "totp_id"
+            "totp_id",
+            "external_id"
         ]
     );
     assert_eq!(
