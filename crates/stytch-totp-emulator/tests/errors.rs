@@ -10,8 +10,7 @@ use common::*;
 use rand::{Rng, RngCore, SeedableRng};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use stytch_totp_emulator::Operation;
-use stytch_totp_emulator::{Emulator, EmulatorConfig};
+use stytch_totp_emulator::{Emulator, EmulatorConfig, Operation};
 use tower::ServiceExt;
 
 #[tokio::test]

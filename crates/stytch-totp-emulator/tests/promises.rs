@@ -6,13 +6,12 @@
 mod common;
 
 use std::time::{Duration, UNIX_EPOCH};
-use stytch_totp_emulator::Operation;
 
 use base64::Engine;
 use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use stytch_totp_emulator::{Clock, Emulator, EmulatorConfig};
+use stytch_totp_emulator::{Clock, Emulator, EmulatorConfig, Operation};
 
 async fn is_locked(api: &Api<'_>, user_id: &str) -> bool {
     let reply = api

@@ -3,11 +3,12 @@
 
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use stytch_totp_emulator::Operation;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use stytch_totp_emulator::{Clock, Emulator, EmulatorConfig, EmulatorHandle, SigningKey};
+use stytch_totp_emulator::{
+    Clock, Emulator, EmulatorConfig, EmulatorHandle, Operation, SigningKey,
+};
 use stytch_totp_models::ErrorResponse;
 
 /// A step boundary + 15 s: codes of steps N-1, N, N+1 are accepted.
@@ -222,4 +223,21 @@ pub fn wrong_code(emu: &EmulatorHandle, secret: &str) -> String {
         .map(|n| format!("{:06}", n * 997 % 1_000_000))
         .find(|c| !accepted.contains(c))
         .unwrap()
+}
+
+/// The `session_jwt` of a response body.
+pub fn jwt_of(body: &Value) -> String {
+    body["session_jwt"].as_str().unwrap().to_owned()
+}
+
+/// The `session_token` of a response body.
+pub fn token_of(body: &Value) -> String {
+    body["session_token"].as_str().unwrap().to_owned()
+}
+
+/// The claims of `jwt` without checking anything (to read `iat`, `exp`, ...).
+pub fn claims_of(jwt: &str) -> Value {
+    jsonwebtoken::dangerous::insecure_decode::<Value>(jwt)
+        .unwrap()
+        .claims
 }

@@ -2,7 +2,6 @@
 //! their own stack would: it does its one job without the client or the other layers.
 
 use std::time::Duration;
-use stytch_totp::Operation;
 
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware, Middleware};
 use stytch_totp::middleware::body_limit::BodyLimitMiddleware;
@@ -11,6 +10,7 @@ use stytch_totp::middleware::retry::RetryMiddleware;
 use stytch_totp::middleware::tracing::TracingMiddleware;
 use stytch_totp::middleware::BufferedBody;
 use stytch_totp::Error;
+use stytch_totp::Operation;
 use tracing_subscriber::fmt::format::FmtSpan;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};

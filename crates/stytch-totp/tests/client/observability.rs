@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use stytch_totp::Operation;
 
+use stytch_totp::Operation;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Subscriber};
