@@ -15,6 +15,8 @@ use rsa::Generate;
 use serde_json::{json, Value};
 use stytch_totp_emulator::{Clock, EmulatorConfig, Operation, SigningKey, DEFAULT_PROJECT_ID};
 
+#[path = "../shared/log_buffer.rs"]
+mod log_buffer;
 mod service;
 
 use service::*;

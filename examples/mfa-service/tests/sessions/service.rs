@@ -6,32 +6,18 @@ use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
 use mfa_service::{router, AppState, Backend, MeResponse, SessionResponse, SESSION_COOKIE};
 use serde_json::{json, Value};
-use std::io;
-use std::sync::{Arc, Mutex};
 use stytch_totp_emulator::totp::code_at;
 use stytch_totp_emulator::{EmulatorConfig, EmulatorHandle};
 use tower::ServiceExt;
 use tracing_subscriber::layer::SubscriberExt;
 
-/// An in-memory writer for the service's JSON log layer.
-#[derive(Clone, Default)]
-pub struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+use crate::log_buffer::LogBuffer;
 
 /// The service on an embedded emulator, with every log line (all levels) kept.
 pub struct Service {
     pub app: Router,
     pub backend: Backend,
-    pub logs: Logs,
+    pub logs: LogBuffer,
     pub _guard: tracing::subscriber::DefaultGuard,
 }
 
@@ -58,7 +44,7 @@ impl Answer {
 
 impl Service {
     pub async fn start(config: EmulatorConfig) -> Self {
-        let logs = Logs::default();
+        let logs = LogBuffer::default();
         let subscriber = tracing_subscriber::registry().with(mfa_service::telemetry::json_layer({
             let logs = logs.clone();
             move || logs.clone()
@@ -168,7 +154,8 @@ impl Service {
 
     /// No log line at any level carries one of `secrets`.
     pub fn assert_logs_free_of(&self, secrets: &[&str]) {
-        let text = String::from_utf8(self.logs.0.lock().unwrap().clone()).unwrap();
+        let text = self.logs.text();
+        assert!(!self.logs.lines().is_empty(), "every log line is JSON");
         assert!(text.contains("mfa.session"), "the session spans are logged");
         for secret in secrets.iter().filter(|s| !s.is_empty()) {
             assert!(!text.contains(secret), "a secret reached the logs");

@@ -1,12 +1,10 @@
 //! Capture: a layer that keeps every span (name, parent, fields as finally recorded) and
-//! event, and an in-memory writer for the service's real JSON log layer.
+//! event.
 
 use std::collections::BTreeMap;
-use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde_json::Value;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
@@ -143,32 +141,5 @@ impl Capture {
     pub fn parent(&self, span: &SpanRecord) -> Option<SpanRecord> {
         let parent = span.parent?;
         self.spans().into_iter().find(|s| s.seq == parent)
-    }
-}
-
-/// An in-memory writer for the service's real JSON log layer.
-#[derive(Clone, Default)]
-pub struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for LogBuffer {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl LogBuffer {
-    pub fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-
-    pub fn lines(&self) -> Vec<Value> {
-        self.text()
-            .lines()
-            .map(|line| serde_json::from_str(line).expect("every log line is JSON"))
-            .collect()
     }
 }

@@ -11,7 +11,8 @@ use stytch_totp_emulator::totp::code_at;
 use tower::ServiceExt;
 use tracing_subscriber::layer::SubscriberExt;
 
-use crate::capture::{Capture, LogBuffer, SpanRecord};
+use crate::capture::{Capture, SpanRecord};
+use crate::log_buffer::LogBuffer;
 
 pub struct Harness {
     pub app: Router,

@@ -11,6 +11,8 @@ use stytch_totp_emulator::{Fault, FaultSpec, Operation};
 
 mod capture;
 mod harness;
+#[path = "../shared/log_buffer.rs"]
+mod log_buffer;
 
 use harness::*;
 
