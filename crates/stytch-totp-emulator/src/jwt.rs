@@ -14,7 +14,7 @@ use rand::RngCore;
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::traits::PublicKeyParts;
-use rsa::{Generate, PrivateKey};
+use rsa::PrivateKey;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -63,14 +63,20 @@ impl fmt::Display for InvalidKey {
 impl std::error::Error for InvalidKey {}
 
 impl SigningKey {
-    /// A new random 3072-bit key (`rsa`'s default size): 0.2 to 1.5 s in a debug build with
-    /// the workspace's `opt-level` for the bignum crates, 2 to 14 s without.
+    /// The modulus size of Stytch's session-signing keys (its JWKS serves 2048-bit RSA
+    /// keys): signing a JWT, done on every session-making call, costs about a third of what
+    /// a 3072-bit key's signature does.
+    pub const BITS: usize = 2048;
+
+    /// A new random key of Stytch's size ([`SigningKey::BITS`]). Generating one takes a noticeable
+    /// moment in a debug build, which is why emulators made by one test run can share a key
+    /// ([`EmulatorConfig::with_signing_key`](crate::EmulatorConfig::with_signing_key)).
     ///
     /// # Panics
     /// Never in practice: only if the operating system's random source fails.
     pub fn generate() -> Self {
-        let key =
-            PrivateKey::try_generate().expect("RSA key generation with a working random source");
+        let key = PrivateKey::new(&mut getrandom::SysRng, Self::BITS)
+            .expect("RSA key generation with a working random source");
         Self::from_rsa(&key).expect("a freshly generated RSA key encodes")
     }
 
@@ -247,7 +253,7 @@ mod tests {
 
     fn pem_of_new_key() -> String {
         use rsa::pkcs8::EncodePrivateKey;
-        let key = PrivateKey::try_generate().unwrap();
+        let key = PrivateKey::new(&mut getrandom::SysRng, SigningKey::BITS).unwrap();
         key.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
             .unwrap()
             .to_string()
@@ -256,7 +262,7 @@ mod tests {
     #[test]
     fn pem_round_trip_keeps_the_key_id_and_bad_pem_is_an_error() {
         use rsa::pkcs8::EncodePrivateKey;
-        let raw = PrivateKey::try_generate().unwrap();
+        let raw = PrivateKey::new(&mut getrandom::SysRng, SigningKey::BITS).unwrap();
         let pkcs8 = raw.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).unwrap();
         let pkcs1 = raw.to_pkcs1_pem(rsa::pkcs8::LineEnding::LF).unwrap();
         let a = SigningKey::from_pem(&pkcs8).unwrap();
@@ -264,6 +270,8 @@ mod tests {
         assert_eq!(a.key_id(), b.key_id());
         assert_eq!(a.modulus(), b.modulus());
         assert_eq!(a.exponent(), "AQAB");
+        let modulus = URL_SAFE_NO_PAD.decode(a.modulus()).unwrap();
+        assert_eq!(modulus.len() * 8, SigningKey::BITS, "Stytch's key size");
         let err = SigningKey::from_pem("-----BEGIN PRIVATE KEY-----\nnope\n").unwrap_err();
         assert!(err.to_string().starts_with("invalid RSA private key"));
     }

@@ -93,8 +93,8 @@
 //! ([`Emulator::key_id`]) and [`SessionsGetJwks`](crate::Operation::SessionsGetJwks)
 //! ([`EmulatorHandle::jwks_url`]) serves the public key as a JWK set (`kty` RSA, `use` sig,
 //! `alg` RS256, `kid`, `n`, `e`, `key_ops` `["verify"]`; `x5c` empty and `x5tS256` `""`: no
-//! certificate), so any JWT library can verify the JWTs from that URL alone. Keys are 3072-bit
-//! (`rsa`'s default). Claims: `sub` (user id), `iss` (`stytch.com/<project_id>`), `aud`
+//! certificate), so any JWT library can verify the JWTs from that URL alone. Keys are 2048-bit,
+//! like Stytch's ([`SigningKey::BITS`]). Claims: `sub` (user id), `iss` (`stytch.com/<project_id>`), `aud`
 //! (`[project_id]`), `iat`, `nbf`, `exp` (`iat` + 5 minutes, whatever the session's length),
 //! `https://stytch.com/session` (`id`, `started_at`, `last_accessed_at`, `expires_at`,
 //! `attributes`, `authentication_factors`, `roles`) and the custom claims at top level. TOTP factors are `{type: "totp", delivery_method:
