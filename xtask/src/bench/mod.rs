@@ -264,8 +264,7 @@ pub fn run(root: &Path, force_build_cost: bool) -> Result<(), String> {
     let appendix = std::fs::read_to_string(docs.join(HAND_MEASURED)).unwrap_or_default();
     files::ensure_file_contents(&out, &(render(&report) + &appendix), Mode::Write)?;
     println!(
-        "wrote {} ({} figures) in {}",
-        out.display(),
+        "bench: {} criterion figures in {}",
         report.results.len(),
         minutes(report.total_wall)
     );
