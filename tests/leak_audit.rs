@@ -10,7 +10,7 @@ use base64::Engine;
 use stytch_totp::models::CreateUserRequest;
 use stytch_totp::{Client, RetryPolicy};
 use stytch_totp_emulator::totp::code_at;
-use stytch_totp_emulator::{Emulator, Fault, FaultSpec};
+use stytch_totp_emulator::{Emulator, Fault, FaultSpec, Operation};
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -165,7 +165,7 @@ async fn no_secret_reaches_any_output_on_any_path() {
             retry_after: Some(0),
             body: None,
         })
-        .on_path("/v1/totps/recover"),
+        .on_path(Operation::TotpsRecover.path()),
     );
     out += &shown(
         &ok.totps()
@@ -173,7 +173,8 @@ async fn no_secret_reaches_any_output_on_any_path() {
             .await,
     );
     emulator.inject(
-        FaultSpec::new(Fault::after_apply(Fault::status(500))).on_path("/v1/totps/recover"),
+        FaultSpec::new(Fault::after_apply(Fault::status(500)))
+            .on_path(Operation::TotpsRecover.path()),
     );
     out += &shown(
         &ok.totps()
@@ -181,7 +182,8 @@ async fn no_secret_reaches_any_output_on_any_path() {
             .await,
     );
     emulator.inject(
-        FaultSpec::new(Fault::after_apply(Fault::DropConnection)).on_path("/v1/totps/recover"),
+        FaultSpec::new(Fault::after_apply(Fault::DropConnection))
+            .on_path(Operation::TotpsRecover.path()),
     );
     out += &shown(
         &ok.totps()
@@ -190,15 +192,18 @@ async fn no_secret_reaches_any_output_on_any_path() {
     );
     // A stall far past this one call's 1 s limit: the timeout is certain however slow the
     // machine, and no other call runs under a short limit.
-    emulator
-        .inject(FaultSpec::new(Fault::Delay(Duration::from_secs(20))).on_path("/v1/totps/recover"));
+    emulator.inject(
+        FaultSpec::new(Fault::Delay(Duration::from_secs(20)))
+            .on_path(Operation::TotpsRecover.path()),
+    );
     out += &shown(
         &ok.totps()
             .recover(&user_id, totp.recovery_codes[4].expose_secret())
             .timeout(Duration::from_secs(1))
             .await,
     );
-    emulator.inject(FaultSpec::new(Fault::TruncatedBody).on_path("/v1/totps/recovery_codes"));
+    emulator
+        .inject(FaultSpec::new(Fault::TruncatedBody).on_path(Operation::TotpsRecoveryCodes.path()));
     out += &shown(&ok.totps().recovery_codes(&user_id).await);
     emulator.inject(FaultSpec::new(Fault::Status {
         status: 502,
@@ -239,7 +244,7 @@ async fn no_secret_reaches_any_output_on_any_path() {
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     // The capture saw what it should, so the absence of secrets means something.
     for expected in [
-        "stytch.totps.authenticate",
+        Operation::TotpsAuthenticate.span_name(),
         "stytch.request_id=",
         "stytch.attempts=2",
         "http.response.status_code=500",

@@ -3,7 +3,7 @@
 //! `Operation::retry_safety()` either), so reclassifying an operation, or breaking a branch of
 //! the retry decision, fails the matrix until this table is changed on purpose as well.
 
-use stytch_totp::Error;
+use stytch_totp::{Error, Operation};
 
 use crate::cases::Case;
 
@@ -101,21 +101,21 @@ const fn too_large(attempts: u64) -> Expect {
     }
 }
 
-/// The columns of [`EXPECTED`], by operation name; a test checks they are exactly
-/// `Operation::ALL`, so a new operation cannot join the client without joining this table.
-pub const OPERATIONS: [&str; 12] = [
-    "stytch.totps.create",
-    "stytch.totps.authenticate",
-    "stytch.totps.recovery_codes",
-    "stytch.totps.recover",
-    "stytch.users.create",
-    "stytch.users.get",
-    "stytch.users.delete",
-    "stytch.users.delete_totp",
-    "stytch.sessions.authenticate",
-    "stytch.sessions.revoke",
-    "stytch.sessions.get",
-    "stytch.sessions.get_jwks",
+/// The columns of [`EXPECTED`]; a test checks they are exactly `Operation::ALL`, so a new
+/// operation cannot join the client without joining this table.
+pub const OPERATIONS: [Operation; 12] = [
+    Operation::TotpsCreate,
+    Operation::TotpsAuthenticate,
+    Operation::TotpsRecoveryCodes,
+    Operation::TotpsRecover,
+    Operation::UsersCreate,
+    Operation::UsersGet,
+    Operation::UsersDelete,
+    Operation::UsersDeleteTotp,
+    Operation::SessionsAuthenticate,
+    Operation::SessionsRevoke,
+    Operation::SessionsGet,
+    Operation::SessionsGetJwks,
 ];
 
 /// Fault -> one cell per operation, in the order of [`OPERATIONS`]. The policy has 3 retries
@@ -143,12 +143,12 @@ pub const EXPECTED: [(Case, [Expect; 12]); 18] = [
     (Case::ResetAfterApply,     [lost(1),      lost(1),      ok(2),         lost(1),      lost(1),      ok(2),         lost(1),      lost(1), ok(2), lost(1), ok(2), ok(2)]),
 ];
 
-/// The expected cell for operation `name` under `case`.
-pub fn expected(name: &str, case: Case) -> Expect {
+/// The expected cell for `operation` under `case`.
+pub fn expected(operation: Operation, case: Case) -> Expect {
     let column = OPERATIONS
         .iter()
-        .position(|op| *op == name)
-        .unwrap_or_else(|| panic!("{name} has no column in the expected table"));
+        .position(|op| *op == operation)
+        .unwrap_or_else(|| panic!("{operation:?} has no column in the expected table"));
     let (_, row) = EXPECTED
         .iter()
         .find(|(c, _)| *c == case)

@@ -135,21 +135,20 @@ impl Fixture {
         }
     }
 
-    /// The raw request path of `op`, as the emulator counts it.
+    /// The raw request path of `op`, as the emulator counts it: its path parameters filled
+    /// from this fixture.
     fn path(&self, op: Operation) -> String {
-        match op {
-            Operation::TotpsCreate => "/v1/totps".into(),
-            Operation::TotpsAuthenticate => "/v1/totps/authenticate".into(),
-            Operation::TotpsRecoveryCodes => "/v1/totps/recovery_codes".into(),
-            Operation::TotpsRecover => "/v1/totps/recover".into(),
-            Operation::UsersCreate => "/v1/users".into(),
-            Operation::UsersGet | Operation::UsersDelete => format!("/v1/users/{}", self.user_id),
-            Operation::UsersDeleteTotp => format!("/v1/users/totps/{}", self.totp_id),
-            Operation::SessionsAuthenticate => "/v1/sessions/authenticate".into(),
-            Operation::SessionsRevoke => "/v1/sessions/revoke".into(),
-            Operation::SessionsGet => "/v1/sessions".into(),
-            Operation::SessionsGetJwks => format!("/v1/sessions/jwks/{}", self.project_id),
-        }
+        let values: Vec<&str> = op
+            .path_params()
+            .iter()
+            .map(|name| match *name {
+                "user_id" => self.user_id.as_str(),
+                "totp_id" => self.totp_id.as_str(),
+                "project_id" => self.project_id.as_str(),
+                other => panic!("the fixture has no value for the path parameter {other}"),
+            })
+            .collect();
+        op.path_with(&values)
     }
 }
 
@@ -346,7 +345,7 @@ async fn no_double_spend(
     // The fixture created one user; nothing else it did is one of the operations under test.
     let setup_calls = u64::from(op == Operation::UsersCreate);
     // Every attempt that reached the server was applied: consuming calls exactly once.
-    let attempts = expected(op.span_name(), case).attempts;
+    let attempts = expected(op, case).attempts;
     assert_eq!(
         applied - setup_calls,
         attempts,
@@ -422,7 +421,7 @@ async fn fault_matrix() {
     }
     let mut failures = Vec::new();
     for row in &rows {
-        let expected::Expect { outcome, attempts } = expected(row.op.span_name(), row.case);
+        let expected::Expect { outcome, attempts } = expected(row.op, row.case);
         // A retry after `Retry-After: 1` waited at least that second (429 and 503 alike).
         let waited = !matches!(row.case, Case::S429RetryAfter | Case::S503RetryAfter)
             || attempts < 2
@@ -475,9 +474,8 @@ const NOT_IN_MATRIX: [(Operation, &str); 0] = [];
 /// so neither can grow without the other; every operation is in the matrix or listed out.
 #[test]
 fn the_expected_table_covers_every_operation_and_fault() {
-    let names: Vec<&str> = MATRIX_OPERATIONS.iter().map(|op| op.span_name()).collect();
     assert_eq!(
-        names, OPERATIONS,
+        MATRIX_OPERATIONS, OPERATIONS,
         "columns of expected.rs vs MATRIX_OPERATIONS"
     );
     let rows: Vec<Case> = EXPECTED.iter().map(|(case, _)| *case).collect();

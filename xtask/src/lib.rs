@@ -9,4 +9,5 @@ pub mod package;
 pub mod reliability;
 pub mod specs;
 pub mod upstream;
+pub mod upstream_operations;
 pub mod vendor;

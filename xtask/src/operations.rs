@@ -159,7 +159,27 @@ pub fn render(operations: &[OperationSpec]) -> String {
          // Do not edit by hand: edit the spec, then run `cargo xtask codegen`.\n\n\
          use crate::{Endpoint, HttpMethod, RetrySafety};\n\n\
          /// Every Stytch API operation this SDK knows, from `specs/operations.json`.\n\
-         ///\n\
+         ///\n",
+    );
+    out.push_str(
+        "/// | operation | HTTP | retried after an unknown outcome | credentials |\n\
+         /// |---|---|---|---|\n",
+    );
+    for op in operations {
+        let query: String = op.query.iter().map(|q| format!("?{q}=")).collect();
+        let _ = writeln!(
+            out,
+            "/// | [`{}`](Operation::{}) | `{} {}{query}` | {} | {} |",
+            op.name,
+            op.variant(),
+            op.method,
+            op.path,
+            if op.retry == "always" { "yes" } else { "no" },
+            if op.credentials { "yes" } else { "none needed" },
+        );
+    }
+    out.push_str(
+        "///\n\
          /// Deliberately not `#[non_exhaustive]`: the emulator and the tests match on it\n\
          /// exhaustively, so a new operation does not compile until every part serves it.\n\
          #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\n\

@@ -2,7 +2,8 @@
 //!
 //! For every covered definition it compares the property names, each property's type (after
 //! following references: our `SecretString` is upstream's `string`) and the required list.
-//! Differences we made on purpose are listed once, in [`INTENDED`], with the reason, and are
+//! Every operation of `specs/operations.json` is checked against upstream's `paths` too
+//! ([`crate::upstream_operations`]). Differences we made on purpose are listed once, in [`INTENDED`], with the reason, and are
 //! not reported.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -164,6 +165,8 @@ pub enum Kind {
     Required,
     /// The definition has no upstream component at all.
     MissingComponent,
+    /// An operation's method, path, parameters or bodies differ from upstream's.
+    Operation,
 }
 
 /// One reported difference.
@@ -252,6 +255,9 @@ pub fn diff(root: &Path, openapi: &Path) -> Result<Vec<Difference>, String> {
             &mut differences,
         );
     }
+    let defined = ours.keys().cloned().collect();
+    let operations = crate::operations::load(&root.join("specs"), &defined)?;
+    differences.extend(crate::upstream_operations::diff(&upstream, &operations));
     differences.retain(|d| {
         !INTENDED.iter().any(|(def, prop, kind, _)| {
             *def == d.definition && *prop == d.property && *kind == d.kind
@@ -453,6 +459,7 @@ mod tests {
                 "properties": {"user_id": {"type": "integer"}}}}}"#,
         )
         .unwrap();
+        std::fs::write(dir.join("specs/operations.json"), r#"{"operations": []}"#).unwrap();
         let openapi = dir.join("openapi.yml");
         std::fs::write(
             &openapi,

@@ -1,7 +1,8 @@
 //! `cargo xtask vendor-openapi [PATH]`: the part of Stytch's OpenAPI that `specs/` derive
 //! from, kept in the repository so `upstream-diff` runs in every clone (and in `cargo xtask
 //! ci`) without the 2.5 MB full copy. The trimmed file holds the components our definitions
-//! map to plus everything they reference, with the full copy's source and MIT licence beside.
+//! map to plus everything they reference and the paths of our operations, with the full
+//! copy's source and MIT licence beside.
 //! `--check` fails when the vendored copy differs from what the full copy would give.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,7 +36,8 @@ pub fn run(root: &Path, full: &Path, check: bool) -> Result<(), String> {
             "vendor/stytch-openapi/SOURCE.txt".to_owned(),
             format!(
                 "{}\nTrimmed by `cargo xtask vendor-openapi` to the components specs/ derive \
-                 from and what they reference (components.schemas only; paths dropped). \
+                 from and what they reference, and the paths of specs/operations.json (method, \
+                 parameters and body references only). \
                  Regenerate from a full copy with `cargo xtask vendor-openapi PATH`; \
                  `--check` compares.\n",
                 source_note.trim_end()
@@ -94,9 +96,15 @@ pub fn trim(root: &Path, openapi_text: &str) -> Result<String, String> {
         queue.extend(refs);
         kept.insert(name, schema.clone());
     }
+    let defined = bundled["$defs"]
+        .as_object()
+        .map(|defs| defs.keys().cloned().collect())
+        .unwrap_or_default();
+    let operations = crate::operations::load(&root.join("specs"), &defined)?;
     let document = json!({
         "openapi": full["openapi"],
         "info": full["info"],
+        "paths": crate::upstream_operations::trimmed_paths(&full, &operations)?,
         "components": { "schemas": kept },
     });
     let yaml = serde_yaml_ng::to_string(&document).map_err(|e| e.to_string())?;
@@ -135,7 +143,15 @@ mod tests {
             r#"{"$defs": {"CreateTotpRequest": {"type": "object"}}}"#,
         )
         .unwrap();
-        let openapi = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n\
+        std::fs::write(
+            dir.join("specs/operations.json"),
+            r#"{"operations": [{"name": "totps.create", "method": "POST", "path": "/v1/totps",
+                "request": "CreateTotpRequest", "response": "CreateTotpRequest",
+                "retry": "always", "why": "test"}]}"#,
+        )
+        .unwrap();
+        let openapi = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n\
+            paths:\n  /v1/totps: {post: {summary: dropped, operationId: x}}\n  /v1/other: {get: {}}\n\
             components:\n  schemas:\n\
             \x20   api_totp_v1_CreateRequest: {properties: {x: {$ref: '#/components/schemas/Inner'}}}\n\
             \x20   Inner: {items: {$ref: '#/components/schemas/Leaf'}}\n\
@@ -150,6 +166,9 @@ mod tests {
             .keys()
             .collect();
         assert_eq!(kept, ["Inner", "Leaf", "api_totp_v1_CreateRequest"]);
-        assert!(doc.get("paths").is_none());
+        assert_eq!(
+            doc["paths"],
+            json!({ "/v1/totps": { "post": { "operationId": "x" } } })
+        );
     }
 }

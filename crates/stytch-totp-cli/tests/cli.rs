@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use stytch_totp::Operation;
 
 /// RFC 6238 appendix B, SHA-1 rows, cut to 6 digits: secret "12345678901234567890".
 const RFC_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -43,16 +44,16 @@ fn demo_runs_the_whole_lifecycle_offline_and_hides_the_secret() {
     let stdout = demo(temp.path(), &[]);
     for step in [
         "against the embedded emulator",
-        "users.create",
-        "totps.create",
-        "totps.authenticate",
+        Operation::UsersCreate.name(),
+        Operation::TotpsCreate.name(),
+        Operation::TotpsAuthenticate.name(),
         "session JWT verified                   locally, no request",
-        "sessions.revoke",
+        Operation::SessionsRevoke.name(),
         "refused as expected: HTTP 404 session_not_found",
-        "totps.recovery_codes",
-        "totps.recover",
+        Operation::TotpsRecoveryCodes.name(),
+        Operation::TotpsRecover.name(),
         "refused as expected: HTTP 401 unable_to_authenticate_recovery_code",
-        "users.delete_totp",
+        Operation::UsersDeleteTotp.name(),
         "Done:",
     ] {
         assert!(stdout.contains(step), "missing {step:?} in:\n{stdout}");

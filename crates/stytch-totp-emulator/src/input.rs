@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use serde_json::{Map, Value};
-use stytch_totp_models::{ErrorType, ExpirationMinutes, SessionDurationMinutes, UserName};
+use stytch_totp_models::{
+    check_external_id, ErrorType, ExpirationMinutes, SessionDurationMinutes, UserName,
+};
 
 use crate::errors::ApiError;
 use crate::extract::JsonObject;
@@ -31,7 +33,7 @@ impl<T: FromBody> FromRequest<AppState> for Input<T> {
     }
 }
 
-/// `POST /v1/users`.
+/// [`UsersCreate`](crate::Operation::UsersCreate).
 pub(crate) struct NewUser {
     pub(crate) email: Option<String>,
     pub(crate) phone_number: Option<String>,
@@ -66,11 +68,9 @@ impl FromBody for NewUser {
                 "phone_number format is invalid: use E.164, e.g. +12025550123.",
             ));
         }
-        if external_id.is_some_and(|e| !valid_external_id(e)) {
+        if let Some(Err(broken)) = external_id.map(check_external_id) {
             // Stytch documents the rule, not the error type it answers with.
-            return Err(ApiError::bad_request(
-                "external_id must be 1 to 128 characters of letters, digits, '.', '_', '-' or '|'.",
-            ));
+            return Err(ApiError::bad_request(format!("{broken}.")));
         }
         let name: UserName = JsonObject(name).into_model()?;
         Ok(Self {
@@ -86,7 +86,7 @@ impl FromBody for NewUser {
     }
 }
 
-/// `POST /v1/totps`.
+/// [`TotpsCreate`](crate::Operation::TotpsCreate).
 pub(crate) struct NewTotp {
     pub(crate) user_id: String,
     pub(crate) expiration: Option<ExpirationMinutes>,
@@ -105,7 +105,7 @@ impl FromBody for NewTotp {
     }
 }
 
-/// A body with only a `user_id` (`POST /v1/totps/recovery_codes`).
+/// A body with only a `user_id` ([`TotpsRecoveryCodes`](crate::Operation::TotpsRecoveryCodes)).
 pub(crate) struct UserRef {
     pub(crate) user_id: String,
 }
@@ -187,7 +187,7 @@ fn check_custom_claims(claims: &Map<String, Value>) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `POST /v1/sessions/authenticate`: exactly one of `session_token` / `session_jwt`.
+/// [`SessionsAuthenticate`](crate::Operation::SessionsAuthenticate): exactly one of `session_token` / `session_jwt`.
 pub(crate) struct SessionCheck {
     pub(crate) session: SessionRef,
     pub(crate) args: SessionArgs,
@@ -206,7 +206,7 @@ impl FromBody for SessionCheck {
     }
 }
 
-/// `POST /v1/sessions/revoke`: exactly one of `session_id` / `session_token` / `session_jwt`.
+/// [`SessionsRevoke`](crate::Operation::SessionsRevoke): exactly one of `session_id` / `session_token` / `session_jwt`.
 pub(crate) enum RevokeTarget {
     Id(String),
     Session(SessionRef),
@@ -241,7 +241,7 @@ pub(crate) enum TotpCodeInput {
     RecoveryCodeShaped(String),
 }
 
-/// `POST /v1/totps/authenticate`.
+/// [`TotpsAuthenticate`](crate::Operation::TotpsAuthenticate).
 pub(crate) struct TotpCheck {
     pub(crate) user_id: String,
     pub(crate) code: TotpCodeInput,
@@ -277,7 +277,7 @@ pub(crate) enum RecoveryCodeInput {
     Malformed,
 }
 
-/// `POST /v1/totps/recover`.
+/// [`TotpsRecover`](crate::Operation::TotpsRecover).
 pub(crate) struct RecoveryCheck {
     pub(crate) user_id: String,
     pub(crate) code: RecoveryCodeInput,
@@ -342,7 +342,7 @@ path_id!(UserIdPath, "user_id", ErrorType::InvalidUserId);
 path_id!(TotpIdPath, "totp_id", ErrorType::InvalidTotpId);
 path_id!(ProjectIdPath, "project_id", "invalid_project_id");
 
-/// `GET /v1/sessions?user_id=`: the required `user_id` query parameter.
+/// [`SessionsGet`](crate::Operation::SessionsGet): the required `user_id` query parameter.
 pub(crate) struct UserIdQuery(pub(crate) String);
 
 impl<S: Send + Sync> FromRequestParts<S> for UserIdQuery {
@@ -394,14 +394,6 @@ fn valid_phone(phone: &str) -> bool {
         .is_some_and(|d| (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Stytch's external id rule: letters, digits, `.`, `_`, `-`, `|`; 1 to 128 characters.
-fn valid_external_id(id: &str) -> bool {
-    (1..=128).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'|'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,8 +408,5 @@ mod tests {
         assert!(valid_phone("+12025550123"));
         assert!(!valid_phone("12025550123"));
         assert!(!valid_phone("+1"));
-        assert!(valid_external_id("crm|42.a_b-c"));
-        assert!(!valid_external_id("a b"));
-        assert!(!valid_external_id(&"x".repeat(129)));
     }
 }

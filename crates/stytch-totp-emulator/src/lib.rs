@@ -11,13 +11,13 @@
 //! [counters](Stats) for testing clients.
 //!
 //! ```
-//! use stytch_totp_emulator::Emulator;
+//! use stytch_totp_emulator::{Emulator, Operation};
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let emulator = Emulator::start().await?;
 //! let http = reqwest::Client::new();
 //! let user: serde_json::Value = http
-//!     .post(format!("{}/v1/users", emulator.base_url()))
+//!     .post(format!("{}{}", emulator.base_url(), Operation::UsersCreate.path()))
 //!     .basic_auth(emulator.project_id(), Some(emulator.secret()))
 //!     .json(&serde_json::json!({ "email": "jane@example.com" }))
 //!     .send()
@@ -35,22 +35,10 @@
 //!
 //! # Endpoints
 //!
-//! Exactly the operations of [`Operation::ALL`] (the models crate's table, generated from
-//! `specs/operations.json`), each at its [`Operation::path`] with its [`Operation::method`]:
-//!
-//! | call | HTTP |
-//! |---|---|
-//! | users.create | `POST /v1/users` |
-//! | users.get / users.delete | `GET` / `DELETE /v1/users/{user_id}` |
-//! | users.delete_totp | `DELETE /v1/users/totps/{totp_id}` |
-//! | totps.create | `POST /v1/totps` |
-//! | totps.authenticate | `POST /v1/totps/authenticate` |
-//! | totps.recovery_codes | `POST /v1/totps/recovery_codes` |
-//! | totps.recover | `POST /v1/totps/recover` |
-//! | sessions.authenticate | `POST /v1/sessions/authenticate` |
-//! | sessions.revoke | `POST /v1/sessions/revoke` |
-//! | sessions.get | `GET /v1/sessions?user_id=` |
-//! | sessions.get_jwks | `GET /v1/sessions/jwks/{project_id}` (no credentials needed) |
+//! Exactly the operations of [`Operation::ALL`], each at its [`Operation::path`] with its
+//! [`Operation::method`]: the table on [`Operation`] lists them, generated like the routes
+//! from `specs/operations.json`. Only [`SessionsGetJwks`](Operation::SessionsGetJwks) needs no
+//! credentials ([`Operation::sends_credentials`]).
 //!
 //! `user_id` may be a user's `external_id` everywhere. Path ids may be percent-encoded; a
 //! `?user_id=` query and a `{}` body on `GET`/`DELETE` are accepted and ignored.
@@ -102,7 +90,7 @@
 //! `session_token` is 44 random base64url characters. `session_jwt` is an RS256 JWT signed
 //! with the emulator's [`SigningKey`] (made on first use, or pinned with
 //! [`EmulatorConfig::with_signing_key`]); its header names the key's `kid`
-//! ([`Emulator::key_id`]) and `GET /v1/sessions/jwks/{project_id}`
+//! ([`Emulator::key_id`]) and [`SessionsGetJwks`](crate::Operation::SessionsGetJwks)
 //! ([`EmulatorHandle::jwks_url`]) serves the public key as a JWK set (`kty` RSA, `use` sig,
 //! `alg` RS256, `kid`, `n`, `e`, `key_ops` `["verify"]`; `x5c` empty and `x5tS256` `""`: no
 //! certificate), so any JWT library can verify the JWTs from that URL alone. Keys are 3072-bit
@@ -161,7 +149,7 @@
 //! | 500 | `internal_server_error` | a QR code or JWT could not be made (not expected) |
 //! | any | by status | an injected [`Fault::Status`]: 401 `unauthorized_credentials`, 404 `route_not_found`, 405 `method_not_allowed`, 429 `too_many_requests`, 5xx `internal_server_error`, else `bad_request` |
 //!
-//! `POST /v1/users` accepts a body with neither `email` nor `phone_number`: Stytch's OpenAPI
+//! [`UsersCreate`](crate::Operation::UsersCreate) accepts a body with neither `email` nor `phone_number`: Stytch's OpenAPI
 //! requires neither.
 //!
 //! # Admin API

@@ -48,7 +48,7 @@ pub(crate) fn user(record: &UserRecord, totp: Option<&TotpRecord>, lock: Option<
     }
 }
 
-/// `GET /v1/users/{id}`: the user's fields at top level, beside `request_id`.
+/// [`UsersGet`](crate::Operation::UsersGet): the user's fields at top level, beside `request_id`.
 pub(crate) fn get_user_response(user: User, request_id: &str) -> GetUserResponse {
     GetUserResponse {
         biometric_registrations: user.biometric_registrations,

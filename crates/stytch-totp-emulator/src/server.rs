@@ -238,8 +238,9 @@ impl Emulator {
 ///
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let app = stytch_totp_emulator::router(Default::default());
+/// let path = stytch_totp_emulator::Operation::UsersGet.path_with(&["user-test-x"]);
 /// let response = app
-///     .oneshot(Request::get("/v1/users/user-test-x").body(Body::empty()).unwrap())
+///     .oneshot(Request::get(path).body(Body::empty()).unwrap())
 ///     .await
 ///     .unwrap();
 /// assert_eq!(response.status(), 401); // no Basic auth
@@ -345,10 +346,11 @@ impl EmulatorHandle {
         &self.emulator.config().secret
     }
 
-    /// `<base_url>/v1/sessions/jwks/<project_id>`: where JWT libraries fetch this emulator's
-    /// public key (no credentials needed).
+    /// The URL of [`Operation::SessionsGetJwks`] for this project: where JWT libraries fetch
+    /// this emulator's public key (no credentials needed).
     pub fn jwks_url(&self) -> String {
-        format!("{}/v1/sessions/jwks/{}", self.base_url, self.project_id())
+        let path = Operation::SessionsGetJwks.path_with(&[self.project_id()]);
+        format!("{}{path}", self.base_url)
     }
 
     /// The emulator behind this handle.

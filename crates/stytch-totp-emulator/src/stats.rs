@@ -15,7 +15,7 @@ use stytch_totp_models::Operation;
 pub struct Stats {
     /// Every API request received, faulted or not.
     pub requests_total: u64,
-    /// Requests received per raw request path (query excluded), e.g. `/v1/totps/recover`.
+    /// Requests received per raw request path (query excluded, ids as sent).
     pub requests_by_path: BTreeMap<String, u64>,
     /// Responses sent per HTTP status, as callers saw them (after faults).
     pub responses_by_status: BTreeMap<u16, u64>,
@@ -28,7 +28,7 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// Requests received for one path (e.g. `/v1/totps/recover`).
+    /// Requests received for one raw path (e.g. `Operation::TotpsRecover.path()`).
     pub fn requests_to(&self, path: &str) -> u64 {
         self.requests_by_path.get(path).copied().unwrap_or(0)
     }

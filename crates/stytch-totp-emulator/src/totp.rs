@@ -27,7 +27,7 @@ pub const SECRET_BYTES: usize = 20;
 pub const QR_CODE_PREFIX: &str = "data:image/png;base64, ";
 
 /// The code an authenticator app shows at `at` for a base32 `secret` (as returned by
-/// `POST /v1/totps`), or `None` if the secret is not valid base32 of at least 128 bits.
+/// [`TotpsCreate`](crate::Operation::TotpsCreate)), or `None` if the secret is not valid base32 of at least 128 bits.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};

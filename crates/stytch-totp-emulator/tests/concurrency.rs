@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::json;
+use stytch_totp_emulator::Operation;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_recovers_with_one_code_succeed_once() {
@@ -17,7 +18,7 @@ async fn fifty_concurrent_recovers_with_one_code_succeed_once() {
     let mut tasks = Vec::new();
     for _ in 0..50 {
         let http = api.http.clone();
-        let url = format!("{}/v1/totps/recover", emu.base_url());
+        let url = format!("{}{}", emu.base_url(), Operation::TotpsRecover.path());
         let (project, secret) = (emu.project_id().to_owned(), emu.secret().to_owned());
         let body = json!({ "user_id": user_id, "recovery_code": code });
         tasks.push(tokio::spawn(async move {

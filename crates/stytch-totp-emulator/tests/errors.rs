@@ -10,14 +10,14 @@ use common::*;
 use rand::{Rng, RngCore, SeedableRng};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use stytch_totp_emulator::{Emulator, EmulatorConfig};
+use stytch_totp_emulator::{Emulator, EmulatorConfig, Operation};
 use tower::ServiceExt;
 
 #[tokio::test]
 async fn bad_or_missing_basic_auth_is_401() {
     let emu = start_fixed().await;
     let http = reqwest::Client::new();
-    let url = format!("{}/v1/totps", emu.base_url());
+    let url = format!("{}{}", emu.base_url(), Operation::TotpsCreate.path());
     let body = json!({ "user_id": "user-test-x" });
     let attempts = [
         http.post(&url).json(&body),
@@ -63,113 +63,123 @@ async fn input_errors_have_precise_types() {
     let user_id = api.create_user("errors@example.com").await;
     let (_, secret, _) = api.create_totp(&user_id).await;
     let cases: Vec<(&str, Value, u16, &str)> = vec![
-        ("/v1/totps", json!({}), 400, "bad_request"),
+        (Operation::TotpsCreate.path(), json!({}), 400, "bad_request"),
         (
-            "/v1/totps",
+            Operation::TotpsCreate.path(),
             json!({ "user_id": "" }),
             400,
             "invalid_user_id",
         ),
-        ("/v1/totps", json!({ "user_id": 7 }), 400, "bad_request"),
         (
-            "/v1/totps",
+            Operation::TotpsCreate.path(),
+            json!({ "user_id": 7 }),
+            400,
+            "bad_request",
+        ),
+        (
+            Operation::TotpsCreate.path(),
             json!({ "user_id": "user-test-nope" }),
             404,
             "user_not_found",
         ),
         (
-            "/v1/totps",
+            Operation::TotpsCreate.path(),
             json!({ "user_id": user_id, "expiration_minutes": 4 }),
             400,
             "invalid_expiration",
         ),
         (
-            "/v1/totps",
+            Operation::TotpsCreate.path(),
             json!({ "user_id": user_id, "expiration_minutes": 1441 }),
             400,
             "invalid_expiration",
         ),
         (
-            "/v1/totps",
+            Operation::TotpsCreate.path(),
             json!({ "user_id": user_id, "expiration_minutes": "60" }),
             400,
             "bad_request",
         ),
         (
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": user_id }),
             400,
             "bad_request",
         ),
         (
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": user_id, "totp_code": "12ab56" }),
             400,
             "invalid_totp_code",
         ),
         (
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": user_id, "totp_code": "1234567" }),
             400,
             "invalid_totp_code",
         ),
         (
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": user_id, "totp_code": 123456 }),
             400,
             "bad_request",
         ),
         (
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": user_id, "totp_code": "123456", "session_duration_minutes": 4 }),
             400,
             "invalid_session_duration_minutes",
         ),
         (
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": user_id, "totp_code": "123456", "session_duration_minutes": 527041 }),
             400,
             "invalid_session_duration_minutes",
         ),
         (
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": user_id, "totp_code": "123456", "session_custom_claims": [] }),
             400,
             "bad_request",
         ),
         (
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": "user-test-nope", "totp_code": "123456" }),
             404,
             "user_not_found",
         ),
         (
-            "/v1/totps/recover",
+            Operation::TotpsRecover.path(),
             json!({ "user_id": user_id }),
             400,
             "bad_request",
         ),
         (
-            "/v1/totps/recover",
+            Operation::TotpsRecover.path(),
             json!({ "user_id": user_id, "recovery_code": " " }),
             400,
             "invalid_recovery_code",
         ),
         (
-            "/v1/totps/recover",
+            Operation::TotpsRecover.path(),
             json!({ "user_id": "", "recovery_code": "abcd-efgh-ijkl" }),
             400,
             "invalid_user_id",
         ),
         (
-            "/v1/totps/recovery_codes",
+            Operation::TotpsRecoveryCodes.path(),
             json!({ "user_id": "user-test-nope" }),
             404,
             "user_not_found",
         ),
-        ("/v1/users", json!({ "email": 5 }), 400, "bad_request"),
         (
-            "/v1/users",
+            Operation::UsersCreate.path(),
+            json!({ "email": 5 }),
+            400,
+            "bad_request",
+        ),
+        (
+            Operation::UsersCreate.path(),
             json!({ "name": { "first_name": 5 } }),
             400,
             "bad_request",
@@ -188,7 +198,7 @@ async fn input_errors_have_precise_types() {
     // No secret or code is echoed in messages.
     let reply = api
         .post(
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": user_id, "totp_code": "98ab76" }),
         )
         .await;
@@ -229,19 +239,25 @@ async fn malformed_bodies_content_types_sizes_paths_and_methods() {
             .body(body)
     };
     let e = check(StatusCode::BAD_REQUEST, "bad_request")(
-        send(json_post("/v1/totps", "{\"user_id\": ")).await,
+        send(json_post(Operation::TotpsCreate.path(), "{\"user_id\": ")).await,
     );
     assert!(
         e.error_message.contains("not valid JSON"),
         "{}",
         e.error_message
     );
-    check(StatusCode::BAD_REQUEST, "bad_request")(send(json_post("/v1/totps", "[1,2]")).await);
-    check(StatusCode::BAD_REQUEST, "bad_request")(send(json_post("/v1/totps", "")).await);
-    check(StatusCode::BAD_REQUEST, "bad_request")(send(json_post("/v1/totps", "null")).await);
+    check(StatusCode::BAD_REQUEST, "bad_request")(
+        send(json_post(Operation::TotpsCreate.path(), "[1,2]")).await,
+    );
+    check(StatusCode::BAD_REQUEST, "bad_request")(
+        send(json_post(Operation::TotpsCreate.path(), "")).await,
+    );
+    check(StatusCode::BAD_REQUEST, "bad_request")(
+        send(json_post(Operation::TotpsCreate.path(), "null")).await,
+    );
     let e = check(StatusCode::BAD_REQUEST, "bad_request")(
         send(
-            auth(http.post(url("/v1/totps")))
+            auth(http.post(url(Operation::TotpsCreate.path())))
                 .header("content-type", "text/plain")
                 .body("{}"),
         )
@@ -249,12 +265,12 @@ async fn malformed_bodies_content_types_sizes_paths_and_methods() {
     );
     assert!(e.error_message.contains("Content-Type"));
     check(StatusCode::BAD_REQUEST, "bad_request")(
-        send(auth(http.post(url("/v1/totps"))).body("{}")).await,
+        send(auth(http.post(url(Operation::TotpsCreate.path()))).body("{}")).await,
     );
     let big = format!("{{\"user_id\": \"{}\"}}", "x".repeat(70 * 1024));
     check(StatusCode::PAYLOAD_TOO_LARGE, "bad_request")(
         send(
-            auth(http.post(url("/v1/totps")))
+            auth(http.post(url(Operation::TotpsCreate.path())))
                 .header("content-type", "application/json")
                 .body(big),
         )
@@ -263,10 +279,13 @@ async fn malformed_bodies_content_types_sizes_paths_and_methods() {
     check(StatusCode::NOT_FOUND, "route_not_found")(send(auth(http.get(url("/v1/nowhere")))).await);
     check(StatusCode::NOT_FOUND, "route_not_found")(send(http.get(url("/"))).await);
     check(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")(
-        send(auth(http.get(url("/v1/totps")))).await,
+        send(auth(http.get(url(Operation::TotpsCreate.path())))).await,
     );
     check(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")(
-        send(auth(http.put(url("/v1/users/user-test-1")))).await,
+        send(auth(
+            http.put(url(&Operation::UsersGet.path_with(&["user-test-1"]))),
+        ))
+        .await,
     );
 }
 
@@ -277,7 +296,7 @@ async fn oversized_chunked_body_is_rejected_too() {
     let auth = base64::engine::general_purpose::STANDARD
         .encode(format!("{}:{}", config.project_id, config.secret));
     let stream = Body::new(futures_like_stream(vec![vec![b' '; 800], vec![b' '; 800]]));
-    let req = Request::post("/v1/totps")
+    let req = Request::post(Operation::TotpsCreate.path())
         .header("authorization", format!("Basic {auth}"))
         .header("content-type", "application/json")
         .body(stream)
@@ -322,17 +341,17 @@ async fn random_bodies_never_panic() {
         r#"{"user_id":"u","recovery_code":"abcd-efgh-ijkl","session_token":"x","session_custom_claims":{"a":null}}"#,
         r#"{"email":"a@b.co","name":{"first_name":"x"},"roles":["r"],"external_id":"e|1"}"#,
         r#"{"user_id":"u","expiration_minutes":1440}"#,
-        r#"{"path":"/v1/totps","times":1,"fault":{"kind":"delay","millis":0}}"#,
+        r#"{"path":Operation::TotpsCreate.path(),"times":1,"fault":{"kind":"delay","millis":0}}"#,
         r#"{"advance_seconds":1}"#,
     ];
     let routes = [
-        "/v1/users",
-        "/v1/totps",
-        "/v1/totps/authenticate",
-        "/v1/totps/recovery_codes",
-        "/v1/totps/recover",
-        "/v1/sessions/authenticate",
-        "/v1/sessions/revoke",
+        Operation::UsersCreate.path(),
+        Operation::TotpsCreate.path(),
+        Operation::TotpsAuthenticate.path(),
+        Operation::TotpsRecoveryCodes.path(),
+        Operation::TotpsRecover.path(),
+        Operation::SessionsAuthenticate.path(),
+        Operation::SessionsRevoke.path(),
         "/_emulator/faults",
         "/_emulator/clock",
     ];
@@ -425,7 +444,7 @@ async fn get_accepts_any_json_body() {
     let reply = api
         .call(
             Method::GET,
-            &format!("/v1/users/{user_id}"),
+            &Operation::UsersGet.path_with(&[&user_id]),
             Some(json!({"x": 1})),
         )
         .await;

@@ -20,18 +20,20 @@ async fn status_fault_with_retry_after_and_stytch_body() {
             retry_after: Some(2),
             body: None,
         })
-        .on_path("/v1/users")
+        .on_path(Operation::UsersCreate.path())
         .times(2),
     );
     for _ in 0..2 {
-        let reply = api.post("/v1/users", json!({})).await;
+        let reply = api.post(Operation::UsersCreate.path(), json!({})).await;
         assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(reply.headers["retry-after"], "2");
         assert_eq!(reply.error_type(), "too_many_requests");
     }
-    api.post("/v1/users", json!({})).await.ok();
+    api.post(Operation::UsersCreate.path(), json!({}))
+        .await
+        .ok();
     let stats = emu.stats();
-    assert_eq!(stats.requests_to("/v1/users"), 3);
+    assert_eq!(stats.requests_to(Operation::UsersCreate.path()), 3);
     assert_eq!(stats.applied(Operation::UsersCreate), 1);
     assert_eq!(stats.faults_injected, 2);
     assert_eq!(stats.responses_with(429), 2);
@@ -47,7 +49,11 @@ async fn raw_html_502_body() {
         body: Some("<html><body>502 Bad Gateway</body></html>".into()),
     }));
     let resp = reqwest::Client::new()
-        .post(format!("{}/v1/users", emu.base_url()))
+        .post(format!(
+            "{}{}",
+            emu.base_url(),
+            Operation::UsersCreate.path()
+        ))
         .basic_auth(emu.project_id(), Some(emu.secret()))
         .json(&json!({}))
         .send()
@@ -70,18 +76,25 @@ async fn path_filter_only_hits_that_path() {
     let emu = start_fixed().await;
     let api = Api::new(&emu);
     let user_id = api.create_user("path@example.com").await;
-    emu.inject(FaultSpec::new(Fault::status(500)).on_path("/v1/totps/recover"));
+    emu.inject(FaultSpec::new(Fault::status(500)).on_path(Operation::TotpsRecover.path()));
     api.create_totp(&user_id).await;
-    api.post("/v1/totps/recovery_codes", json!({ "user_id": user_id }))
-        .await
-        .ok();
+    api.post(
+        Operation::TotpsRecoveryCodes.path(),
+        json!({ "user_id": user_id }),
+    )
+    .await
+    .ok();
     let reply = api.recover(&user_id, "abcd-abcd-abcd").await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(reply.error_type(), "internal_server_error");
     // Route templates match too.
-    emu.inject(FaultSpec::new(Fault::status(503)).on_path("/v1/users/{user_id}"));
+    emu.inject(FaultSpec::new(Fault::status(503)).on_path(Operation::UsersGet.path()));
     let reply = api
-        .call(reqwest::Method::GET, &format!("/v1/users/{user_id}"), None)
+        .call(
+            reqwest::Method::GET,
+            &Operation::UsersGet.path_with(&[&user_id]),
+            None,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(emu.pending_faults().is_empty());
@@ -93,7 +106,9 @@ async fn delay_then_normal_response() {
     let api = Api::new(&emu);
     emu.inject(FaultSpec::new(Fault::Delay(Duration::from_millis(300))));
     let started = Instant::now();
-    api.post("/v1/users", json!({})).await.ok();
+    api.post(Operation::UsersCreate.path(), json!({}))
+        .await
+        .ok();
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_eq!(emu.stats().applied(Operation::UsersCreate), 1);
 }
@@ -104,7 +119,11 @@ async fn drop_connection_is_a_transport_error_and_applies_nothing() {
     emu.inject(FaultSpec::new(Fault::DropConnection));
     let http = reqwest::Client::new();
     let err = http
-        .post(format!("{}/v1/users", emu.base_url()))
+        .post(format!(
+            "{}{}",
+            emu.base_url(),
+            Operation::UsersCreate.path()
+        ))
         .basic_auth(emu.project_id(), Some(emu.secret()))
         .json(&json!({}))
         .send()
@@ -116,7 +135,11 @@ async fn drop_connection_is_a_transport_error_and_applies_nothing() {
     assert_eq!(stats.connections_dropped, 1);
     // The next request is fine, on the same client.
     let resp = http
-        .post(format!("{}/v1/users", emu.base_url()))
+        .post(format!(
+            "{}{}",
+            emu.base_url(),
+            Operation::UsersCreate.path()
+        ))
         .basic_auth(emu.project_id(), Some(emu.secret()))
         .json(&json!({}))
         .send()
@@ -130,7 +153,11 @@ async fn truncated_body_cuts_the_json_in_half() {
     let emu = start_fixed().await;
     emu.inject(FaultSpec::new(Fault::TruncatedBody));
     let resp = reqwest::Client::new()
-        .post(format!("{}/v1/users", emu.base_url()))
+        .post(format!(
+            "{}{}",
+            emu.base_url(),
+            Operation::UsersCreate.path()
+        ))
         .basic_auth(emu.project_id(), Some(emu.secret()))
         .json(&json!({ "email": "trunc@example.com" }))
         .send()
@@ -157,7 +184,7 @@ async fn after_apply_consumes_the_recovery_code_although_the_caller_sees_a_failu
             retry_after: Some(1),
             body: None,
         }))
-        .on_path("/v1/totps/recover"),
+        .on_path(Operation::TotpsRecover.path()),
     );
     let reply = api.recover(&user_id, &codes[0]).await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -166,7 +193,10 @@ async fn after_apply_consumes_the_recovery_code_although_the_caller_sees_a_failu
     let reply = api.recover(&user_id, &codes[0]).await;
     assert_eq!(reply.error_type(), "unable_to_authenticate_recovery_code");
     let listed = api
-        .post("/v1/totps/recovery_codes", json!({ "user_id": user_id }))
+        .post(
+            Operation::TotpsRecoveryCodes.path(),
+            json!({ "user_id": user_id }),
+        )
         .await;
     assert_eq!(
         listed.ok()["totps"][0]["recovery_codes"]
@@ -180,7 +210,11 @@ async fn after_apply_consumes_the_recovery_code_although_the_caller_sees_a_failu
     emu.inject(FaultSpec::new(Fault::after_apply(Fault::DropConnection)));
     let err = api
         .http
-        .post(format!("{}/v1/totps/recover", emu.base_url()))
+        .post(format!(
+            "{}{}",
+            emu.base_url(),
+            Operation::TotpsRecover.path()
+        ))
         .basic_auth(emu.project_id(), Some(emu.secret()))
         .json(&json!({ "user_id": user_id, "recovery_code": codes[1] }))
         .send()
@@ -200,7 +234,11 @@ async fn after_apply_consumes_the_recovery_code_although_the_caller_sees_a_failu
     emu.inject(FaultSpec::new(Fault::after_apply(Fault::TruncatedBody)));
     let text = api
         .http
-        .post(format!("{}/v1/totps/recover", emu.base_url()))
+        .post(format!(
+            "{}{}",
+            emu.base_url(),
+            Operation::TotpsRecover.path()
+        ))
         .basic_auth(emu.project_id(), Some(emu.secret()))
         .json(&json!({ "user_id": user_id, "recovery_code": codes[3] }))
         .send()
@@ -213,7 +251,7 @@ async fn after_apply_consumes_the_recovery_code_although_the_caller_sees_a_failu
 
     let stats = emu.stats();
     assert_eq!(stats.applied(Operation::TotpsRecover), 4);
-    assert_eq!(stats.requests_to("/v1/totps/recover"), 6);
+    assert_eq!(stats.requests_to(Operation::TotpsRecover.path()), 6);
     // Callers saw 200 for: user, TOTP, list, the delayed and the truncated recover.
     assert_eq!(stats.responses_with(200), 5);
     assert_eq!(stats.responses_with(503), 1);
@@ -241,7 +279,7 @@ async fn admin_http_api() {
     let resp = http
         .post(admin("faults"))
         .json(&json!({
-            "path": "/v1/users",
+            "path": Operation::UsersCreate.path(),
             "times": 1,
             "fault": { "kind": "status", "status": 500 }
         }))
@@ -259,7 +297,9 @@ async fn admin_http_api() {
         .unwrap();
     assert_eq!(listed["faults"][0]["times"], 1);
     assert_eq!(
-        api.post("/v1/users", json!({})).await.status,
+        api.post(Operation::UsersCreate.path(), json!({}))
+            .await
+            .status,
         StatusCode::INTERNAL_SERVER_ERROR
     );
 
@@ -283,7 +323,9 @@ async fn admin_http_api() {
     assert_eq!(emu.pending_faults().len(), 1);
     http.delete(admin("faults")).send().await.unwrap();
     assert!(emu.pending_faults().is_empty());
-    api.post("/v1/users", json!({})).await.ok();
+    api.post(Operation::UsersCreate.path(), json!({}))
+        .await
+        .ok();
 
     // Stats as JSON parse into Stats; admin calls are not counted.
     let stats: Stats = http
@@ -323,13 +365,17 @@ async fn operation_filter_tells_methods_of_one_path_apart() {
     emu.inject(FaultSpec::new(Fault::status(503)).on(Operation::UsersDelete));
     // GET of the same route template is not the targeted operation.
     let reply = api
-        .call(reqwest::Method::GET, &format!("/v1/users/{user_id}"), None)
+        .call(
+            reqwest::Method::GET,
+            &Operation::UsersGet.path_with(&[&user_id]),
+            None,
+        )
         .await;
     reply.ok();
     let reply = api
         .call(
             reqwest::Method::DELETE,
-            &format!("/v1/users/{user_id}"),
+            &Operation::UsersDelete.path_with(&[&user_id]),
             None,
         )
         .await;

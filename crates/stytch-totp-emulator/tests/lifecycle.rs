@@ -8,6 +8,7 @@ use base64::Engine;
 use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use stytch_totp_emulator::Operation;
 use stytch_totp_models::{
     AuthenticateTotpResponse, CreateTotpResponse, CreateUserResponse, DeleteTotpResponse,
     DeleteUserResponse, GetUserResponse, RecoverTotpResponse, TotpRecoveryCodesResponse,
@@ -20,7 +21,7 @@ async fn full_lifecycle() {
 
     let reply = api
         .post(
-            "/v1/users",
+            Operation::UsersCreate.path(),
             json!({ "email": "jane.doe@example.com", "name": { "first_name": "Jane" } }),
         )
         .await;
@@ -36,7 +37,9 @@ async fn full_lifecycle() {
     let user_id = created.user_id;
 
     // Create a TOTP.
-    let reply = api.post("/v1/totps", json!({ "user_id": user_id })).await;
+    let reply = api
+        .post(Operation::TotpsCreate.path(), json!({ "user_id": user_id }))
+        .await;
     let totp: CreateTotpResponse = serde_json::from_value(reply.ok().clone()).unwrap();
     assert!(totp.totp_id.starts_with("totp-test-"));
     let secret = totp.secret.expose_secret().to_owned();
@@ -99,17 +102,26 @@ async fn full_lifecycle() {
 
     // Verified: shows on the user, and a second create is refused.
     let reply = api
-        .call(Method::GET, &format!("/v1/users/{user_id}"), None)
+        .call(
+            Method::GET,
+            &Operation::UsersGet.path_with(&[&user_id]),
+            None,
+        )
         .await;
     let user: GetUserResponse = serde_json::from_value(reply.ok().clone()).unwrap();
     assert!(user.totps[0].verified);
-    let reply = api.post("/v1/totps", json!({ "user_id": user_id })).await;
+    let reply = api
+        .post(Operation::TotpsCreate.path(), json!({ "user_id": user_id }))
+        .await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(reply.error_type(), "active_totp_exists");
 
     // Recovery codes listed.
     let reply = api
-        .post("/v1/totps/recovery_codes", json!({ "user_id": user_id }))
+        .post(
+            Operation::TotpsRecoveryCodes.path(),
+            json!({ "user_id": user_id }),
+        )
         .await;
     let codes: TotpRecoveryCodesResponse = serde_json::from_value(reply.ok().clone()).unwrap();
     assert_eq!(codes.totps.len(), 1);
@@ -134,7 +146,10 @@ async fn full_lifecycle() {
     .await
     .ok();
     let reply = api
-        .post("/v1/totps/recovery_codes", json!({ "user_id": user_id }))
+        .post(
+            Operation::TotpsRecoveryCodes.path(),
+            json!({ "user_id": user_id }),
+        )
         .await;
     assert_eq!(
         reply.ok()["totps"][0]["recovery_codes"]
@@ -160,7 +175,7 @@ async fn full_lifecycle() {
     let reply = api
         .call(
             Method::DELETE,
-            &format!("/v1/users/totps/{}", totp.totp_id),
+            &Operation::UsersDeleteTotp.path_with(&[&totp.totp_id]),
             None,
         )
         .await;
@@ -170,7 +185,7 @@ async fn full_lifecycle() {
     let reply = api
         .call(
             Method::DELETE,
-            &format!("/v1/users/totps/{}", totp.totp_id),
+            &Operation::UsersDeleteTotp.path_with(&[&totp.totp_id]),
             None,
         )
         .await;
@@ -182,12 +197,20 @@ async fn full_lifecycle() {
     // A new TOTP can be created now; delete the user.
     api.create_totp(&user_id).await;
     let reply = api
-        .call(Method::DELETE, &format!("/v1/users/{user_id}"), None)
+        .call(
+            Method::DELETE,
+            &Operation::UsersDelete.path_with(&[&user_id]),
+            None,
+        )
         .await;
     let deleted: DeleteUserResponse = serde_json::from_value(reply.ok().clone()).unwrap();
     assert_eq!(deleted.user_id, user_id);
     let reply = api
-        .call(Method::GET, &format!("/v1/users/{user_id}"), None)
+        .call(
+            Method::GET,
+            &Operation::UsersGet.path_with(&[&user_id]),
+            None,
+        )
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.error_type(), "user_not_found");
@@ -227,7 +250,7 @@ async fn unverified_totp_expires_and_can_be_replaced() {
     let user_id = api.create_user("exp@example.com").await;
     let reply = api
         .post(
-            "/v1/totps",
+            Operation::TotpsCreate.path(),
             json!({ "user_id": user_id, "expiration_minutes": 5 }),
         )
         .await;
@@ -248,7 +271,11 @@ async fn unverified_totp_expires_and_can_be_replaced() {
     // recovery codes stop working is promises.rs's a_replaced_totp_loses_its_secret_...)
     let (totp_id, secret, _) = api.create_totp(&user_id).await;
     let reply = api
-        .call(Method::GET, &format!("/v1/users/{user_id}"), None)
+        .call(
+            Method::GET,
+            &Operation::UsersGet.path_with(&[&user_id]),
+            None,
+        )
         .await;
     assert_eq!(
         reply.ok()["totps"],
@@ -289,7 +316,11 @@ async fn user_is_locked_after_ten_failures_and_unlocked_after_an_hour() {
         "user_lock_limit_reached"
     );
     let user = api
-        .call(Method::GET, &format!("/v1/users/{user_id}"), None)
+        .call(
+            Method::GET,
+            &Operation::UsersGet.path_with(&[&user_id]),
+            None,
+        )
         .await;
     let user = user.ok();
     assert_eq!(user["is_locked"], true);
@@ -298,7 +329,11 @@ async fn user_is_locked_after_ten_failures_and_unlocked_after_an_hour() {
 
     emu.advance_clock(Duration::from_secs(3600));
     let user = api
-        .call(Method::GET, &format!("/v1/users/{user_id}"), None)
+        .call(
+            Method::GET,
+            &Operation::UsersGet.path_with(&[&user_id]),
+            None,
+        )
         .await;
     assert_eq!(user.ok()["is_locked"], false);
     assert!(user.body.get("lock_expires_at").is_none());
@@ -325,7 +360,7 @@ async fn sessions_are_created_extended_and_signed() {
     let (totp_id, secret, recovery) = api.create_totp(&user_id).await;
     let reply = api
         .post(
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({
                 "user_id": user_id,
                 "totp_code": code(&secret, emu.now()),
@@ -381,7 +416,7 @@ async fn sessions_are_created_extended_and_signed() {
     emu.advance_clock(Duration::from_secs(600));
     let reply = api
         .post(
-            "/v1/totps/recover",
+            Operation::TotpsRecover.path(),
             json!({
                 "user_id": user_id,
                 "recovery_code": recovery[0],
@@ -408,7 +443,7 @@ async fn sessions_are_created_extended_and_signed() {
     // The JWT also names the session; an unknown token is refused without consuming the code.
     let reply = api
         .post(
-            "/v1/totps/recover",
+            Operation::TotpsRecover.path(),
             json!({ "user_id": user_id, "recovery_code": recovery[1], "session_jwt": jwt }),
         )
         .await;
@@ -418,107 +453,11 @@ async fn sessions_are_created_extended_and_signed() {
     );
     let reply = api
         .post(
-            "/v1/totps/recover",
+            Operation::TotpsRecover.path(),
             json!({ "user_id": user_id, "recovery_code": recovery[2], "session_token": "nope" }),
         )
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert_eq!(reply.error_type(), "session_not_found");
     api.recover(&user_id, &recovery[2]).await.ok();
-}
-
-#[tokio::test]
-async fn users_by_external_id_percent_encoding_query_and_empty_json_bodies() {
-    let emu = start_fixed().await;
-    let api = Api::new(&emu);
-    let reply = api
-        .post(
-            "/v1/users",
-            json!({
-                "email": "ext@example.com",
-                "external_id": "crm|42",
-                "phone_number": "+12025550123",
-                "trusted_metadata": { "tier": 1 },
-                "roles": ["admin"],
-            }),
-        )
-        .await;
-    let created: CreateUserResponse = serde_json::from_value(reply.ok().clone()).unwrap();
-    assert!(created.phone_id.starts_with("phone-number-test-"));
-    assert_eq!(created.user.roles, ["stytch_user", "admin"]);
-    let user_id = created.user_id;
-
-    // Percent-encoded path, extra query and a `{}` body.
-    let encoded = user_id.replace('-', "%2D");
-    let reply = api
-        .call(
-            Method::GET,
-            &format!("/v1/users/{encoded}?user_id={user_id}"),
-            Some(json!({})),
-        )
-        .await;
-    let got: GetUserResponse = serde_json::from_value(reply.ok().clone()).unwrap();
-    assert_eq!(got.user_id, user_id);
-    assert_eq!(got.external_id.as_deref(), Some("crm|42"));
-    assert_eq!(got.trusted_metadata.unwrap()["tier"], 1);
-
-    // external_id works on the TOTP endpoints and in paths.
-    let reply = api.post("/v1/totps", json!({ "user_id": "crm|42" })).await;
-    assert_eq!(reply.ok()["user_id"], user_id.as_str());
-    let secret = reply.body["secret"].as_str().unwrap().to_owned();
-    api.authenticate("crm|42", &code(&secret, emu.now()))
-        .await
-        .ok();
-    let reply = api.call(Method::GET, "/v1/users/crm%7C42", None).await;
-    assert_eq!(reply.ok()["user_id"], user_id.as_str());
-
-    // Duplicates and bad values.
-    let reply = api
-        .post("/v1/users", json!({ "email": "EXT@example.com" }))
-        .await;
-    assert_eq!(reply.error_type(), "duplicate_email");
-    let reply = api.post("/v1/users", json!({ "email": "nope" })).await;
-    assert_eq!(reply.error_type(), "invalid_email");
-    let reply = api
-        .post("/v1/users", json!({ "external_id": "crm|42" }))
-        .await;
-    assert_eq!(reply.error_type(), "duplicate_user_external_id");
-    let reply = api
-        .post("/v1/users", json!({ "phone_number": "555" }))
-        .await;
-    assert_eq!(reply.error_type(), "invalid_phone_number");
-    let reply = api
-        .post("/v1/users", json!({ "create_user_as_pending": true }))
-        .await;
-    assert_eq!(reply.ok()["status"], "pending");
-    assert_eq!(reply.body["email_id"], "");
-
-    let reply = api
-        .call(
-            Method::DELETE,
-            &format!("/v1/users/{encoded}"),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(reply.ok()["user_id"], user_id.as_str());
-}
-
-#[tokio::test]
-async fn live_projects_get_live_ids() {
-    let config = stytch_totp_emulator::EmulatorConfig::default()
-        .with_credentials("project-live-abc", "secret-live-xyz");
-    let emu = stytch_totp_emulator::Emulator::start_with(config)
-        .await
-        .unwrap();
-    let api = Api::new(&emu);
-    let reply = api.post("/v1/users", json!({})).await;
-    assert_eq!(reply.status, StatusCode::OK);
-    assert!(reply.body["user_id"]
-        .as_str()
-        .unwrap()
-        .starts_with("user-live-"));
-    assert!(reply.body["request_id"]
-        .as_str()
-        .unwrap()
-        .starts_with("request-id-live-"));
 }

@@ -11,11 +11,15 @@ use base64::Engine;
 use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use stytch_totp_emulator::{Clock, Emulator, EmulatorConfig};
+use stytch_totp_emulator::{Clock, Emulator, EmulatorConfig, Operation};
 
 async fn is_locked(api: &Api<'_>, user_id: &str) -> bool {
     let reply = api
-        .call(Method::GET, &format!("/v1/users/{user_id}"), None)
+        .call(
+            Method::GET,
+            &Operation::UsersGet.path_with(&[user_id]),
+            None,
+        )
         .await;
     reply.ok()["is_locked"] == true
 }
@@ -133,7 +137,7 @@ async fn recover_verifies_an_unverified_totp() {
     let user_id = api.create_user("verify@example.com").await;
     let (totp_id, _, recovery) = api.create_totp(&user_id).await;
     let user = |verified| json!([{ "totp_id": totp_id, "verified": verified }]);
-    let path = format!("/v1/users/{user_id}");
+    let path = Operation::UsersGet.path_with(&[&user_id]);
     assert_eq!(
         api.call(Method::GET, &path, None).await.ok()["totps"],
         user(false)
@@ -144,7 +148,9 @@ async fn recover_verifies_an_unverified_totp() {
         user(true)
     );
     // Verified now: a new TOTP no longer replaces it.
-    let reply = api.post("/v1/totps", json!({ "user_id": user_id })).await;
+    let reply = api
+        .post(Operation::TotpsCreate.path(), json!({ "user_id": user_id }))
+        .await;
     assert_eq!(reply.error_type(), "active_totp_exists");
 }
 
@@ -189,7 +195,7 @@ async fn with_session(
     api.emu.advance_clock(Duration::from_secs(30));
     let reply = api
         .post(
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": user_id, "totp_code": code(secret, api.emu.now()), key: value }),
         )
         .await;
@@ -207,7 +213,7 @@ async fn expired_sessions_are_not_found_and_badly_signed_jwts_do_not_parse() {
     let (_, secret, _) = api.create_totp(&user_id).await;
     let started = api
         .post(
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": user_id, "totp_code": code(&secret, emu.now()),
                     "session_duration_minutes": 5 }),
         )
@@ -296,10 +302,15 @@ async fn the_qr_label_is_the_user_id_without_an_email_and_the_issuer_is_configur
     let emu = Emulator::start_with(config).await.unwrap();
     let api = Api::new(&emu);
     let reply = api
-        .post("/v1/users", json!({ "name": { "first_name": "No" } }))
+        .post(
+            Operation::UsersCreate.path(),
+            json!({ "name": { "first_name": "No" } }),
+        )
         .await;
     let user_id = reply.ok()["user_id"].as_str().unwrap().to_owned();
-    let reply = api.post("/v1/totps", json!({ "user_id": user_id })).await;
+    let reply = api
+        .post(Operation::TotpsCreate.path(), json!({ "user_id": user_id }))
+        .await;
     let secret = reply.ok()["secret"].as_str().unwrap().to_owned();
     let uri = qr_uri(reply.ok()["qr_code"].as_str().unwrap());
     assert_eq!(

@@ -14,7 +14,7 @@ use crate::Operation;
 /// use stytch_totp_models::{endpoints, Endpoint, HttpMethod, Operation};
 /// assert_eq!(endpoints::TotpsCreate::OPERATION, Operation::TotpsCreate);
 /// assert_eq!(Operation::UsersGet.method(), HttpMethod::Get);
-/// assert_eq!(Operation::UsersGet.path(), "/v1/users/{user_id}");
+/// assert_eq!(Operation::UsersGet.path_params(), ["user_id"]);
 /// ```
 pub trait Endpoint {
     /// The operation.
@@ -57,4 +57,90 @@ pub enum RetrySafety {
     /// made. After a 5xx, a timeout or a connection lost mid-request the outcome is unknown and
     /// the error is returned instead.
     BeforeProcessingOnly,
+}
+
+impl Operation {
+    /// The path with each `{parameter}` replaced by the next of `values`, percent-encoded
+    /// (everything but RFC 3986's unreserved characters), for callers that build requests
+    /// by hand: tests, proxies, other HTTP stacks.
+    ///
+    /// ```
+    /// use stytch_totp_models::Operation;
+    /// let path = Operation::UsersGet.path_with(&["crm|42"]);
+    /// assert_eq!(path, Operation::UsersGet.path().replace("{user_id}", "crm%7C42"));
+    /// assert_eq!(Operation::TotpsCreate.path_with(&[]), Operation::TotpsCreate.path());
+    /// ```
+    ///
+    /// # Panics
+    /// When `values` does not hold exactly one value per [`path_params`](Operation::path_params):
+    /// a programming error, like indexing past the end of a slice.
+    pub fn path_with(self, values: &[&str]) -> String {
+        assert_eq!(
+            values.len(),
+            self.path_params().len(),
+            "{} takes the path parameters {:?}",
+            self.name(),
+            self.path_params()
+        );
+        let mut values = values.iter();
+        let mut path = String::with_capacity(self.path().len() + 48);
+        for segment in self.path().split('/').skip(1) {
+            path.push('/');
+            if segment.starts_with('{') {
+                if let Some(value) = values.next() {
+                    percent_encode_into(&mut path, value);
+                }
+            } else {
+                path.push_str(segment);
+            }
+        }
+        path
+    }
+}
+
+/// Appends `value` with every byte outside RFC 3986's unreserved set written `%XX`.
+fn percent_encode_into(out: &mut String, value: &str) {
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_with_fills_every_parameter_and_encodes_it() {
+        let filled = |op: Operation, value: &str| {
+            op.path()
+                .replace(&format!("{{{}}}", op.path_params()[0]), value)
+        };
+        assert_eq!(
+            Operation::UsersDeleteTotp.path_with(&["totp-test-1"]),
+            filled(Operation::UsersDeleteTotp, "totp-test-1")
+        );
+        assert_eq!(
+            Operation::SessionsGetJwks.path_with(&["a b/ü~"]),
+            filled(Operation::SessionsGetJwks, "a%20b%2F%C3%BC~")
+        );
+        for op in Operation::ALL {
+            let values = vec!["x"; op.path_params().len()];
+            let filled = op.path_with(&values);
+            assert!(!filled.contains('{'), "{filled}");
+            assert_eq!(
+                filled.len(),
+                op.path().len() - op.path_params().iter().map(|p| p.len() + 1).sum::<usize>()
+            );
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "users.get takes the path parameters")]
+    fn path_with_refuses_a_missing_value() {
+        let _ = Operation::UsersGet.path_with(&[]);
+    }
 }

@@ -55,6 +55,6 @@ pub use generated::*;
 pub use operations::{endpoints, Operation};
 pub use secret::{SecretString, REDACTED};
 pub use validated::{
-    ExpirationMinutes, RecoveryCode, SessionDurationMinutes, TotpCode, TotpIdentifier,
-    UserIdentifier, ValidationError,
+    check_external_id, ExpirationMinutes, RecoveryCode, SessionDurationMinutes, TotpCode,
+    TotpIdentifier, UserIdentifier, ValidationError,
 };

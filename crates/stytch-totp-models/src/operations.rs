@@ -5,6 +5,21 @@ use crate::{Endpoint, HttpMethod, RetrySafety};
 
 /// Every Stytch API operation this SDK knows, from `specs/operations.json`.
 ///
+/// | operation | HTTP | retried after an unknown outcome | credentials |
+/// |---|---|---|---|
+/// | [`totps.create`](Operation::TotpsCreate) | `POST /v1/totps` | no | yes |
+/// | [`totps.authenticate`](Operation::TotpsAuthenticate) | `POST /v1/totps/authenticate` | no | yes |
+/// | [`totps.recovery_codes`](Operation::TotpsRecoveryCodes) | `POST /v1/totps/recovery_codes` | yes | yes |
+/// | [`totps.recover`](Operation::TotpsRecover) | `POST /v1/totps/recover` | no | yes |
+/// | [`users.create`](Operation::UsersCreate) | `POST /v1/users` | no | yes |
+/// | [`users.get`](Operation::UsersGet) | `GET /v1/users/{user_id}` | yes | yes |
+/// | [`users.delete`](Operation::UsersDelete) | `DELETE /v1/users/{user_id}` | no | yes |
+/// | [`users.delete_totp`](Operation::UsersDeleteTotp) | `DELETE /v1/users/totps/{totp_id}` | no | yes |
+/// | [`sessions.authenticate`](Operation::SessionsAuthenticate) | `POST /v1/sessions/authenticate` | yes | yes |
+/// | [`sessions.revoke`](Operation::SessionsRevoke) | `POST /v1/sessions/revoke` | no | yes |
+/// | [`sessions.get`](Operation::SessionsGet) | `GET /v1/sessions?user_id=` | yes | yes |
+/// | [`sessions.get_jwks`](Operation::SessionsGetJwks) | `GET /v1/sessions/jwks/{project_id}` | yes | none needed |
+///
 /// Deliberately not `#[non_exhaustive]`: the emulator and the tests match on it
 /// exhaustively, so a new operation does not compile until every part serves it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -252,6 +252,31 @@ validated_secret!(
     }
 );
 
+/// Stytch's rule for a user's `external_id` (stated in the spec's description of the field):
+/// 1 to 128 characters, each a letter, digit, `.`, `_`, `-` or `|`. The client checks it before
+/// sending `users.create`, the emulator answers `bad_request` when it is broken, and services
+/// that use their own ids as external ids can check them up front.
+///
+/// ```
+/// use stytch_totp_models::check_external_id;
+/// assert!(check_external_id("crm|42.a_b-c").is_ok());
+/// assert_eq!(
+///     check_external_id("a b").unwrap_err().to_string(),
+///     "external_id must be 1 to 128 letters, digits, '.', '_', '-' or '|'"
+/// );
+/// ```
+pub fn check_external_id(id: &str) -> Result<(), ValidationError> {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'|');
+    if (1..=128).contains(&id.len()) && id.bytes().all(allowed) {
+        Ok(())
+    } else {
+        Err(invalid(
+            "external_id",
+            "must be 1 to 128 letters, digits, '.', '_', '-' or '|'",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,5 +337,17 @@ mod tests {
             "user-test-1"
         );
         assert_eq!(RecoveryCode::new("").unwrap_err().field, "recovery_code");
+    }
+
+    #[test]
+    fn the_external_id_rule_has_its_edges_where_stytch_documents_them() {
+        assert!(check_external_id("x").is_ok());
+        assert!(check_external_id(&"x".repeat(128)).is_ok());
+        assert!(check_external_id("AZaz09._-|").is_ok());
+        for bad in ["", " ", "a b", "é", "a/b", "a@b", "a:b"] {
+            let err = check_external_id(bad).unwrap_err();
+            assert_eq!(err.field, "external_id", "{bad:?}");
+        }
+        assert!(check_external_id(&"x".repeat(129)).is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! Local verification of session JWTs: `client.sessions().authenticate_jwt(jwt)`.
 //!
 //! Stytch signs session JWTs with RS256 and publishes its keys at
-//! `GET /v1/sessions/jwks/{project_id}`. Checking the signature and claims here costs no
+//! [`SessionsGetJwks`](crate::Operation::SessionsGetJwks). Checking the signature and claims here costs no
 //! request, which is how Stytch tells backends to use JWTs; a JWT past its `exp` (they last
 //! five minutes) or older than a chosen `max_token_age` is checked with Stytch instead, which
 //! also answers a fresh JWT. Stytch's Node and Python SDKs behave the same way.

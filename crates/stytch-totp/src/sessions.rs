@@ -89,7 +89,7 @@ fn exactly_one(field: &'static str, set: &[bool]) -> Result<(), Error> {
     }
 }
 
-/// `POST /v1/sessions/authenticate`. Await it, or call [`AuthenticateSession::send`].
+/// The [`SessionsAuthenticate`](crate::Operation::SessionsAuthenticate) request: await it, or call [`AuthenticateSession::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct AuthenticateSession<'c> {
     client: &'c Client,
@@ -151,7 +151,7 @@ impl<'c> AuthenticateSession<'c> {
 }
 call_builder!(AuthenticateSession => AuthenticateSessionResponse);
 
-/// `POST /v1/sessions/revoke`. Await it, or call [`RevokeSession::send`].
+/// The [`SessionsRevoke`](crate::Operation::SessionsRevoke) request: await it, or call [`RevokeSession::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct RevokeSession<'c> {
     client: &'c Client,
@@ -204,7 +204,7 @@ impl<'c> RevokeSession<'c> {
 }
 call_builder!(RevokeSession => RevokeSessionResponse);
 
-/// `GET /v1/sessions?user_id=`. Await it, or call [`GetSessions::send`].
+/// The [`SessionsGet`](crate::Operation::SessionsGet) request: await it, or call [`GetSessions::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct GetSessions<'c> {
     client: &'c Client,
@@ -224,7 +224,7 @@ impl<'c> GetSessions<'c> {
 }
 call_builder!(GetSessions => GetSessionsResponse);
 
-/// `GET /v1/sessions/jwks/{project_id}`. Await it, or call [`GetJwks::send`].
+/// The [`SessionsGetJwks`](crate::Operation::SessionsGetJwks) request: await it, or call [`GetJwks::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct GetJwks<'c> {
     client: &'c Client,

@@ -78,7 +78,7 @@ impl<'c> Totps<'c> {
     }
 }
 
-/// `POST /v1/totps`. Await it, or call [`CreateTotp::send`].
+/// The [`TotpsCreate`](crate::Operation::TotpsCreate) request: await it, or call [`CreateTotp::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct CreateTotp<'c> {
     client: &'c Client,
@@ -169,7 +169,7 @@ macro_rules! session_setters {
     };
 }
 
-/// `POST /v1/totps/authenticate`. Await it, or call [`AuthenticateTotp::send`].
+/// The [`TotpsAuthenticate`](crate::Operation::TotpsAuthenticate) request: await it, or call [`AuthenticateTotp::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct AuthenticateTotp<'c> {
     client: &'c Client,
@@ -201,7 +201,7 @@ impl<'c> AuthenticateTotp<'c> {
 }
 call_builder!(AuthenticateTotp => AuthenticateTotpResponse);
 
-/// `POST /v1/totps/recovery_codes`. Await it, or call [`TotpRecoveryCodes::send`].
+/// The [`TotpsRecoveryCodes`](crate::Operation::TotpsRecoveryCodes) request: await it, or call [`TotpRecoveryCodes::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct TotpRecoveryCodes<'c> {
     client: &'c Client,
@@ -223,7 +223,7 @@ impl<'c> TotpRecoveryCodes<'c> {
 }
 call_builder!(TotpRecoveryCodes => TotpRecoveryCodesResponse);
 
-/// `POST /v1/totps/recover`. Await it, or call [`RecoverTotp::send`].
+/// The [`TotpsRecover`](crate::Operation::TotpsRecover) request: await it, or call [`RecoverTotp::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct RecoverTotp<'c> {
     client: &'c Client,

@@ -4,8 +4,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use stytch_totp_models::{
-    endpoints, CreateUserRequest, CreateUserResponse, DeleteTotpResponse, DeleteUserResponse,
-    GetUserResponse, TotpIdentifier, UserIdentifier,
+    check_external_id, endpoints, CreateUserRequest, CreateUserResponse, DeleteTotpResponse,
+    DeleteUserResponse, GetUserResponse, TotpIdentifier, UserIdentifier,
 };
 
 use crate::call::call_builder;
@@ -59,7 +59,7 @@ impl<'c> Users<'c> {
     }
 }
 
-/// `POST /v1/users`. Await it, or call [`CreateUser::send`].
+/// The [`UsersCreate`](crate::Operation::UsersCreate) request: await it, or call [`CreateUser::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct CreateUser<'c> {
     client: &'c Client,
@@ -68,15 +68,20 @@ pub struct CreateUser<'c> {
 }
 
 impl<'c> CreateUser<'c> {
-    /// Sends.
+    /// Validates and sends: an `external_id` outside Stytch's rule ([`check_external_id`])
+    /// fails when awaited, before anything is sent.
     pub fn send(self) -> impl Future<Output = Result<CreateUserResponse, Error>> + Send + 'c {
+        let request = match self.request.external_id.as_deref().map(check_external_id) {
+            Some(Err(broken)) => Err(Error::from(broken)),
+            _ => Ok(self.request),
+        };
         self.client
-            .send_json::<endpoints::UsersCreate>(Ok(self.request), self.timeout)
+            .send_json::<endpoints::UsersCreate>(request, self.timeout)
     }
 }
 call_builder!(CreateUser => CreateUserResponse);
 
-/// `GET /v1/users/{user_id}`. Await it, or call [`GetUser::send`].
+/// The [`UsersGet`](crate::Operation::UsersGet) request: await it, or call [`GetUser::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct GetUser<'c> {
     client: &'c Client,
@@ -96,7 +101,7 @@ impl<'c> GetUser<'c> {
 }
 call_builder!(GetUser => GetUserResponse);
 
-/// `DELETE /v1/users/{user_id}`. Await it, or call [`DeleteUser::send`].
+/// The [`UsersDelete`](crate::Operation::UsersDelete) request: await it, or call [`DeleteUser::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct DeleteUser<'c> {
     client: &'c Client,
@@ -116,7 +121,7 @@ impl<'c> DeleteUser<'c> {
 }
 call_builder!(DeleteUser => DeleteUserResponse);
 
-/// `DELETE /v1/users/totps/{totp_id}`. Await it, or call [`DeleteTotp::send`].
+/// The [`UsersDeleteTotp`](crate::Operation::UsersDeleteTotp) request: await it, or call [`DeleteTotp::send`].
 #[must_use = "a request does nothing until awaited"]
 pub struct DeleteTotp<'c> {
     client: &'c Client,

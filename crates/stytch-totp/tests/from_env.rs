@@ -3,7 +3,7 @@
 //! One test in its own binary, because it changes the process environment.
 
 use base64::Engine;
-use stytch_totp::{Client, LIVE_BASE_URL, TEST_BASE_URL};
+use stytch_totp::{Client, Operation, LIVE_BASE_URL, TEST_BASE_URL};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -30,7 +30,7 @@ async fn from_env_reads_the_three_variables_and_ignores_empty_ones() {
         "status": "active", "created_at": "2027-01-15T08:00:15Z"
     });
     Mock::given(method("GET"))
-        .and(path(format!("/v1/users/{USER_ID}")))
+        .and(path(Operation::UsersGet.path_with(&[USER_ID])))
         .and(header("authorization", format!("Basic {basic}").as_str()))
         .respond_with(ResponseTemplate::new(200).set_body_json(user))
         .expect(1)

@@ -7,7 +7,7 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use stytch_totp::models::{CreateUserRequest, ErrorType, SecretString};
+use stytch_totp::models::{check_external_id, CreateUserRequest, ErrorType, SecretString};
 use stytch_totp::Client;
 use tracing::field::Empty;
 use tracing::Instrument;
@@ -120,13 +120,9 @@ fn describe(rejection: &JsonRejection) -> String {
 
 /// Stytch's external id rule, and no id Stytch would take for one of its own user ids.
 fn check_user_id(user_id: &str) -> Result<(), ApiError> {
-    let valid_chars = user_id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '|'));
-    if user_id.is_empty() || user_id.len() > 128 || !valid_chars {
-        return Err(ApiError::bad_request(
-            "user_id must be 1 to 128 letters, digits, '.', '_', '-' or '|'",
-        ));
+    if let Err(broken) = check_external_id(user_id) {
+        // The service's field is `user_id`; the rule is Stytch's, for external ids.
+        return Err(ApiError::bad_request(format!("user_id {}", broken.reason)));
     }
     if user_id.starts_with("user-test-") || user_id.starts_with("user-live-") {
         return Err(ApiError::bad_request(

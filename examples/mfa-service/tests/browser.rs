@@ -14,6 +14,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
+use stytch_totp_emulator::Operation;
 use support::{decode_qr, find_browser, inject_fault, Chromedriver, Service};
 use totp_rs::TOTP;
 
@@ -248,7 +249,7 @@ async fn walk(
 
     // Stytch down (an injected 503): the page says so, with the request id to quote.
     page.type_into("#code", &code).await;
-    inject_fault(&emulator_url, "/v1/totps/authenticate", 503).await;
+    inject_fault(&emulator_url, Operation::TotpsAuthenticate.path(), 503).await;
     page.click("#code-button").await;
     let message = page.text("#code-error").await;
     assert!(message.contains("unavailable"), "{message}");

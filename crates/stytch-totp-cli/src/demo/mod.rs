@@ -5,7 +5,7 @@
 use std::future::IntoFuture;
 use std::time::{Instant, SystemTime};
 
-use stytch_totp::{Client, Error};
+use stytch_totp::{Client, Error, Operation};
 use stytch_totp_emulator::{Emulator, EmulatorHandle};
 use stytch_totp_models::{CreateUserRequest, ErrorType, UserName};
 
@@ -153,7 +153,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
             };
             let created = steps
                 .call(
-                    "users.create",
+                    Operation::UsersCreate.name(),
                     client.users().create(request),
                     |r| &r.request_id,
                     |r| format!("user {}", r.user_id),
@@ -168,7 +168,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
 
     let totp = steps
         .call(
-            "totps.create",
+            Operation::TotpsCreate.name(),
             client.totps().create(&user_id).expiration_minutes(60),
             |r| &r.request_id,
             |r| {
@@ -203,7 +203,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
 
     let auth = steps
         .call(
-            "totps.authenticate",
+            Operation::TotpsAuthenticate.name(),
             client
                 .totps()
                 .authenticate(&user_id, &code)
@@ -226,7 +226,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
 
     let listed = steps
         .call(
-            "totps.recovery_codes",
+            Operation::TotpsRecoveryCodes.name(),
             client.totps().recovery_codes(&user_id),
             |r| &r.request_id,
             |r| {
@@ -245,7 +245,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
 
     steps
         .call(
-            "totps.recover",
+            Operation::TotpsRecover.name(),
             client
                 .totps()
                 .recover(&user_id, recovery_code.expose_secret()),
@@ -270,7 +270,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
 
     steps
         .call(
-            "users.delete_totp",
+            Operation::UsersDeleteTotp.name(),
             client.users().delete_totp(&totp.totp_id),
             |r| &r.request_id,
             |r| format!("removed; user has {} TOTP(s)", r.user.totps.len()),
@@ -279,7 +279,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     if emulator.is_some() {
         steps
             .call(
-                "users.delete",
+                Operation::UsersDelete.name(),
                 client.users().delete(&user_id),
                 |r| &r.request_id,
                 |_| "removed".into(),

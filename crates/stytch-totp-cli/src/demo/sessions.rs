@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use stytch_totp::models::{AuthenticateTotpResponse, ErrorType};
-use stytch_totp::{Checked, Client};
+use stytch_totp::{Checked, Client, Operation};
 
 use super::Steps;
 
@@ -50,7 +50,7 @@ pub(super) async fn run(
     );
     steps
         .call(
-            "sessions.revoke",
+            Operation::SessionsRevoke.name(),
             client.sessions().revoke().session_id(&session.session_id),
             |r| &r.request_id,
             |_| format!("revoked session {}", session.session_id),
@@ -58,7 +58,7 @@ pub(super) async fn run(
         .await?;
     steps
         .refused(
-            "sessions.authenticate",
+            Operation::SessionsAuthenticate.name(),
             client
                 .sessions()
                 .authenticate()

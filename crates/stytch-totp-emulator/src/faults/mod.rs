@@ -13,15 +13,16 @@
 //! takes a [`FaultSpec`] as JSON:
 //!
 //! ```
-//! use stytch_totp_emulator::{Fault, FaultSpec};
+//! use stytch_totp_emulator::{Fault, FaultSpec, Operation};
 //! let spec: FaultSpec = serde_json::from_str(r#"{
-//!     "path": "/v1/totps/recover",
+//!     "operation": "totps.recover",
 //!     "times": 1,
 //!     "fault": {"kind": "after_apply", "fault": {"kind": "status", "status": 503, "retry_after": 1}}
 //! }"#)?;
 //! assert_eq!(spec, FaultSpec::new(Fault::after_apply(Fault::Status {
 //!     status: 503, retry_after: Some(1), body: None,
-//! })).on_path("/v1/totps/recover"));
+//! })).on(Operation::TotpsRecover));
+//! // Or by path: {"path": ...} with a route template or a raw request path.
 //! // Other kinds: {"kind": "delay", "millis": 250}, {"kind": "drop_connection"},
 //! // {"kind": "truncated_body"}, {"kind": "status", "status": 502, "body": "<html>..."}.
 //! # Ok::<(), serde_json::Error>(())
@@ -160,8 +161,8 @@ fn one() -> usize {
 /// A fault queued for the next `times` matching requests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FaultSpec {
-    /// Only requests to this path: the raw path (`/v1/totps/recover`), its percent-decoded
-    /// form, or a route template (`/v1/users/{user_id}`). `None`: any API request.
+    /// Only requests to this path: the raw path (ids as sent), its percent-decoded form, or a
+    /// route template ([`Operation::path`]). `None`: any API request.
     #[serde(default)]
     pub path: Option<String>,
     /// Only requests of this operation, named as in the operation table

@@ -111,7 +111,11 @@ mod tests {
         let queue = FaultQueue::default();
         queue.push(FaultSpec::new(Fault::status(503)).every(3).times(2));
         let hits: Vec<bool> = (0..9)
-            .map(|_| queue.take("/v1/users", None, None).is_some())
+            .map(|_| {
+                queue
+                    .take(Operation::UsersCreate.path(), None, None)
+                    .is_some()
+            })
             .collect();
         assert_eq!(
             hits,
@@ -119,48 +123,52 @@ mod tests {
         );
     }
 
+    /// A raw request path of `users.get`, id written as given (percent-encoding kept).
+    fn raw(id: &str) -> String {
+        format!("{}/{id}", Operation::UsersCreate.path())
+    }
+
     #[test]
     fn queue_matches_paths_and_counts_down() {
         let queue = FaultQueue::default();
         queue.push(
             FaultSpec::new(Fault::status(500))
-                .on_path("/v1/totps")
+                .on_path(Operation::TotpsCreate.path())
                 .times(2),
         );
-        queue.push(FaultSpec::new(Fault::DropConnection).on_path("/v1/users/{user_id}"));
+        queue.push(FaultSpec::new(Fault::DropConnection).on_path(Operation::UsersGet.path()));
         queue.push(FaultSpec::new(Fault::TruncatedBody).times(0));
-        assert_eq!(queue.take("/v1/totps/recover", None, None), None);
+        assert_eq!(queue.take(Operation::TotpsRecover.path(), None, None), None);
         assert_eq!(
-            queue.take("/v1/totps", None, None),
+            queue.take(Operation::TotpsCreate.path(), None, None),
             Some(Fault::status(500))
         );
         assert_eq!(
-            queue.take("/v1/users/user%2Dtest", Some("/v1/users/{user_id}"), None),
+            queue.take(&raw("user%2Dtest"), Some(Operation::UsersGet.path()), None),
             Some(Fault::DropConnection)
         );
         assert_eq!(
-            queue.take("/v1/totps", None, None),
+            queue.take(Operation::TotpsCreate.path(), None, None),
             Some(Fault::status(500))
         );
-        assert_eq!(queue.take("/v1/totps", None, None), None);
+        assert_eq!(queue.take(Operation::TotpsCreate.path(), None, None), None);
         assert!(queue.pending().is_empty());
         queue.push(FaultSpec::new(Fault::status(503)).on(Operation::UsersDelete));
-        let route = Some("/v1/users/{user_id}");
+        let route = Some(Operation::UsersGet.path());
         assert_eq!(
-            queue.take("/v1/users/u", route, Some(Operation::UsersGet)),
+            queue.take(&raw("u"), route, Some(Operation::UsersGet)),
             None
         );
-        assert_eq!(queue.take("/v1/users/u", route, None), None);
+        assert_eq!(queue.take(&raw("u"), route, None), None);
         assert_eq!(
-            queue.take("/v1/users/u", route, Some(Operation::UsersDelete)),
+            queue.take(&raw("u"), route, Some(Operation::UsersDelete)),
             Some(Fault::status(503))
         );
         queue.push(
-            FaultSpec::new(Fault::Delay(Duration::from_millis(5))).on_path("/v1/users/user-test-1"),
+            FaultSpec::new(Fault::Delay(Duration::from_millis(5)))
+                .on_path(Operation::UsersGet.path_with(&["user-test-1"])),
         );
-        assert!(queue
-            .take("/v1/users/user%2Dtest%2D1", None, None)
-            .is_some());
+        assert!(queue.take(&raw("user%2Dtest%2D1"), None, None).is_some());
     }
 
     #[test]

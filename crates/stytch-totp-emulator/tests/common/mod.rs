@@ -6,7 +6,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use stytch_totp_emulator::{Clock, Emulator, EmulatorConfig, EmulatorHandle, SigningKey};
+use stytch_totp_emulator::{
+    Clock, Emulator, EmulatorConfig, EmulatorHandle, Operation, SigningKey,
+};
 use stytch_totp_models::ErrorResponse;
 
 /// A step boundary + 15 s: codes of steps N-1, N, N+1 are accepted.
@@ -121,13 +123,17 @@ impl<'a> Api<'a> {
     }
 
     pub async fn create_user(&self, email: &str) -> String {
-        let reply = self.post("/v1/users", json!({ "email": email })).await;
+        let reply = self
+            .post(Operation::UsersCreate.path(), json!({ "email": email }))
+            .await;
         reply.ok()["user_id"].as_str().unwrap().to_owned()
     }
 
     /// Creates a TOTP; returns (totp_id, base32 secret, recovery codes).
     pub async fn create_totp(&self, user_id: &str) -> (String, String, Vec<String>) {
-        let reply = self.post("/v1/totps", json!({ "user_id": user_id })).await;
+        let reply = self
+            .post(Operation::TotpsCreate.path(), json!({ "user_id": user_id }))
+            .await;
         let body = reply.ok();
         (
             body["totp_id"].as_str().unwrap().to_owned(),
@@ -143,7 +149,7 @@ impl<'a> Api<'a> {
 
     pub async fn authenticate(&self, user_id: &str, code: &str) -> Reply {
         self.post(
-            "/v1/totps/authenticate",
+            Operation::TotpsAuthenticate.path(),
             json!({ "user_id": user_id, "totp_code": code }),
         )
         .await
@@ -161,7 +167,7 @@ impl<'a> Api<'a> {
         let (_, secret, _) = self.create_totp(&user_id).await;
         let reply = self
             .post(
-                "/v1/totps/authenticate",
+                Operation::TotpsAuthenticate.path(),
                 json!({
                     "user_id": user_id,
                     "totp_code": code(&secret, self.emu.now()),
@@ -176,7 +182,7 @@ impl<'a> Api<'a> {
 
     pub async fn recover(&self, user_id: &str, code: &str) -> Reply {
         self.post(
-            "/v1/totps/recover",
+            Operation::TotpsRecover.path(),
             json!({ "user_id": user_id, "recovery_code": code }),
         )
         .await
@@ -217,4 +223,21 @@ pub fn wrong_code(emu: &EmulatorHandle, secret: &str) -> String {
         .map(|n| format!("{:06}", n * 997 % 1_000_000))
         .find(|c| !accepted.contains(c))
         .unwrap()
+}
+
+/// The `session_jwt` of a response body.
+pub fn jwt_of(body: &Value) -> String {
+    body["session_jwt"].as_str().unwrap().to_owned()
+}
+
+/// The `session_token` of a response body.
+pub fn token_of(body: &Value) -> String {
+    body["session_token"].as_str().unwrap().to_owned()
+}
+
+/// The claims of `jwt` without checking anything (to read `iat`, `exp`, ...).
+pub fn claims_of(jwt: &str) -> Value {
+    jsonwebtoken::dangerous::insecure_decode::<Value>(jwt)
+        .unwrap()
+        .claims
 }

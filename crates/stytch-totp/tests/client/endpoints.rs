@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 use stytch_totp::models::{CreateUserRequest, UserName};
+use stytch_totp::Operation;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -55,7 +56,7 @@ async fn totps_create() {
     expect(
         &server,
         "POST",
-        "/v1/totps",
+        Operation::TotpsCreate.path(),
         example("CreateTotpResponse", 0),
     )
     .await;
@@ -80,7 +81,7 @@ async fn totps_authenticate_with_session() {
     expect(
         &server,
         "POST",
-        "/v1/totps/authenticate",
+        Operation::TotpsAuthenticate.path(),
         example("AuthenticateTotpResponse", 0),
     )
     .await;
@@ -106,7 +107,7 @@ async fn totps_authenticate_without_session_gets_empty_tokens() {
     expect(
         &server,
         "POST",
-        "/v1/totps/authenticate",
+        Operation::TotpsAuthenticate.path(),
         example("AuthenticateTotpResponse", 1),
     )
     .await;
@@ -128,7 +129,7 @@ async fn totps_recovery_codes() {
     expect(
         &server,
         "POST",
-        "/v1/totps/recovery_codes",
+        Operation::TotpsRecoveryCodes.path(),
         example("TotpRecoveryCodesResponse", 0),
     )
     .await;
@@ -147,7 +148,7 @@ async fn totps_recover() {
     expect(
         &server,
         "POST",
-        "/v1/totps/recover",
+        Operation::TotpsRecover.path(),
         example("RecoverTotpResponse", 0),
     )
     .await;
@@ -169,7 +170,7 @@ async fn users_create() {
     expect(
         &server,
         "POST",
-        "/v1/users",
+        Operation::UsersCreate.path(),
         example("CreateUserResponse", 0),
     )
     .await;
@@ -193,7 +194,7 @@ async fn users_get_encodes_the_id_in_the_path() {
     expect(
         &server,
         "GET",
-        "/v1/users/crm%2F42%20x",
+        &Operation::UsersGet.path_with(&["crm/42 x"]),
         example("GetUserResponse", 0),
     )
     .await;
@@ -205,7 +206,7 @@ async fn users_get_encodes_the_id_in_the_path() {
 #[tokio::test]
 async fn users_delete() {
     let server = MockServer::start().await;
-    let route = format!("/v1/users/{USER_ID}");
+    let route = Operation::UsersDelete.path_with(&[USER_ID]);
     expect(&server, "DELETE", &route, example("DeleteUserResponse", 0)).await;
     let deleted = client_for(&server).users().delete(USER_ID).await.unwrap();
     assert_eq!(deleted.user_id, USER_ID);
@@ -215,7 +216,7 @@ async fn users_delete() {
 #[tokio::test]
 async fn users_delete_totp() {
     let server = MockServer::start().await;
-    let route = format!("/v1/users/totps/{TOTP_ID}");
+    let route = Operation::UsersDeleteTotp.path_with(&[TOTP_ID]);
     expect(&server, "DELETE", &route, example("DeleteTotpResponse", 0)).await;
     let deleted = client_for(&server)
         .users()
@@ -232,7 +233,7 @@ async fn a_base_url_with_a_path_prefix_is_kept() {
     expect(
         &server,
         "POST",
-        "/stytch/v1/totps/recovery_codes",
+        &format!("/stytch{}", Operation::TotpsRecoveryCodes.path()),
         example("TotpRecoveryCodesResponse", 0),
     )
     .await;
@@ -283,6 +284,14 @@ async fn invalid_input_fails_before_anything_is_sent() {
         client.totps().recovery_codes("  ").await.unwrap_err(),
         client.users().get("").await.unwrap_err(),
         client.users().delete_totp("").await.unwrap_err(),
+        client
+            .users()
+            .create(stytch_totp::models::CreateUserRequest {
+                external_id: Some("crm 42".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err(),
     ];
     let fields: Vec<&str> = cases
         .iter()
@@ -303,7 +312,8 @@ async fn invalid_input_fails_before_anything_is_sent() {
             "recovery_code",
             "user_id",
             "user_id",
-            "totp_id"
+            "totp_id",
+            "external_id"
         ]
     );
     assert_eq!(

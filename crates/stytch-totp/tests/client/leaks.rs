@@ -2,6 +2,7 @@
 
 use base64::Engine;
 use serde_json::Value;
+use stytch_totp::Operation;
 use tracing_subscriber::fmt::format::FmtSpan;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -59,7 +60,7 @@ async fn no_secret_in_logs_spans_debug_or_display() {
     mount(
         &ok,
         "POST",
-        "/v1/totps",
+        Operation::TotpsCreate.path(),
         200,
         example("CreateTotpResponse", 0),
     )
@@ -67,7 +68,7 @@ async fn no_secret_in_logs_spans_debug_or_display() {
     mount(
         &ok,
         "POST",
-        "/v1/totps/authenticate",
+        Operation::TotpsAuthenticate.path(),
         200,
         example("AuthenticateTotpResponse", 0),
     )
@@ -75,7 +76,7 @@ async fn no_secret_in_logs_spans_debug_or_display() {
     mount(
         &ok,
         "POST",
-        "/v1/totps/recovery_codes",
+        Operation::TotpsRecoveryCodes.path(),
         200,
         example("TotpRecoveryCodesResponse", 0),
     )
@@ -83,7 +84,7 @@ async fn no_secret_in_logs_spans_debug_or_display() {
     mount(
         &ok,
         "POST",
-        "/v1/totps/recover",
+        Operation::TotpsRecover.path(),
         200,
         example("RecoverTotpResponse", 0),
     )
@@ -91,7 +92,7 @@ async fn no_secret_in_logs_spans_debug_or_display() {
     mount(
         &ok,
         "POST",
-        "/v1/users",
+        Operation::UsersCreate.path(),
         200,
         example("CreateUserResponse", 0),
     )
@@ -99,7 +100,7 @@ async fn no_secret_in_logs_spans_debug_or_display() {
     mount(
         &ok,
         "GET",
-        &format!("/v1/users/{USER_ID}"),
+        &Operation::UsersGet.path_with(&[USER_ID]),
         200,
         example("GetUserResponse", 0),
     )
@@ -107,7 +108,7 @@ async fn no_secret_in_logs_spans_debug_or_display() {
     mount(
         &ok,
         "DELETE",
-        &format!("/v1/users/{USER_ID}"),
+        &Operation::UsersDelete.path_with(&[USER_ID]),
         200,
         example("DeleteUserResponse", 0),
     )
@@ -115,7 +116,7 @@ async fn no_secret_in_logs_spans_debug_or_display() {
     mount(
         &ok,
         "DELETE",
-        &format!("/v1/users/totps/{TOTP_ID}"),
+        &Operation::UsersDeleteTotp.path_with(&[TOTP_ID]),
         200,
         example("DeleteTotpResponse", 0),
     )
@@ -125,7 +126,7 @@ async fn no_secret_in_logs_spans_debug_or_display() {
     let failing = MockServer::start().await;
     let create = serde_json::to_string(&example("CreateTotpResponse", 0)).unwrap();
     let cut = create.find("BTGNX5RK").unwrap() + BROKEN_AFTER;
-    Mock::given(path("/v1/totps"))
+    Mock::given(path(Operation::TotpsCreate.path()))
         .respond_with(ResponseTemplate::new(200).set_body_raw(&create[..cut], "application/json"))
         .mount(&failing)
         .await;
@@ -166,8 +167,8 @@ async fn no_secret_in_logs_spans_debug_or_display() {
 
     // The capture really contains what it should, so absence of secrets means something.
     for expected in [
-        "stytch.totps.recover",
-        "stytch.users.delete_totp",
+        Operation::TotpsRecover.span_name(),
+        Operation::UsersDeleteTotp.span_name(),
         REQUEST_ID,
         "http.response.status_code=401",
         "truncated JSON",
@@ -194,7 +195,14 @@ async fn the_request_id_of_a_success_is_logged_at_info() {
     let server = MockServer::start().await;
     let body = example("GetUserResponse", 0);
     let request_id = body["request_id"].as_str().unwrap().to_owned();
-    mount(&server, "GET", &format!("/v1/users/{USER_ID}"), 200, body).await;
+    mount(
+        &server,
+        "GET",
+        &Operation::UsersGet.path_with(&[USER_ID]),
+        200,
+        body,
+    )
+    .await;
     let captured = Captured::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::INFO)

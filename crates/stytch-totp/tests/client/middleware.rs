@@ -10,6 +10,7 @@ use stytch_totp::middleware::retry::RetryMiddleware;
 use stytch_totp::middleware::tracing::TracingMiddleware;
 use stytch_totp::middleware::BufferedBody;
 use stytch_totp::Error;
+use stytch_totp::Operation;
 use tracing_subscriber::fmt::format::FmtSpan;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -75,7 +76,11 @@ async fn body_limit_alone_buffers_small_bodies_and_refuses_large_ones() {
 #[tokio::test]
 async fn request_id_alone_attaches_identifiers_and_keeps_the_response_readable() {
     let server = answering(404, stytch_error(404, "user_not_found")).await;
-    let url = format!("{}/v1/users/nobody", server.uri());
+    let url = format!(
+        "{}{}",
+        server.uri(),
+        Operation::UsersGet.path_with(&["nobody"])
+    );
     let captured = Captured::default();
     let subscriber = tracing_subscriber::fmt()
         .with_ansi(false)

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use stytch_totp::Operation;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Subscriber};
@@ -117,10 +118,17 @@ async fn each_call_span_carries_the_otel_http_fields() {
     let spans = capture.spans.lock().expect("not poisoned").clone();
     let port = server.address().port().to_string();
 
-    let get = span(&spans, "stytch.users.get");
+    let get = span(&spans, Operation::UsersGet.span_name());
     let expected = [
         ("http.request.method", "GET".to_owned()),
-        ("url.full", format!("{}/v1/users/{USER_ID}", server.uri())),
+        (
+            "url.full",
+            format!(
+                "{}{}",
+                server.uri(),
+                Operation::UsersGet.path_with(&[USER_ID])
+            ),
+        ),
         ("server.address", "127.0.0.1".to_owned()),
         ("server.port", port.clone()),
         ("http.response.status_code", "200".to_owned()),
@@ -130,9 +138,12 @@ async fn each_call_span_carries_the_otel_http_fields() {
     for (field, value) in &expected {
         assert_eq!(get.get(*field), Some(value), "{field} in {get:#?}");
     }
-    let create = span(&spans, "stytch.totps.create");
+    let create = span(&spans, Operation::TotpsCreate.span_name());
     assert_eq!(create["http.request.method"], "POST");
-    assert_eq!(create["url.full"], format!("{}/v1/totps", server.uri()));
+    assert_eq!(
+        create["url.full"],
+        format!("{}{}", server.uri(), Operation::TotpsCreate.path())
+    );
     assert_eq!(create["server.port"], port);
 }
 
@@ -157,7 +168,7 @@ async fn an_error_response_logs_its_request_id_at_warn() {
     assert_eq!(warned.1["error_type"], "user_not_found");
     assert_eq!(warned.1["status"], "404");
     let spans = capture.spans.lock().expect("not poisoned").clone();
-    let get = span(&spans, "stytch.users.get");
+    let get = span(&spans, Operation::UsersGet.span_name());
     assert_eq!(get["stytch.request_id"], REQUEST_ID);
     assert_eq!(get["http.response.status_code"], "404");
 }

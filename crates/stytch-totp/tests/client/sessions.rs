@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{encode, EncodingKey, Header};
 use serde_json::{json, Value};
-use stytch_totp::{Checked, Error, JwtRejection};
+use stytch_totp::{Checked, Error, JwtRejection, Operation};
 use wiremock::matchers::{body_json, header_exists, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -66,7 +66,7 @@ fn sign(claims: &Value) -> String {
 
 async fn serve_jwks(server: &MockServer, expected_fetches: u64) {
     Mock::given(method("GET"))
-        .and(path(format!("/v1/sessions/jwks/{PROJECT_ID}")))
+        .and(path(Operation::SessionsGetJwks.path_with(&[PROJECT_ID])))
         .respond_with(ResponseTemplate::new(200).set_body_json(jwks()))
         .expect(expected_fetches)
         .mount(server)
@@ -120,7 +120,7 @@ async fn an_expired_or_too_old_jwt_is_checked_with_stytch_and_refreshed() {
     let answer = example("AuthenticateSessionResponse", 0);
     for jwt in [&expired, &old] {
         Mock::given(method("POST"))
-            .and(path("/v1/sessions/authenticate"))
+            .and(path(Operation::SessionsAuthenticate.path()))
             .and(body_json(json!({"session_jwt": jwt})))
             .respond_with(ResponseTemplate::new(200).set_body_json(&answer))
             .expect(1)
@@ -212,7 +212,7 @@ async fn forged_foreign_and_premature_jwts_are_refused_without_asking_stytch() {
 async fn concurrent_verifications_share_one_jwks_fetch() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .and(path(format!("/v1/sessions/jwks/{PROJECT_ID}")))
+        .and(path(Operation::SessionsGetJwks.path_with(&[PROJECT_ID])))
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(jwks())
@@ -292,7 +292,7 @@ async fn an_unknown_key_refetches_the_set_at_most_once_per_interval() {
 async fn endpoints_send_what_stytch_expects() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .and(path("/v1/sessions/authenticate"))
+        .and(path(Operation::SessionsAuthenticate.path()))
         .and(body_json(
             json!({"session_token": "tok-1", "session_duration_minutes": 60}),
         ))
@@ -303,14 +303,14 @@ async fn endpoints_send_what_stytch_expects() {
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .and(path("/v1/sessions/revoke"))
+        .and(path(Operation::SessionsRevoke.path()))
         .and(body_json(json!({"session_id": SESSION_ID})))
         .respond_with(ResponseTemplate::new(200).set_body_json(example("RevokeSessionResponse", 0)))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/v1/sessions"))
+        .and(path(Operation::SessionsGet.path()))
         .and(query_param("user_id", USER_ID))
         .and(header_exists("authorization"))
         .respond_with(ResponseTemplate::new(200).set_body_json(example("GetSessionsResponse", 0)))

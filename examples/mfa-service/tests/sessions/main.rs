@@ -3,202 +3,23 @@
 //! Stytch, refuses revoked, foreign and MFA-less sessions; `POST /logout` revokes. No token
 //! or JWT reaches the logs.
 
-use std::io;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::body::Body;
-use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::http::StatusCode;
 use axum::Router;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use mfa_service::{router, AppState, Backend, MeResponse, SessionResponse, SESSION_COOKIE};
+use mfa_service::SESSION_COOKIE;
 use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use rsa::Generate;
 use serde_json::{json, Value};
-use stytch_totp_emulator::totp::code_at;
-use stytch_totp_emulator::{
-    Clock, EmulatorConfig, EmulatorHandle, Operation, SigningKey, DEFAULT_PROJECT_ID,
-};
-use tower::ServiceExt;
-use tracing_subscriber::layer::SubscriberExt;
+use stytch_totp_emulator::{Clock, EmulatorConfig, Operation, SigningKey, DEFAULT_PROJECT_ID};
 
-/// An in-memory writer for the service's JSON log layer.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
+#[path = "../shared/log_buffer.rs"]
+mod log_buffer;
+mod service;
 
-impl io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The service on an embedded emulator, with every log line (all levels) kept.
-struct Service {
-    app: Router,
-    backend: Backend,
-    logs: Logs,
-    _guard: tracing::subscriber::DefaultGuard,
-}
-
-/// How a request carries the session.
-enum Auth<'a> {
-    Cookie(&'a str),
-    Bearer(&'a str),
-    None,
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Value,
-}
-
-impl Answer {
-    fn set_cookie(&self) -> Option<&str> {
-        self.headers
-            .get(header::SET_COOKIE)
-            .map(|v| v.to_str().unwrap())
-    }
-}
-
-impl Service {
-    async fn start(config: EmulatorConfig) -> Self {
-        let logs = Logs::default();
-        let subscriber = tracing_subscriber::registry().with(mfa_service::telemetry::json_layer({
-            let logs = logs.clone();
-            move || logs.clone()
-        }));
-        let guard = tracing::subscriber::set_default(subscriber);
-        let backend = Backend::embedded_emulator_with(config).await.unwrap();
-        let app = router(AppState::new(backend.client().clone()).with_secure_cookies(false));
-        Self {
-            app,
-            backend,
-            logs,
-            _guard: guard,
-        }
-    }
-
-    /// Another router on the same client (same JWKS cache), with other settings.
-    fn app_with(&self, state: impl FnOnce(AppState) -> AppState) -> Router {
-        router(state(AppState::new(self.backend.client().clone())))
-    }
-
-    fn emulator(&self) -> &EmulatorHandle {
-        self.backend.emulator().unwrap()
-    }
-
-    fn requests(&self) -> u64 {
-        self.emulator().stats().requests_total
-    }
-
-    async fn call(
-        app: &Router,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-        auth: Auth<'_>,
-    ) -> Answer {
-        let mut request = Request::builder().method(method).uri(path);
-        match auth {
-            Auth::Cookie(jwt) => {
-                request = request.header(
-                    header::COOKIE,
-                    format!("theme=dark; {SESSION_COOKIE}={jwt}"),
-                );
-            }
-            Auth::Bearer(jwt) => {
-                request = request.header(header::AUTHORIZATION, format!("Bearer {jwt}"));
-            }
-            Auth::None => {}
-        }
-        let request = match body {
-            Some(body) => request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_string())),
-            None => request.body(Body::empty()),
-        }
-        .unwrap();
-        let response = app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        Answer {
-            status,
-            headers,
-            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        }
-    }
-
-    async fn me(&self, auth: Auth<'_>) -> Answer {
-        Self::call(&self.app, "GET", "/me", None, auth).await
-    }
-
-    async fn logout(&self, auth: Auth<'_>) -> Answer {
-        Self::call(&self.app, "POST", "/logout", None, auth).await
-    }
-
-    /// Enrols `user_id` and verifies the current code; returns the session and the
-    /// verify answer's `Set-Cookie`.
-    async fn sign_in(&self, user_id: &str) -> (SessionResponse, String) {
-        let enrolled = Self::call(
-            &self.app,
-            "POST",
-            "/mfa/enroll",
-            Some(json!({ "user_id": user_id })),
-            Auth::None,
-        )
-        .await;
-        assert_eq!(enrolled.status, StatusCode::OK, "{}", enrolled.body);
-        let secret = enrolled.body["secret"].as_str().unwrap();
-        let code = code_at(secret, self.emulator().now()).unwrap();
-        let verified = Self::call(
-            &self.app,
-            "POST",
-            "/mfa/verify",
-            Some(json!({ "user_id": user_id, "code": code })),
-            Auth::None,
-        )
-        .await;
-        assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
-        let cookie = verified
-            .set_cookie()
-            .expect("verify sets the session cookie")
-            .to_owned();
-        let session: SessionResponse = serde_json::from_value(verified.body).unwrap();
-        (session, cookie)
-    }
-
-    /// No log line at any level carries one of `secrets`.
-    fn assert_logs_free_of(&self, secrets: &[&str]) {
-        let text = String::from_utf8(self.logs.0.lock().unwrap().clone()).unwrap();
-        assert!(text.contains("mfa.session"), "the session spans are logged");
-        for secret in secrets.iter().filter(|s| !s.is_empty()) {
-            assert!(!text.contains(secret), "a secret reached the logs");
-        }
-    }
-}
-
-fn me_of(answer: &Answer) -> MeResponse {
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    serde_json::from_value(answer.body.clone()).unwrap()
-}
-
-fn assert_refused(answer: &Answer, status: StatusCode, error: &str) {
-    assert_eq!(
-        (answer.status, answer.body["error"].as_str()),
-        (status, Some(error)),
-        "{}",
-        answer.body
-    );
-}
+use service::*;
 
 #[tokio::test]
 async fn a_fresh_session_jwt_is_verified_locally_without_calling_stytch() {

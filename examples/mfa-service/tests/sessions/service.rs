@@ -1,0 +1,178 @@
+//! The service under test: its router on the embedded emulator, the emulator's clock, and
+//! the JSON logs, with the requests and assertions the session tests share.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use mfa_service::{router, AppState, Backend, MeResponse, SessionResponse, SESSION_COOKIE};
+use serde_json::{json, Value};
+use stytch_totp_emulator::totp::code_at;
+use stytch_totp_emulator::{EmulatorConfig, EmulatorHandle};
+use tower::ServiceExt;
+use tracing_subscriber::layer::SubscriberExt;
+
+use crate::log_buffer::LogBuffer;
+
+/// The service on an embedded emulator, with every log line (all levels) kept.
+pub struct Service {
+    pub app: Router,
+    pub backend: Backend,
+    pub logs: LogBuffer,
+    pub _guard: tracing::subscriber::DefaultGuard,
+}
+
+/// How a request carries the session.
+pub enum Auth<'a> {
+    Cookie(&'a str),
+    Bearer(&'a str),
+    None,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn set_cookie(&self) -> Option<&str> {
+        self.headers
+            .get(header::SET_COOKIE)
+            .map(|v| v.to_str().unwrap())
+    }
+}
+
+impl Service {
+    pub async fn start(config: EmulatorConfig) -> Self {
+        let logs = LogBuffer::default();
+        let subscriber = tracing_subscriber::registry().with(mfa_service::telemetry::json_layer({
+            let logs = logs.clone();
+            move || logs.clone()
+        }));
+        let guard = tracing::subscriber::set_default(subscriber);
+        let backend = Backend::embedded_emulator_with(config).await.unwrap();
+        let app = router(AppState::new(backend.client().clone()).with_secure_cookies(false));
+        Self {
+            app,
+            backend,
+            logs,
+            _guard: guard,
+        }
+    }
+
+    /// Another router on the same client (same JWKS cache), with other settings.
+    pub fn app_with(&self, state: impl FnOnce(AppState) -> AppState) -> Router {
+        router(state(AppState::new(self.backend.client().clone())))
+    }
+
+    pub fn emulator(&self) -> &EmulatorHandle {
+        self.backend.emulator().unwrap()
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.emulator().stats().requests_total
+    }
+
+    pub async fn call(
+        app: &Router,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        auth: Auth<'_>,
+    ) -> Answer {
+        let mut request = Request::builder().method(method).uri(path);
+        match auth {
+            Auth::Cookie(jwt) => {
+                request = request.header(
+                    header::COOKIE,
+                    format!("theme=dark; {SESSION_COOKIE}={jwt}"),
+                );
+            }
+            Auth::Bearer(jwt) => {
+                request = request.header(header::AUTHORIZATION, format!("Bearer {jwt}"));
+            }
+            Auth::None => {}
+        }
+        let request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Answer {
+            status,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    pub async fn me(&self, auth: Auth<'_>) -> Answer {
+        Self::call(&self.app, "GET", "/me", None, auth).await
+    }
+
+    pub async fn logout(&self, auth: Auth<'_>) -> Answer {
+        Self::call(&self.app, "POST", "/logout", None, auth).await
+    }
+
+    /// Enrols `user_id` and verifies the current code; returns the session and the
+    /// verify answer's `Set-Cookie`.
+    pub async fn sign_in(&self, user_id: &str) -> (SessionResponse, String) {
+        let enrolled = Self::call(
+            &self.app,
+            "POST",
+            "/mfa/enroll",
+            Some(json!({ "user_id": user_id })),
+            Auth::None,
+        )
+        .await;
+        assert_eq!(enrolled.status, StatusCode::OK, "{}", enrolled.body);
+        let secret = enrolled.body["secret"].as_str().unwrap();
+        let code = code_at(secret, self.emulator().now()).unwrap();
+        let verified = Self::call(
+            &self.app,
+            "POST",
+            "/mfa/verify",
+            Some(json!({ "user_id": user_id, "code": code })),
+            Auth::None,
+        )
+        .await;
+        assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
+        let cookie = verified
+            .set_cookie()
+            .expect("verify sets the session cookie")
+            .to_owned();
+        let session: SessionResponse = serde_json::from_value(verified.body).unwrap();
+        (session, cookie)
+    }
+
+    /// No log line at any level carries one of `secrets`.
+    pub fn assert_logs_free_of(&self, secrets: &[&str]) {
+        let text = self.logs.text();
+        assert!(!self.logs.lines().is_empty(), "every log line is JSON");
+        assert!(text.contains("mfa.session"), "the session spans are logged");
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            assert!(!text.contains(secret), "a secret reached the logs");
+        }
+    }
+}
+
+pub fn me_of(answer: &Answer) -> MeResponse {
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    serde_json::from_value(answer.body.clone()).unwrap()
+}
+
+pub fn assert_refused(answer: &Answer, status: StatusCode, error: &str) {
+    assert_eq!(
+        (answer.status, answer.body["error"].as_str()),
+        (status, Some(error)),
+        "{}",
+        answer.body
+    );
+}
