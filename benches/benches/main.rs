@@ -1,11 +1,14 @@
 //! Every benchmark in one binary (one release link instead of four, which matters for
 //! `cargo xtask bench` on a 2-core machine). First the paired ratio rounds (see
-//! [`stytch_totp_benches::paired`]), written to `target/tmp/paired-ratios.json`; then
-//! criterion's absolute figures. `cargo bench -- FILTER` runs only matching criterion
-//! benches and skips the paired rounds; `BENCH_PAIRED_ONLY=1` runs only the paired rounds.
+//! [`stytch_totp_benches::paired`]), written to `target/tmp/paired-ratios.json`, and the
+//! allocations per call (see [`stytch_totp_benches::alloc`]), written to
+//! `target/tmp/allocations.json`; then criterion's absolute figures. `cargo bench -- FILTER`
+//! runs only matching criterion benches and skips the paired rounds and the counts;
+//! `BENCH_PAIRED_ONLY=1` runs only the paired rounds and the counts.
 
 use std::path::Path;
 
+use stytch_totp_benches::alloc::Counting;
 use stytch_totp_benches::paired::Report;
 
 mod construct;
@@ -13,6 +16,13 @@ mod decode;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod round_trip;
+
+/// Counts allocations only inside `alloc::count`; elsewhere it is the system allocator.
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Sequential calls per contender whose allocations are counted.
+const ALLOCATION_CALLS: u64 = 2_000;
 
 fn main() {
     // cargo passes `--bench`; anything else that is not a flag is a criterion filter.
@@ -27,6 +37,11 @@ fn main() {
         let json = serde_json::to_vec_pretty(&report).expect("paired report as JSON");
         std::fs::write(&out, json).expect("write paired-ratios.json");
         println!("paired ratios written to {}", out.display());
+        let allocations = round_trip::allocations(ALLOCATION_CALLS);
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("allocations.json");
+        let json = serde_json::to_vec_pretty(&allocations).expect("allocations as JSON");
+        std::fs::write(&out, json).expect("write allocations.json");
+        println!("allocations per call written to {}", out.display());
         if std::env::var("BENCH_PAIRED_ONLY").is_ok_and(|v| v == "1") {
             return;
         }

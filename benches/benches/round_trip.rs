@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
+use stytch_totp_benches::alloc;
 use stytch_totp_benches::paired::{interleave, Batch, Report};
 use stytch_totp_benches::{
     authenticate_body, concurrently, official, official_authenticate, ours, ours_authenticate,
@@ -166,6 +167,25 @@ pub fn paired(report: &mut Report) {
             Duration::from_millis(12),
         ),
     );
+}
+
+/// Allocations per sequential call of each contender (see `stytch_totp_benches::alloc`),
+/// after as many warm-up calls, so pools, caches and connections are in their steady state.
+pub fn allocations(calls: u64) -> alloc::Report {
+    let rt = runtime();
+    let contenders = Contenders::start(&rt);
+    let mut report = alloc::Report {
+        calls,
+        ..alloc::Report::default()
+    };
+    for name in NAMES {
+        rt.block_on(contenders.one_by_one(name, calls));
+        let per_call = alloc::count(calls, |calls| {
+            rt.block_on(contenders.one_by_one(name, calls));
+        });
+        report.per_call.insert(name.to_owned(), per_call);
+    }
+    report
 }
 
 criterion_group! {

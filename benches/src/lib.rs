@@ -5,6 +5,7 @@
 //! Run the benches with `cargo xtask bench` from the repository root (it also writes
 //! `docs/BENCHMARKS.md`), or `cargo bench` here.
 
+pub mod alloc;
 pub mod paired;
 
 use std::convert::Infallible;

@@ -4,6 +4,9 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
 /// The time source of one emulator.
 ///
 /// Cloning a `Clock` shares it: advancing one clone advances all of them, so tests can keep a
@@ -96,7 +99,8 @@ pub(crate) fn add(time: SystemTime, by: Duration) -> SystemTime {
 }
 
 /// Formats an instant as an RFC 3339 UTC timestamp with second precision, e.g.
-/// `2021-12-29T12:33:09Z` (the format Stytch uses).
+/// `2021-12-29T12:33:09Z` (the format Stytch uses). Instants past the year 9999 read
+/// `9999-12-31T23:59:59Z`, the last one RFC 3339 can write.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -105,30 +109,12 @@ pub(crate) fn add(time: SystemTime, by: Duration) -> SystemTime {
 /// assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(1_640_781_189)), "2021-12-29T12:33:09Z");
 /// ```
 pub fn rfc3339(time: SystemTime) -> String {
-    let secs = unix_seconds(time);
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// Howard Hinnant's `civil_from_days` for days since 1970-01-01 (non-negative only).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097; // [0, 146096]
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
-    let mp = (5 * doy + 2) / 153; // [0, 11]
-    let day = doy - (153 * mp + 2) / 5 + 1; // [1, 31]
-    let month = if mp < 10 { mp + 3 } else { mp - 9 }; // [1, 12]
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
+    // From whole seconds: RFC 3339 formatting would otherwise write the fraction.
+    i64::try_from(unix_seconds(time))
+        .ok()
+        .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
+        .and_then(|at| at.format(&Rfc3339).ok())
+        .unwrap_or_else(|| "9999-12-31T23:59:59Z".into())
 }
 
 #[cfg(test)]
@@ -143,6 +129,12 @@ mod tests {
         assert_eq!(at(1_772_469_665), "2026-03-02T16:41:05Z");
         assert_eq!(at(4_107_542_399), "2100-02-28T23:59:59Z");
         assert_eq!(at(253_402_300_799), "9999-12-31T23:59:59Z");
+        assert_eq!(at(253_402_300_800), "9999-12-31T23:59:59Z");
+        // Sub-second parts are dropped, not written as a fraction.
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_millis(1_500)),
+            "1970-01-01T00:00:01Z"
+        );
     }
 
     #[test]

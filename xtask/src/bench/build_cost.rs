@@ -1,22 +1,22 @@
 //! The record of clean-build times, re-measured only when its inputs change (an FNV-1a key).
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 use super::*;
 
 /// Where the last measured clean-build times are kept (committed with the page).
 pub const BUILD_COST_RECORD: &str = "docs/build-cost.json";
 
-/// The last measured clean builds and what they depended on.
-#[derive(Debug, Clone, PartialEq)]
+/// The last measured clean builds and what they depended on. Fields in alphabetical order,
+/// as the committed record has them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BuildCostRecord {
-    /// [`build_cost_key`] when they were measured.
-    pub key: String,
     /// UTC date of the measurement.
     pub date: String,
+    /// [`build_cost_key`] when they were measured.
+    pub key: String,
     /// One entry per program.
     pub programs: Vec<Footprint>,
 }
@@ -24,50 +24,12 @@ pub struct BuildCostRecord {
 impl BuildCostRecord {
     /// The record as JSON.
     pub fn to_json(&self) -> String {
-        let programs: Vec<Value> = self
-            .programs
-            .iter()
-            .map(|p| {
-                serde_json::json!({
-                    "name": p.name,
-                    "crates": p.crates,
-                    "compiled": p.compiled,
-                    "build_secs": p.build.as_secs_f64(),
-                })
-            })
-            .collect();
-        let value = serde_json::json!({ "key": self.key, "date": self.date, "programs": programs });
-        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+        serde_json::to_string_pretty(self).expect("a record serializes") + "\n"
     }
 
     /// Reads a record written by [`Self::to_json`].
     pub fn parse(json: &str) -> Result<Self, String> {
-        let value: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
-        let text = |v: &Value, what: &str| {
-            v[what]
-                .as_str()
-                .map(str::to_owned)
-                .ok_or(format!("no {what}"))
-        };
-        let number = |v: &Value, what: &str| v[what].as_f64().ok_or(format!("no {what}"));
-        let programs = value["programs"]
-            .as_array()
-            .ok_or("no programs")?
-            .iter()
-            .map(|p| {
-                Ok(Footprint {
-                    name: text(p, "name")?,
-                    crates: number(p, "crates")? as usize,
-                    compiled: number(p, "compiled")? as usize,
-                    build: Duration::from_secs_f64(number(p, "build_secs")?.max(0.0)),
-                })
-            })
-            .collect::<Result<_, String>>()?;
-        Ok(Self {
-            key: text(&value, "key")?,
-            date: text(&value, "date")?,
-            programs,
-        })
+        serde_json::from_str(json).map_err(|e| format!("{BUILD_COST_RECORD}: {e}"))
     }
 }
 

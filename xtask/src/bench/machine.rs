@@ -1,7 +1,9 @@
 //! The machine and toolchain the figures come from, and the date of the run.
 
 use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
+
+use time::OffsetDateTime;
 
 /// The machine and toolchain the figures come from.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,19 +58,13 @@ pub(crate) fn load_average() -> String {
         .unwrap_or_else(|| "?".into())
 }
 
-/// `YYYY-MM-DD` in UTC (civil-from-days, no date crate).
+/// `YYYY-MM-DD` in UTC.
 pub fn utc_date(time: SystemTime) -> String {
-    let days = time
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400) as i64;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    let date = OffsetDateTime::from(time).date();
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
 }

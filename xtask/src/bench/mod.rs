@@ -1,13 +1,18 @@
 //! `cargo xtask bench`: runs the criterion benchmarks in `benches/` (its own workspace),
-//! measures what a user compiles before the first call (clean release build and normal
-//! dependency tree of `benches/footprint/{ours,official}`; `BENCH_SKIP_FOOTPRINT=1` skips the
-//! builds), and writes `docs/BENCHMARKS.md`
-//! with every figure, its 95% confidence interval and the ratios measured in that one run.
+//! counts allocations (in the bench binary) and instructions (callgrind, when valgrind is on
+//! PATH) per call, measures what a user compiles before the first call (clean release build
+//! and normal dependency tree of `benches/footprint/{ours,official}`; `BENCH_SKIP_FOOTPRINT=1`
+//! skips the builds), and writes `docs/BENCHMARKS.md` with every figure, its 95% confidence
+//! interval and the ratios measured in that one run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::files::{self, Mode};
 
 /// Calls in flight per iteration of the `round_trip_concurrent*` benches.
 pub const CONCURRENCY: u32 = 32;
@@ -19,28 +24,50 @@ const CONCURRENT: &str = "round_trip_concurrent32";
 const DECODE: &str = "decode_create_totp";
 const CONSTRUCT: &str = "construct_client";
 const EMULATOR: &str = "emulator_authenticate_16_clients";
+/// The target for ours / bare reqwest (issue #11): the middleware stack's whole overhead.
+const BARE_LIMIT: f64 = 1.08;
 
 mod build_cost;
+mod counts;
 mod machine;
 mod report;
 mod stats;
 
 pub use build_cost::*;
+pub use counts::*;
 pub use machine::*;
 pub use report::*;
 pub use stats::*;
 
-/// What a user compiles before the first call, for one tiny program.
-#[derive(Debug, Clone, PartialEq)]
+/// What a user compiles before the first call, for one tiny program. Serialized into
+/// [`BUILD_COST_RECORD`] with its fields in alphabetical order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Footprint {
-    /// Which program (`ours`, `official`).
-    pub name: String,
-    /// Distinct crates (name + version) in `cargo tree -e normal`, the program itself excluded.
-    pub crates: usize,
+    /// Wall time of `cargo build --release` with an empty target directory.
+    #[serde(rename = "build_secs", with = "seconds")]
+    pub build: Duration,
     /// Crates compiled by the clean build (build dependencies included).
     pub compiled: usize,
-    /// Wall time of `cargo build --release` with an empty target directory.
-    pub build: Duration,
+    /// Distinct crates (name + version) in `cargo tree -e normal`, the program itself excluded.
+    pub crates: usize,
+    /// Which program (`ours`, `official`).
+    pub name: String,
+}
+
+/// A [`Duration`] as fractional seconds in JSON.
+mod seconds {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let secs = f64::deserialize(d)?;
+        Duration::try_from_secs_f64(secs).map_err(serde::de::Error::custom)
+    }
 }
 
 /// Distinct `name version` pairs in `cargo tree --prefix none` output, minus `root`.
@@ -67,6 +94,10 @@ pub struct Report {
     pub results: BTreeMap<String, Estimate>,
     /// Paired rounds, comparison name -> per-round times (see `benches/src/paired.rs`).
     pub paired: BTreeMap<String, Paired>,
+    /// Allocations per sequential call, if counted.
+    pub allocations: Option<Allocations>,
+    /// Instructions per sequential call, if callgrind ran.
+    pub instructions: Option<Instructions>,
     /// Footprint of each tiny program.
     pub footprints: Vec<Footprint>,
     /// When the build times were measured, if not in this run (reused record).
@@ -93,9 +124,13 @@ pub fn run(root: &Path, force_build_cost: bool) -> Result<(), String> {
     // 1. Criterion and the paired rounds, from a clean slate so that every figure comes from
     // this run.
     let criterion_dir = target.join("criterion");
+    let tmp = target.join("tmp");
+    let (paired_file, allocations_file) =
+        (tmp.join("paired-ratios.json"), tmp.join("allocations.json"));
     for stale in [
         criterion_dir.clone(),
-        target.join("tmp").join("paired-ratios.json"),
+        paired_file.clone(),
+        allocations_file.clone(),
     ] {
         let removed = if stale.is_dir() {
             std::fs::remove_dir_all(&stale)
@@ -172,14 +207,12 @@ pub fn run(root: &Path, force_build_cost: bool) -> Result<(), String> {
                         date: machine.date.clone(),
                         programs: footprints.clone(),
                     };
-                    std::fs::write(&record_path, record.to_json())
-                        .map_err(|e| format!("cannot write {}: {e}", record_path.display()))?;
+                    files::ensure_file_contents(&record_path, &record.to_json(), Mode::Write)?;
                 }
             }
         }
     }
 
-    let paired_file = target.join("tmp").join("paired-ratios.json");
     let paired = match std::fs::read_to_string(&paired_file) {
         Ok(json) => parse_paired(&json)?,
         Err(e) => {
@@ -191,11 +224,31 @@ pub fn run(root: &Path, force_build_cost: bool) -> Result<(), String> {
         }
     };
 
+    let allocations = match std::fs::read_to_string(&allocations_file) {
+        Ok(json) => Some(Allocations::parse(&json)?),
+        Err(e) => {
+            notes.push(format!(
+                "No allocation counts ({}: {e}).",
+                allocations_file.display()
+            ));
+            None
+        }
+    };
+    let instructions = match counts::instructions(&benches, &target) {
+        Ok(instructions) => Some(instructions),
+        Err(e) => {
+            notes.push(format!("Instructions per call were not measured: {e}."));
+            None
+        }
+    };
+
     machine.load.1 = load_average();
     let report = Report {
         machine,
         results: read_results(&criterion_dir)?,
         paired,
+        allocations,
+        instructions,
         footprints,
         build_cost_measured,
         notes,
@@ -209,11 +262,9 @@ pub fn run(root: &Path, force_build_cost: bool) -> Result<(), String> {
     // Hand-measured sections (build cost per TLS backend) live in their own file and are
     // appended as they are: this run does not measure them.
     let appendix = std::fs::read_to_string(docs.join(HAND_MEASURED)).unwrap_or_default();
-    std::fs::write(&out, render(&report) + &appendix)
-        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    files::ensure_file_contents(&out, &(render(&report) + &appendix), Mode::Write)?;
     println!(
-        "wrote {} ({} figures) in {}",
-        out.display(),
+        "bench: {} criterion figures in {}",
         report.results.len(),
         minutes(report.total_wall)
     );

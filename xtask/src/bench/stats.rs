@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_json::Value;
+use serde::Deserialize;
 
 /// A criterion estimate in nanoseconds: point and 95% confidence interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -36,21 +36,38 @@ impl Estimate {
     }
 }
 
+/// The part of criterion's `estimates.json` the page uses.
+#[derive(Deserialize)]
+struct Estimates {
+    mean: Option<RawEstimate>,
+    slope: Option<RawEstimate>,
+}
+
+#[derive(Deserialize)]
+struct RawEstimate {
+    point_estimate: f64,
+    confidence_interval: Interval,
+}
+
+#[derive(Deserialize)]
+struct Interval {
+    lower_bound: f64,
+    upper_bound: f64,
+}
+
 /// Reads criterion's `estimates.json`: the slope (what criterion prints for linear sampling)
 /// when present, else the mean.
 pub fn parse_estimates(json: &str) -> Result<Estimate, String> {
-    let value: Value =
-        serde_json::from_str(json).map_err(|e| format!("estimates.json is not JSON: {e}"))?;
-    let pick = |name: &str| value.get(name).filter(|v| !v.is_null());
-    let chosen = pick("slope")
-        .or_else(|| pick("mean"))
+    let estimates: Estimates =
+        serde_json::from_str(json).map_err(|e| format!("estimates.json: {e}"))?;
+    let chosen = estimates
+        .slope
+        .or(estimates.mean)
         .ok_or("estimates.json has neither slope nor mean")?;
-    let number = |v: &Value| v.as_f64().ok_or("estimates.json: not a number".to_string());
-    let interval = &chosen["confidence_interval"];
     Ok(Estimate {
-        point: number(&chosen["point_estimate"])?,
-        lower: number(&interval["lower_bound"])?,
-        upper: number(&interval["upper_bound"])?,
+        point: chosen.point_estimate,
+        lower: chosen.confidence_interval.lower_bound,
+        upper: chosen.confidence_interval.upper_bound,
     })
 }
 
@@ -85,35 +102,27 @@ pub fn read_results(criterion_dir: &Path) -> Result<BTreeMap<String, Estimate>, 
 /// Per-round, per-call times of one paired comparison: contender -> nanoseconds per round.
 pub type Paired = BTreeMap<String, Vec<f64>>;
 
+/// The paired rounds the bench binary wrote (`benches/src/paired.rs`'s `Report`).
+#[derive(Deserialize)]
+struct PairedFile {
+    comparisons: BTreeMap<String, Comparison>,
+}
+
+#[derive(Deserialize)]
+struct Comparison {
+    per_call_ns: Paired,
+}
+
 /// Reads the paired rounds the bench binary wrote (`target/tmp/paired-ratios.json`):
 /// comparison name -> its per-round times.
 pub fn parse_paired(json: &str) -> Result<BTreeMap<String, Paired>, String> {
-    let value: Value =
-        serde_json::from_str(json).map_err(|e| format!("paired-ratios.json is not JSON: {e}"))?;
-    let comparisons = value["comparisons"]
-        .as_object()
-        .ok_or("paired-ratios.json has no comparisons")?;
-    let mut out = BTreeMap::new();
-    for (name, comparison) in comparisons {
-        let per_call = comparison["per_call_ns"]
-            .as_object()
-            .ok_or_else(|| format!("comparison {name} has no per_call_ns"))?;
-        let mut paired = Paired::new();
-        for (contender, rounds) in per_call {
-            let rounds = rounds
-                .as_array()
-                .ok_or_else(|| format!("{name}/{contender}: not a list"))?
-                .iter()
-                .map(|v| {
-                    v.as_f64()
-                        .ok_or_else(|| format!("{name}/{contender}: not a number"))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            paired.insert(contender.clone(), rounds);
-        }
-        out.insert(name.clone(), paired);
-    }
-    Ok(out)
+    let file: PairedFile =
+        serde_json::from_str(json).map_err(|e| format!("paired-ratios.json: {e}"))?;
+    Ok(file
+        .comparisons
+        .into_iter()
+        .map(|(name, comparison)| (name, comparison.per_call_ns))
+        .collect())
 }
 
 /// The median of `values` with a distribution-free 95% interval: the order statistics at

@@ -1,4 +1,5 @@
 //! Unit tests of the bench pieces: parsing, statistics, the record key and the page.
+use std::path::Path;
 use std::time::UNIX_EPOCH;
 
 use super::*;
@@ -114,6 +115,17 @@ fn the_page_shows_figures_intervals_ratios_and_verdicts() {
                 build: Duration::from_secs(80),
             },
         ],
+        allocations: Some(Allocations {
+            calls: 2000,
+            per_call: [
+                ("bare_reqwest", 94.0, 31_660.0),
+                ("ours", 90.0, 39_066.0),
+                ("official", 86.0, 32_051.0),
+            ]
+            .into_iter()
+            .map(|(name, allocations, bytes)| (name.into(), PerCall { allocations, bytes }))
+            .collect(),
+        }),
         notes: vec!["a note".into()],
         ..Report::default()
     };
@@ -130,14 +142,31 @@ fn the_page_shows_figures_intervals_ratios_and_verdicts() {
         "{page}"
     );
     assert!(
-        page.contains("| round trip, sequential: ours / bare reqwest ≤ 1.05 | 1.040 (0.999 – 1.082) | met (point estimate; interval crosses the limit) |"),
+        page.contains("| round trip, sequential: ours / bare reqwest ≤ 1.08 | 1.040 (0.999 – 1.082) | met (point estimate; interval crosses the limit) |"),
         "{page}"
     );
     assert!(page.contains("ours / official ≤ 1.00 | 0.867"), "{page}");
+    // Allocations are exact counts: a plain verdict, and the section shows every contender.
     assert!(
-        page.contains("| dependency crates: ours < official | 90 vs 100 | met |"),
+        page.contains(
+            "| allocations per sequential call: ours ≤ official | 90.0 vs 86.0 | **missed** |"
+        ),
         "{page}"
     );
+    assert!(page.contains("over 2000 sequential"), "{page}");
+    assert!(
+        page.contains("| bare reqwest | 94.0 | 31660 | 1.093 |"),
+        "{page}"
+    );
+    // The crate count is information only.
+    assert!(!page.contains("dependency crates: ours"), "{page}");
+    assert!(page.contains("Ours / official: 90 / 100 crates"), "{page}");
+    // No valgrind in this report: the section says so instead of a table.
+    assert!(
+        page.contains("## Instructions per call\n\nNot measured in this run (see notes)."),
+        "{page}"
+    );
+    assert!(!page.contains("{{"), "an unfilled placeholder: {page}");
     assert!(page.contains("| ours | 90 | 120 | 60.0 s |"), "{page}");
     assert!(page.contains("Not measured in this run"), "{page}");
     assert!(page.contains("- a note"), "{page}");
@@ -181,7 +210,7 @@ fn targets_use_the_paired_ratios_when_present() {
     let page = render(&report);
     assert!(
         page.contains(
-            "| round trip, sequential: ours / bare reqwest ≤ 1.05 | 1.020 (1.020 – 1.020) | met |"
+            "| round trip, sequential: ours / bare reqwest ≤ 1.08 | 1.020 (1.020 – 1.020) | met |"
         ),
         "{page}"
     );
@@ -232,4 +261,75 @@ fn the_build_cost_record_round_trips_and_its_key_follows_the_sources() {
     let after = build_cost_key(&root, &machine).unwrap();
     let _ = std::fs::remove_dir_all(&root);
     assert_ne!(before, after);
+}
+
+#[test]
+fn the_committed_build_cost_record_reads_and_writes_back_unchanged() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(BUILD_COST_RECORD);
+    let committed = std::fs::read_to_string(path).unwrap();
+    let record = BuildCostRecord::parse(&committed).unwrap();
+    assert_eq!(record.programs.len(), 2);
+    assert_eq!(record.to_json(), committed);
+    assert!(BuildCostRecord::parse(r#"{"date": "x", "key": "y"}"#).is_err());
+}
+
+#[test]
+fn the_template_is_filled_by_name_and_mismatches_are_refused() {
+    let values = [("a", "1".to_string()), ("b", "two".to_string())];
+    assert_eq!(
+        fill("{{a}} and {{b}}, {{a}}", &values).unwrap(),
+        "1 and two, 1"
+    );
+    assert!(fill("{{a}} {{c}}", &values).unwrap_err().contains("{{c}}"));
+    assert!(fill("{{a}}", &values).unwrap_err().contains("{{b}}"));
+    assert!(fill("{{a", &values).is_err());
+}
+
+#[test]
+fn allocation_counts_are_read_from_the_bench_binary_s_json() {
+    let json = r#"{"calls": 2000, "per_call": {"ours": {"allocations": 110.0, "bytes": 39066.0}}}"#;
+    let allocations = Allocations::parse(json).unwrap();
+    assert_eq!(allocations.calls, 2000);
+    assert_eq!(
+        allocations.per_call["ours"],
+        PerCall {
+            allocations: 110.0,
+            bytes: 39_066.0
+        }
+    );
+    assert!(Allocations::parse(r#"{"calls": 1}"#).is_err());
+}
+
+#[test]
+fn callgrind_totals_come_from_the_summary_line_else_totals() {
+    let out = "version: 1\ncreator: callgrind-3.22.0\nevents: Ir\nfl=(1) x\n0 5\n\nsummary: 134944457\n\ntotals: 134944457\n";
+    assert_eq!(callgrind_total(out), Some(134_944_457));
+    assert_eq!(callgrind_total("events: Ir\ntotals: 42 7\n"), Some(42));
+    assert_eq!(callgrind_total("events: Ir\n"), None);
+}
+
+#[test]
+fn instructions_per_call_are_shown_with_their_ratios() {
+    let report = Report {
+        instructions: Some(Instructions {
+            per_call: [
+                ("bare_reqwest", 131_612.0),
+                ("ours", 142_730.0),
+                ("official", 143_412.0),
+            ]
+            .into_iter()
+            .map(|(name, ir)| (name.to_string(), ir))
+            .collect(),
+        }),
+        ..Report::default()
+    };
+    let page = render(&report);
+    assert!(page.contains("| ours | 142730 | 0.995 | 1.084 |"), "{page}");
+    assert!(
+        page.contains("| official | 143412 | 1.000 | 1.090 |"),
+        "{page}"
+    );
+    assert!(page.contains("(Ir at 1200 − Ir at 200) / 1000"), "{page}");
 }
