@@ -68,7 +68,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!(
         "totps.authenticate    ok  session {}",
-        auth.session.as_ref().map(|s| s.session_id.as_str()).unwrap_or_default()
+        auth.session
+            .as_ref()
+            .map(|s| s.session_id.as_str())
+            .unwrap_or_default()
     );
 
     let by_token = stytch
@@ -117,7 +120,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "sessions.get_jwks     ok  {} key(s), kid {}",
         jwks.keys.len(),
-        jwks.keys.first().map(|k| k.kid.as_str()).unwrap_or_default()
+        jwks.keys
+            .first()
+            .map(|k| k.kid.as_str())
+            .unwrap_or_default()
     );
 
     // Local verification as the official SDKs do it: the kid from the JWT header, the key

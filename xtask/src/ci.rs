@@ -74,10 +74,29 @@ const AFTER_CODEGEN: &[Step] = &[
     },
 ];
 
-/// The separate workspaces (excluded from the root one), checked with every target: the
+/// `cargo fmt --all` covers only the root workspace: the separate ones are checked apart.
+const FORMAT_CHECK: &[&str] = &["fmt", "--all", "--", "--check"];
+
+/// The separate workspaces (excluded from the root one), formatted and checked with every target: the
 /// benches with the feature their emulator bench and interop example need; the fuzz targets
 /// on stable, which builds them without `cargo fuzz` (only running them needs nightly flags).
 const SEPARATE_WORKSPACES: &[(&str, Step)] = &[
+    (
+        "benches",
+        Step {
+            name: "format benches/ (check)",
+            args: FORMAT_CHECK,
+            env: None,
+        },
+    ),
+    (
+        "fuzz",
+        Step {
+            name: "format fuzz/ (check)",
+            args: FORMAT_CHECK,
+            env: None,
+        },
+    ),
     (
         "benches",
         Step {
