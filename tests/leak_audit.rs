@@ -165,25 +165,22 @@ async fn no_secret_reaches_any_output_on_any_path() {
             retry_after: Some(0),
             body: None,
         })
-        .on_path(Operation::TotpsRecover.path()),
+        .on(Operation::TotpsRecover),
     );
     out += &shown(
         &ok.totps()
             .recover(&user_id, totp.recovery_codes[1].expose_secret())
             .await,
     );
-    emulator.inject(
-        FaultSpec::new(Fault::after_apply(Fault::status(500)))
-            .on_path(Operation::TotpsRecover.path()),
-    );
+    emulator
+        .inject(FaultSpec::new(Fault::after_apply(Fault::status(500))).on(Operation::TotpsRecover));
     out += &shown(
         &ok.totps()
             .recover(&user_id, totp.recovery_codes[2].expose_secret())
             .await,
     );
     emulator.inject(
-        FaultSpec::new(Fault::after_apply(Fault::DropConnection))
-            .on_path(Operation::TotpsRecover.path()),
+        FaultSpec::new(Fault::after_apply(Fault::DropConnection)).on(Operation::TotpsRecover),
     );
     out += &shown(
         &ok.totps()
@@ -192,18 +189,15 @@ async fn no_secret_reaches_any_output_on_any_path() {
     );
     // A stall far past this one call's 1 s limit: the timeout is certain however slow the
     // machine, and no other call runs under a short limit.
-    emulator.inject(
-        FaultSpec::new(Fault::Delay(Duration::from_secs(20)))
-            .on_path(Operation::TotpsRecover.path()),
-    );
+    emulator
+        .inject(FaultSpec::new(Fault::Delay(Duration::from_secs(20))).on(Operation::TotpsRecover));
     out += &shown(
         &ok.totps()
             .recover(&user_id, totp.recovery_codes[4].expose_secret())
             .timeout(Duration::from_secs(1))
             .await,
     );
-    emulator
-        .inject(FaultSpec::new(Fault::TruncatedBody).on_path(Operation::TotpsRecoveryCodes.path()));
+    emulator.inject(FaultSpec::new(Fault::TruncatedBody).on(Operation::TotpsRecoveryCodes));
     out += &shown(&ok.totps().recovery_codes(&user_id).await);
     emulator.inject(FaultSpec::new(Fault::Status {
         status: 502,

@@ -20,11 +20,7 @@ const RESPONSE_REF: &str = "/responses/200/content/application~1json/schema/$ref
 pub fn trimmed_paths(full: &Value, operations: &[OperationSpec]) -> Result<Value, String> {
     let mut paths = Map::new();
     for op in operations {
-        let method = op.method.to_ascii_lowercase();
-        let theirs = full
-            .get("paths")
-            .and_then(|p| p.get(&op.path))
-            .and_then(|p| p.get(&method))
+        let theirs = upstream_operation(full, op)
             .ok_or_else(|| format!("upstream has no {} {} ({})", op.method, op.path, op.name))?;
         let mut kept = Map::new();
         if let Some(id) = theirs.get("operationId") {
@@ -54,7 +50,7 @@ pub fn trimmed_paths(full: &Value, operations: &[OperationSpec]) -> Result<Value
             .entry(op.path.clone())
             .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(methods) = entry {
-            methods.insert(method, Value::Object(kept));
+            methods.insert(op.method.to_ascii_lowercase(), Value::Object(kept));
         }
     }
     Ok(Value::Object(paths))
@@ -72,11 +68,7 @@ pub fn diff(upstream: &Value, operations: &[OperationSpec]) -> Vec<Difference> {
                 detail,
             })
         };
-        let Some(theirs) = upstream
-            .get("paths")
-            .and_then(|p| p.get(&op.path))
-            .and_then(|p| p.get(op.method.to_ascii_lowercase()))
-        else {
+        let Some(theirs) = upstream_operation(upstream, op) else {
             push(
                 "path",
                 format!(
@@ -141,6 +133,14 @@ pub fn diff(upstream: &Value, operations: &[OperationSpec]) -> Vec<Difference> {
         }
     }
     out
+}
+
+/// Upstream's operation object for `op`'s method and path.
+fn upstream_operation<'a>(openapi: &'a Value, op: &OperationSpec) -> Option<&'a Value> {
+    openapi
+        .get("paths")?
+        .get(&op.path)?
+        .get(op.method.to_ascii_lowercase())
 }
 
 /// `(name, in, required)` of an upstream operation's parameters.

@@ -180,6 +180,18 @@ async fn input_errors_have_precise_types() {
         ),
         (
             Operation::UsersCreate.path(),
+            json!({ "external_id": "crm 42" }),
+            400,
+            "bad_request",
+        ),
+        (
+            Operation::UsersCreate.path(),
+            json!({ "external_id": "x".repeat(129) }),
+            400,
+            "bad_request",
+        ),
+        (
+            Operation::UsersCreate.path(),
             json!({ "name": { "first_name": 5 } }),
             400,
             "bad_request",
@@ -341,7 +353,7 @@ async fn random_bodies_never_panic() {
         r#"{"user_id":"u","recovery_code":"abcd-efgh-ijkl","session_token":"x","session_custom_claims":{"a":null}}"#,
         r#"{"email":"a@b.co","name":{"first_name":"x"},"roles":["r"],"external_id":"e|1"}"#,
         r#"{"user_id":"u","expiration_minutes":1440}"#,
-        r#"{"path":Operation::TotpsCreate.path(),"times":1,"fault":{"kind":"delay","millis":0}}"#,
+        r#"{"operation":"totps.create","times":1,"fault":{"kind":"delay","millis":0}}"#,
         r#"{"advance_seconds":1}"#,
     ];
     let routes = [

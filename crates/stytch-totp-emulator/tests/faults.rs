@@ -20,7 +20,7 @@ async fn status_fault_with_retry_after_and_stytch_body() {
             retry_after: Some(2),
             body: None,
         })
-        .on_path(Operation::UsersCreate.path())
+        .on(Operation::UsersCreate)
         .times(2),
     );
     for _ in 0..2 {
@@ -184,7 +184,7 @@ async fn after_apply_consumes_the_recovery_code_although_the_caller_sees_a_failu
             retry_after: Some(1),
             body: None,
         }))
-        .on_path(Operation::TotpsRecover.path()),
+        .on(Operation::TotpsRecover),
     );
     let reply = api.recover(&user_id, &codes[0]).await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);

@@ -30,15 +30,15 @@ async fn users_by_external_id_percent_encoding_query_and_empty_json_bodies() {
     assert_eq!(created.user.roles, ["stytch_user", "admin"]);
     let user_id = created.user_id;
 
-    // Percent-encoded path (written by hand below the users collection, as `path_with` would
-    // leave `-` alone), extra query and a `{}` body.
+    // Percent-encoded path (encoded by hand: `path_with` would leave `-` alone), extra query
+    // and a `{}` body.
     let encoded = user_id.replace('-', "%2D");
     let reply = api
         .call(
             Method::GET,
             &format!(
-                "{}/{encoded}?user_id={user_id}",
-                Operation::UsersCreate.path()
+                "{}?user_id={user_id}",
+                Operation::UsersGet.path().replace("{user_id}", &encoded)
             ),
             Some(json!({})),
         )
@@ -107,7 +107,7 @@ async fn users_by_external_id_percent_encoding_query_and_empty_json_bodies() {
     let reply = api
         .call(
             Method::DELETE,
-            &format!("{}/{encoded}", Operation::UsersCreate.path()),
+            &Operation::UsersDelete.path().replace("{user_id}", &encoded),
             Some(json!({})),
         )
         .await;

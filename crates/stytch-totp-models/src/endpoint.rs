@@ -61,13 +61,14 @@ pub enum RetrySafety {
 
 impl Operation {
     /// The path with each `{parameter}` replaced by the next of `values`, percent-encoded
-    /// (everything but RFC 3986's unreserved characters), for callers that build requests
-    /// by hand: tests, proxies, other HTTP stacks.
+    /// exactly as the client (the `url` crate) encodes a path segment of an `https` URL, for
+    /// callers that build requests by hand (tests, proxies, other HTTP stacks) and must match
+    /// what the client sends.
     ///
     /// ```
     /// use stytch_totp_models::Operation;
-    /// let path = Operation::UsersGet.path_with(&["crm|42"]);
-    /// assert_eq!(path, Operation::UsersGet.path().replace("{user_id}", "crm%7C42"));
+    /// let path = Operation::UsersGet.path_with(&["crm|42 a/b"]);
+    /// assert_eq!(path, Operation::UsersGet.path().replace("{user_id}", "crm|42%20a%2Fb"));
     /// assert_eq!(Operation::TotpsCreate.path_with(&[]), Operation::TotpsCreate.path());
     /// ```
     ///
@@ -98,13 +99,23 @@ impl Operation {
     }
 }
 
-/// Appends `value` with every byte outside RFC 3986's unreserved set written `%XX`.
+/// Appends `value` with the bytes of WHATWG's path-segment percent-encode set (plus `\\`, as
+/// for `https` URLs) written `%XX`: the set `url::PathSegmentsMut::push` uses.
 fn percent_encode_into(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
+        let encode = byte <= b' '
+            || byte >= 0x7F
+            || matches!(
+                byte,
+                b'"' | b'<' | b'>' | b'`' | b'#' | b'?' | b'{' | b'}' | b'/' | b'%' | b'\\'
+            );
+        if encode {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0xF)]));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push(char::from(byte));
         }
     }
 }
@@ -124,8 +135,8 @@ mod tests {
             filled(Operation::UsersDeleteTotp, "totp-test-1")
         );
         assert_eq!(
-            Operation::SessionsGetJwks.path_with(&["a b/ü~"]),
-            filled(Operation::SessionsGetJwks, "a%20b%2F%C3%BC~")
+            Operation::SessionsGetJwks.path_with(&["a b/ü~|%?#\\"]),
+            filled(Operation::SessionsGetJwks, "a%20b%2F%C3%BC~|%25%3F%23%5C")
         );
         for op in Operation::ALL {
             let values = vec!["x"; op.path_params().len()];

@@ -8,6 +8,8 @@ use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
+use super::{Contender, CONTENDERS};
+
 /// Allocations per sequential call, as the bench binary wrote them
 /// (`target/tmp/allocations.json`).
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
@@ -38,13 +40,6 @@ impl Allocations {
 /// `BIG - SMALL` calls, start-up and client construction cancelled out.
 pub const CALLS: (u64, u64) = (200, 1_200);
 
-/// Contender names on the page and as `profile` takes them.
-const CONTENDERS: [(&str, &str); 3] = [
-    ("bare_reqwest", "bare"),
-    ("ours", "ours"),
-    ("official", "official"),
-];
-
 /// Instructions per sequential call, from callgrind.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Instructions {
@@ -70,7 +65,7 @@ pub fn instructions(benches: &Path, target: &Path) -> Result<Instructions, Strin
     )?;
     let profile = target.join("release").join("examples").join("profile");
     let mut per_call = BTreeMap::new();
-    for (name, arg) in CONTENDERS {
+    for Contender { name, arg, .. } in CONTENDERS {
         let mut totals = [0u64; 2];
         for (total, calls) in totals.iter_mut().zip([CALLS.0, CALLS.1]) {
             let out = target

@@ -27,6 +27,36 @@ const EMULATOR: &str = "emulator_authenticate_16_clients";
 /// The target for ours / bare reqwest (issue #11): the middleware stack's whole overhead.
 const BARE_LIMIT: f64 = 1.08;
 
+/// One contender of the round trips, as each part of the bench knows it.
+#[derive(Debug, Clone, Copy)]
+struct Contender {
+    /// The bench's name (criterion ids, paired rounds, allocation counts).
+    name: &'static str,
+    /// The argument `benches/examples/profile.rs` takes.
+    arg: &'static str,
+    /// How the page calls it.
+    label: &'static str,
+}
+
+/// The contenders, in the order the page lists them.
+const CONTENDERS: [Contender; 3] = [
+    Contender {
+        name: "bare_reqwest",
+        arg: "bare",
+        label: "bare reqwest",
+    },
+    Contender {
+        name: "ours",
+        arg: "ours",
+        label: "ours",
+    },
+    Contender {
+        name: "official",
+        arg: "official",
+        label: "official",
+    },
+];
+
 mod build_cost;
 mod counts;
 mod machine;

@@ -78,13 +78,6 @@ pub fn fill(template: &str, values: &[(&str, String)]) -> Result<String, String>
     }
 }
 
-/// The contenders of the round trips: bench name and how the page calls them.
-const CONTENDERS: [(&str, &str); 3] = [
-    ("bare_reqwest", "bare reqwest"),
-    ("ours", "ours"),
-    ("official", "official"),
-];
-
 /// The markdown page.
 pub fn render(report: &Report) -> String {
     let m = &report.machine;
@@ -255,7 +248,7 @@ fn allocations(report: &Report) -> String {
         a.calls
     );
     let official = a.per_call.get("official").map(|o| o.allocations);
-    for (name, label) in CONTENDERS {
+    for Contender { name, label, .. } in CONTENDERS {
         let Some(c) = a.per_call.get(name) else {
             continue;
         };
@@ -285,7 +278,7 @@ fn instructions(report: &Report) -> String {
         big - small
     );
     let of = |name: &str| i.per_call.get(name).copied();
-    for (name, label) in CONTENDERS {
+    for Contender { name, label, .. } in CONTENDERS {
         let Some(ir) = of(name) else {
             continue;
         };
@@ -322,7 +315,10 @@ fn decode(report: &Report) -> String {
 
 fn construct(report: &Report) -> String {
     let mut w = String::new();
-    for (bench, label) in CONTENDERS {
+    for Contender {
+        name: bench, label, ..
+    } in CONTENDERS
+    {
         let ratio = match (
             get(report, CONSTRUCT, bench),
             get(report, CONSTRUCT, "bare_reqwest"),

@@ -125,7 +125,7 @@ mod tests {
 
     /// A raw request path of `users.get`, id written as given (percent-encoding kept).
     fn raw(id: &str) -> String {
-        format!("{}/{id}", Operation::UsersCreate.path())
+        Operation::UsersGet.path().replace("{user_id}", id)
     }
 
     #[test]

@@ -11,12 +11,13 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use mfa_service::SESSION_COOKIE;
 use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
-use rsa::Generate;
 use serde_json::{json, Value};
 use stytch_totp_emulator::{Clock, EmulatorConfig, Operation, SigningKey, DEFAULT_PROJECT_ID};
 
 #[path = "../shared/log_buffer.rs"]
 mod log_buffer;
+#[path = "../shared/oneshot.rs"]
+mod oneshot;
 mod service;
 
 use service::*;
@@ -299,7 +300,7 @@ fn mint(der: &[u8], kid: &str, factors: Value) -> String {
 #[tokio::test]
 async fn a_session_without_a_totp_or_recovery_factor_is_refused() {
     // A key the test holds, so it can sign sessions the emulator cannot make (email only).
-    let key = rsa::PrivateKey::try_generate().unwrap();
+    let key = rsa::PrivateKey::new(&mut getrandom::SysRng, SigningKey::BITS).unwrap();
     let pem = key.to_pkcs8_pem(LineEnding::LF).unwrap();
     let der = key.to_pkcs1_der().unwrap();
     let signing_key = SigningKey::from_pem(&pem).unwrap();

@@ -1,14 +1,12 @@
 //! The service under test: its router on the embedded emulator, the emulator's clock, and
 //! the JSON logs, with the requests and assertions the session tests share.
 
-use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
 use mfa_service::{router, AppState, Backend, MeResponse, SessionResponse, SESSION_COOKIE};
 use serde_json::{json, Value};
 use stytch_totp_emulator::totp::code_at;
 use stytch_totp_emulator::{EmulatorConfig, EmulatorHandle};
-use tower::ServiceExt;
 use tracing_subscriber::layer::SubscriberExt;
 
 use crate::log_buffer::LogBuffer;
@@ -93,23 +91,11 @@ impl Service {
             }
             Auth::None => {}
         }
-        let request = match body {
-            Some(body) => request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_string())),
-            None => request.body(Body::empty()),
-        }
-        .unwrap();
-        let response = app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap();
+        let (status, headers, body) = crate::oneshot::send(app, request, body).await;
         Answer {
             status,
             headers,
-            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            body,
         }
     }
 

@@ -1,14 +1,12 @@
 //! Harness: the service (router), the embedded emulator behind it, the capture and the logs,
 //! with the assertions every test shares.
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{Request, StatusCode};
 use axum::Router;
 use base64::Engine;
 use mfa_service::{router, AppState, Backend, EnrollResponse, SessionResponse};
 use serde_json::{json, Value};
 use stytch_totp_emulator::totp::code_at;
-use tower::ServiceExt;
 use tracing_subscriber::layer::SubscriberExt;
 
 use crate::capture::{Capture, SpanRecord};
@@ -65,21 +63,7 @@ impl Harness {
         if let Some(tp) = traceparent {
             request = request.header("traceparent", tp);
         }
-        let request = match body {
-            Some(body) => request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_string())),
-            None => request.body(Body::empty()),
-        }
-        .unwrap();
-        let response = self.app.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap();
-        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        (status, headers, json)
+        crate::oneshot::send(&self.app, request, body).await
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {

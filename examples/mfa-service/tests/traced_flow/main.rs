@@ -13,6 +13,8 @@ mod capture;
 mod harness;
 #[path = "../shared/log_buffer.rs"]
 mod log_buffer;
+#[path = "../shared/oneshot.rs"]
+mod oneshot;
 
 use harness::*;
 
@@ -166,7 +168,7 @@ async fn a_read_retried_after_503s_shows_every_attempt_under_one_span() {
     let h = Harness::start().await;
     h.emulator().inject(
         FaultSpec::new(Fault::status(503))
-            .on_path(Operation::UsersGet.path())
+            .on(Operation::UsersGet)
             .times(2),
     );
     let (enrolled, secret) = h.enroll("bob").await;
@@ -208,7 +210,7 @@ async fn verify_during_a_stytch_outage_answers_503_with_the_request_id() {
     let (enrolled, secret) = h.enroll("carol").await;
     let code = h.code(&secret);
     h.emulator()
-        .inject(FaultSpec::new(Fault::status(503)).on_path(Operation::TotpsAuthenticate.path()));
+        .inject(FaultSpec::new(Fault::status(503)).on(Operation::TotpsAuthenticate));
 
     let (status, headers, body) = h
         .call(
