@@ -58,7 +58,8 @@ fn bad_pem(index: usize, why: impl std::fmt::Display) -> Error {
     ))
 }
 
-#[cfg(feature = "native-tls")]
+/// The backends reqwest configures itself: only the selector differs.
+#[cfg(any(feature = "rustls-aws-lc-rs", feature = "native-tls"))]
 mod backend {
     use super::*;
 
@@ -69,26 +70,16 @@ mod backend {
         let roots = parse(extra_roots_pem)?;
         Ok(roots
             .into_iter()
-            .fold(builder.tls_backend_native(), |b, root| {
-                b.add_root_certificate(root)
-            }))
+            .fold(select(builder), |b, root| b.add_root_certificate(root)))
     }
-}
 
-#[cfg(all(feature = "rustls-aws-lc-rs", not(feature = "native-tls")))]
-mod backend {
-    use super::*;
-
-    pub(super) fn configure(
-        builder: reqwest::ClientBuilder,
-        extra_roots_pem: &[Vec<u8>],
-    ) -> Result<reqwest::ClientBuilder, Error> {
-        let roots = parse(extra_roots_pem)?;
-        Ok(roots
-            .into_iter()
-            .fold(builder.tls_backend_rustls(), |b, root| {
-                b.add_root_certificate(root)
-            }))
+    /// `native-tls` wins over `rustls-aws-lc-rs` (see the module docs).
+    fn select(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+        #[cfg(feature = "native-tls")]
+        let builder = builder.tls_backend_native();
+        #[cfg(not(feature = "native-tls"))]
+        let builder = builder.tls_backend_rustls();
+        builder
     }
 }
 
