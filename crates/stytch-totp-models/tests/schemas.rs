@@ -110,8 +110,14 @@ fn derived_schemas_match_the_specs() {
         User,
         Session,
         ErrorResponse,
+        CreatePasswordRequest,
+        CreatePasswordResponse,
+        AuthenticatePasswordRequest,
+        AuthenticatePasswordResponse,
+        PasswordStrengthCheckRequest,
+        PasswordStrengthCheckResponse,
     );
-    assert_eq!(checked, 22);
+    assert_eq!(checked, 28);
 }
 
 #[test]
