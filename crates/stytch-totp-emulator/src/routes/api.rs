@@ -36,6 +36,10 @@ pub(super) fn route(op: Operation, state: &AppState) -> MethodRouter<AppState> {
         Operation::SessionsRevoke => on(filter, revoke_session),
         Operation::SessionsGet => on(filter, get_sessions),
         Operation::SessionsGetJwks => on(filter, get_jwks),
+        // Not emulated yet (issue 20, phase B): answered as an unknown route.
+        Operation::PasswordsCreate
+        | Operation::PasswordsAuthenticate
+        | Operation::PasswordsStrengthCheck => on(filter, not_emulated),
     };
     route.route_layer(middleware::from_fn_with_state(
         (state.clone(), op),
@@ -63,6 +67,10 @@ async fn count_applied(
         state.applied(op);
     }
     response
+}
+
+async fn not_emulated() -> Answer {
+    Err(ApiError::route_not_found())
 }
 
 fn ok<T: serde::Serialize>(body: &T) -> Response {
