@@ -174,6 +174,7 @@ mod ids;
 mod input;
 mod jwt;
 mod model;
+mod passwords;
 pub mod qr;
 mod routes;
 mod server;
