@@ -4,7 +4,7 @@
 use stytch_totp::models::SecretString;
 use stytch_totp::{Client, Operation};
 
-use super::{hidden, Steps};
+use super::Steps;
 
 /// The demo user's email address.
 const EMAIL: &str = "jane.doe@example.com";
