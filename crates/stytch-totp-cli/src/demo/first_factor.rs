@@ -28,9 +28,9 @@ pub(super) async fn run(
             client.passwords().strength_check(PASSWORD).email(EMAIL),
             |r| &r.request_id,
             |r| {
+                let password = if show { PASSWORD } else { "the demo password" };
                 format!(
-                    "{} scores {}/4 ({})",
-                    hidden(PASSWORD, show),
+                    "{password} scores {}/4 ({})",
                     r.score,
                     if r.valid_password {
                         "valid"
