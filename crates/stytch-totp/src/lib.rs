@@ -34,6 +34,15 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # The first factor and the step-up
+//!
+//! TOTP is a second factor. [`Passwords::authenticate`] signs the user in with an email and
+//! password and, with `session_duration_minutes`, starts a session whose one factor is
+//! `password`; [`AuthenticateTotp::session_token`] (or `session_jwt`) then adds the `totp`
+//! factor to that same session (same `session_id`, both factors in
+//! `authentication_factors` and in the JWT), as does [`RecoverTotp::session_token`] with a
+//! recovery code. Failed passwords and failed codes count toward one user lock.
+//!
 //! # Sessions
 //!
 //! After a TOTP check, Stytch hands back a session token and a session JWT. Check the JWT on
