@@ -127,8 +127,13 @@ pub use config::{
 };
 pub use decode::decode_response;
 pub use error::Error;
-pub use jwks::MIN_REFETCH_INTERVAL;
-pub use jwt::{AuthenticateJwt, Checked, JwtRejection, VerifiedSession, SESSION_CLAIM};
+pub use jwks::{
+    KEY_SET_LIFETIME, MIN_REFETCH_INTERVAL, STALE_KEY_SET_LIMIT, UNKNOWN_KEY_CHECKS_PER_INTERVAL,
+};
+pub use jwt::{
+    AuthenticateJwt, Checked, JwtRejection, VerifiedSession, DEFAULT_VERIFIED_JWT_CACHE_CAPACITY,
+    SESSION_CLAIM,
+};
 pub use middleware::retry::RetryPolicy;
 pub use sessions::{AuthenticateSession, GetJwks, GetSessions, RevokeSession, Sessions};
 pub use stytch_totp_models as models;

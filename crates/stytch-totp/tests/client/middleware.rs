@@ -19,10 +19,6 @@ use crate::common::*;
 
 /// A plain reqwest client with just `layer`, as a user composing their own stack would build.
 fn alone(layer: impl Middleware) -> ClientWithMiddleware {
-    // With the default rustls-ring feature reqwest has no TLS provider of its own (src/tls.rs),
-    // so a bare reqwest client needs a process default.
-    #[cfg(feature = "rustls-ring")]
-    let _ = rustls::crypto::ring::default_provider().install_default();
     ClientBuilder::new(reqwest::Client::new())
         .with(layer)
         .build()
