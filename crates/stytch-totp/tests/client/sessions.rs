@@ -3,7 +3,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::{encode, EncodingKey, Header};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
+use base64::Engine;
 use serde_json::{json, Value};
 use stytch_totp::{Checked, Error, JwtRejection, Operation};
 use wiremock::matchers::{body_json, header_exists, method, path, query_param};
@@ -58,10 +60,34 @@ pub(crate) fn claims(age: i64, project: &str) -> Value {
     })
 }
 
-pub(crate) fn sign_with(key: &[u8], kid: &str, claims: &Value) -> String {
-    let mut header = Header::new(jsonwebtoken::Algorithm::RS256);
-    header.kid = Some(kid.into());
-    encode(&header, claims, &EncodingKey::from_rsa_pem(key).unwrap()).unwrap()
+/// An RS256 JWT of `claims` under `kid`, signed with aws-lc-rs (no JOSE crate: the client
+/// must verify what any correct signer makes).
+pub(crate) fn sign_with(key_pem: &[u8], kid: &str, claims: &Value) -> String {
+    let header = json!({"alg": "RS256", "typ": "JWT", "kid": kid});
+    let signed = unsigned(&header, claims);
+    let key = RsaKeyPair::from_pkcs8(&pem_der(key_pem)).unwrap();
+    let mut signature = vec![0; key.public_modulus_len()];
+    key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), signed.as_bytes(), &mut signature)
+        .unwrap();
+    format!("{signed}.{}", B64.encode(signature))
+}
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// `header.payload`, base64url-encoded.
+fn unsigned(header: &Value, claims: &Value) -> String {
+    format!(
+        "{}.{}",
+        B64.encode(header.to_string()),
+        B64.encode(claims.to_string())
+    )
+}
+
+/// The DER inside a PEM block.
+fn pem_der(pem: &[u8]) -> Vec<u8> {
+    let text = std::str::from_utf8(pem).unwrap();
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64::engine::general_purpose::STANDARD.decode(body).unwrap()
 }
 
 pub(crate) fn sign(claims: &Value) -> String {
@@ -166,12 +192,14 @@ async fn forged_jwts_are_refused_without_asking_stytch() {
     let other_project = "project-test-99999999-9999-9999-9999-999999999999";
     let mut foreign_audience = claims(0, PROJECT_ID);
     foreign_audience["aud"] = json!([other_project]);
-    let hs256 = encode(
-        &Header::new(jsonwebtoken::Algorithm::HS256),
-        &claims(0, PROJECT_ID),
-        &EncodingKey::from_secret(b"guessable".as_slice()).unwrap(),
-    )
-    .unwrap();
+    let hs256 = format!(
+        "{}.{}",
+        unsigned(
+            &json!({"alg": "HS256", "typ": "JWT", "kid": KID}),
+            &claims(0, PROJECT_ID)
+        ),
+        B64.encode(b"a MAC under a guessable secret")
+    );
     let mut forged_tail = sign(&claims(0, PROJECT_ID));
     forged_tail.truncate(forged_tail.len() - 4);
     forged_tail.push_str("AAAA");
