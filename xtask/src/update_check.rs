@@ -13,6 +13,7 @@ fn scratch_dir() -> PathBuf {
     std::env::temp_dir().join("stytch-totp-update-check")
 }
 
+/// Copies, updates and lints; fails with the first failing step.
 pub fn run(root: &Path) -> Result<(), String> {
     let scratch = scratch_dir();
     copy_workspace(root, &scratch)?;
