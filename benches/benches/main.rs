@@ -15,6 +15,8 @@ mod construct;
 mod decode;
 #[cfg(feature = "emulator")]
 mod emulator;
+#[cfg(feature = "emulator")]
+mod jwt;
 mod round_trip;
 
 /// Counts allocations only inside `alloc::count`; elsewhere it is the system allocator.
@@ -33,6 +35,8 @@ fn main() {
         let mut report = Report::default();
         round_trip::paired(&mut report);
         decode::paired(&mut report);
+        #[cfg(feature = "emulator")]
+        jwt::paired(&mut report);
         let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("paired-ratios.json");
         let json = serde_json::to_vec_pretty(&report).expect("paired report as JSON");
         std::fs::write(&out, json).expect("write paired-ratios.json");
