@@ -265,7 +265,7 @@ async fn verify_locally(
     };
     let signed = token.verify(&key).map_err(Error::InvalidSessionJwt)?;
     match signed.check(rules, token.kid) {
-        Verdict::Valid(verified) => Ok(Local::Valid(Arc::new(verified))),
+        Verdict::Valid(verified) => Ok(Local::Valid(Arc::new(*verified))),
         Verdict::AskStytch(reason) => Ok(Local::AskStytch {
             reason,
             unknown_key: false,

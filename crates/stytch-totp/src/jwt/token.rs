@@ -132,7 +132,7 @@ pub(crate) struct Verified {
 
 /// The outcome of the claims checks on a JWT signed by one of the project's keys.
 pub(crate) enum Verdict {
-    Valid(Verified),
+    Valid(Box<Verified>),
     /// Signed by Stytch but not acceptable here; Stytch may still accept it.
     AskStytch(&'static str),
     /// Only a forger (or another project's JWT) fails this way.
@@ -179,7 +179,7 @@ impl Signed {
             exp,
         };
         match verified.usable(rules.now, rules.leeway, rules.max_token_age) {
-            Ok(()) => Verdict::Valid(verified),
+            Ok(()) => Verdict::Valid(Box::new(verified)),
             Err(reason) => Verdict::AskStytch(reason),
         }
     }
