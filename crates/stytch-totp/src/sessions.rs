@@ -38,9 +38,11 @@ impl<'c> Sessions<'c> {
         }
     }
 
-    /// Verifies a session JWT locally against the project's public keys, falling back to
-    /// [`Sessions::authenticate`] when the JWT is past its `exp` or older than
-    /// [`AuthenticateJwt::max_token_age`]. See [`AuthenticateJwt`].
+    /// Verifies a session JWT locally against the project's public keys (or from the cache of
+    /// JWTs verified before), falling back to [`Sessions::authenticate`] for any JWT Stytch
+    /// might accept that cannot be accepted here (past its `exp`, older than
+    /// [`AuthenticateJwt::max_token_age`], an unconfigured `iss`, a key newer than the cached
+    /// set). See [`AuthenticateJwt`] for the whole policy.
     pub fn authenticate_jwt(self, jwt: impl Into<SecretString>) -> AuthenticateJwt<'c> {
         AuthenticateJwt::new(self.client, jwt.into())
     }

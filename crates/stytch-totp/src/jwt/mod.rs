@@ -4,37 +4,8 @@
 //! [`SessionsGetJwks`](crate::Operation::SessionsGetJwks). Checking the signature and claims
 //! here costs no request, which is how Stytch tells backends to use JWTs.
 //!
-//! # Fallback policy
-//!
-//! No JWT that Stytch would accept is refused here, and no JWT that only a forger can make
-//! costs a request:
-//!
-//! | the JWT | outcome |
-//! |---|---|
-//! | valid signature under a published key, claims pass | accepted locally ([`Checked::Locally`]) |
-//! | past its `exp`, older than `max_token_age`, `nbf` ahead of our clock, an `iss` not configured (a custom domain), a claim missing | checked with Stytch ([`Checked::Remotely`]): only Stytch can have signed it |
-//! | a `kid` missing from a set fetched less than [`MIN_REFETCH_INTERVAL`](crate::MIN_REFETCH_INTERVAL) ago | checked with Stytch (the key may be newer than the set), at most [`UNKNOWN_KEY_CHECKS_PER_INTERVAL`](crate::UNKNOWN_KEY_CHECKS_PER_INTERVAL) per interval; if Stytch accepts, the set is fetched again at once |
-//! | any other unknown `kid` | the set is fetched again (once for all callers); still missing: refused, [`JwtRejection::UnknownKey`] |
-//! | bad signature under a published key, another project's `aud`, not RS256, not a JWT | refused without a request |
-//! | the key set cannot be fetched and the last good one is too old | refused ([`JwtRejection::KeySetUnavailable`] or the fetch's error): fail closed |
-//!
-//! **Where this differs from Stytch's SDKs.** Stytch's Node, Python and Go SDKs call
-//! `sessions.authenticate` whenever the local check fails, for any reason. This client
-//! refuses locally what only a forger produces (a bad signature under a known key, a foreign
-//! `aud`, a non-RS256 or malformed token) and bounds the remote checks of unknown `kid`s, so
-//! a flood of forged JWTs costs no Stytch requests (Stytch would refuse them all anyway).
-//! The key set is kept for [`KEY_SET_LIFETIME`](crate::KEY_SET_LIFETIME) (Python and the
-//! official Rust crate: 300 s; Node: up to 10 minutes) and served stale for a bounded time
-//! when Stytch's JWKS endpoint fails (the SDKs fail at once).
-//!
-//! A custom domain's `iss` is accepted locally once configured with
-//! [`ClientBuilder::session_jwt_issuer`](crate::ClientBuilder::session_jwt_issuer); the base
-//! URL (without its trailing slash) and `stytch.com/{project_id}` always are, as in Stytch's
-//! SDKs.
-//!
-//! Verified JWTs are kept in a bounded cache (see
-//! [`ClientBuilder::verified_jwt_cache_capacity`](crate::ClientBuilder::verified_jwt_cache_capacity)),
-//! so a JWT seen again is answered without the RSA work, while it would still pass.
+//! The fallback policy, and where it differs from Stytch's SDKs, is documented on
+//! [`AuthenticateJwt`].
 
 mod cache;
 mod token;
@@ -121,11 +92,37 @@ impl SessionJwts {
 
 /// Local verification of a session JWT. Await it, or call [`AuthenticateJwt::send`].
 ///
-/// Fallback policy: a JWT only a forger could make (bad signature under a published key,
-/// another project's `aud`, not RS256) is refused without a request; anything Stytch might
-/// accept that cannot be accepted here (past `exp`, older than `max_token_age`, an `iss`
-/// not configured, a key newer than the cached set) is checked with Stytch. The full table
-/// is in the [module docs](crate#sessions).
+/// # Fallback policy
+///
+/// No JWT that Stytch would accept is refused here, and no JWT that only a forger can make
+/// costs a request:
+///
+/// | the JWT | outcome |
+/// |---|---|
+/// | valid signature under a published key, claims pass | accepted locally ([`Checked::Locally`]) |
+/// | past its `exp`, older than `max_token_age`, `nbf` ahead of our clock, an `iss` not configured (a custom domain), a claim missing | checked with Stytch ([`Checked::Remotely`]): only Stytch can have signed it |
+/// | a `kid` missing from a set fetched less than [`MIN_REFETCH_INTERVAL`](crate::MIN_REFETCH_INTERVAL) ago | checked with Stytch (the key may be newer than the set), at most [`UNKNOWN_KEY_CHECKS_PER_INTERVAL`](crate::UNKNOWN_KEY_CHECKS_PER_INTERVAL) per interval; if Stytch accepts, the set is fetched again at once |
+/// | any other unknown `kid` | the set is fetched again (once for all callers); still missing: refused, [`JwtRejection::UnknownKey`] |
+/// | bad signature under a published key, another project's `aud`, not RS256, not a JWT | refused without a request |
+/// | the key set cannot be fetched and the last good one is too old | refused ([`JwtRejection::KeySetUnavailable`] or the fetch's error): fail closed |
+///
+/// **Where this differs from Stytch's SDKs.** Stytch's Node, Python and Go SDKs call
+/// `sessions.authenticate` whenever the local check fails, for any reason. This client
+/// refuses locally what only a forger produces (a bad signature under a known key, a foreign
+/// `aud`, a non-RS256 or malformed token) and bounds the remote checks of unknown `kid`s, so
+/// a flood of forged JWTs costs no Stytch requests (Stytch would refuse them all anyway).
+/// The key set is kept for [`KEY_SET_LIFETIME`](crate::KEY_SET_LIFETIME) (Python and the
+/// official Rust crate: 300 s; Node: up to 10 minutes) and served stale for a bounded time
+/// when Stytch's JWKS endpoint fails (the SDKs fail at once).
+///
+/// A custom domain's `iss` is accepted locally once configured with
+/// [`ClientBuilder::session_jwt_issuer`](crate::ClientBuilder::session_jwt_issuer); the base
+/// URL (without its trailing slash) and `stytch.com/{project_id}` always are, as in Stytch's
+/// SDKs.
+///
+/// Verified JWTs are kept in a bounded cache (see
+/// [`ClientBuilder::verified_jwt_cache_capacity`](crate::ClientBuilder::verified_jwt_cache_capacity)),
+/// so a JWT seen again is answered without the RSA work, while it would still pass.
 ///
 /// ```no_run
 /// # async fn check(client: stytch_totp::Client, jwt: String) -> Result<(), stytch_totp::Error> {
