@@ -217,6 +217,13 @@ async fn an_outage_costs_a_bounded_number_of_fetches_then_fails_closed() {
     let client = client_for(&server);
     let genuine = jwt(KID, 24 * 3600);
     assert!(locally(check(&client, &genuine).await));
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
 
     // The outage starts when the set expires; traffic goes on, with many unknown kids.
     let step = Duration::from_secs(10);
@@ -263,6 +270,11 @@ async fn an_outage_costs_a_bounded_number_of_fetches_then_fails_closed() {
     );
     let posts = server.received_requests().await.unwrap().len() - made;
     assert_eq!(posts, 0, "no Stytch checks during the outage");
+    let warnings = captured
+        .text()
+        .matches("could not refresh the project's JWKS")
+        .count();
+    assert_eq!(warnings, 1, "one WARN per outage:\n{}", captured.text());
 }
 
 #[tokio::test]
