@@ -1,6 +1,6 @@
 //! The client over HTTPS against the emulator's HTTPS server (a CA made at start), with the
-//! TLS backend this crate was built with: rustls + ring by default; run the others with
-//! `cargo test -p stytch-totp-e2e --test tls --features rustls-aws-lc-rs` (or `native-tls`).
+//! TLS backend this crate was built with: rustls + aws-lc-rs by default; run the other with
+//! `cargo test -p stytch-totp-e2e --test tls --features native-tls`.
 
 use stytch_totp::models::CreateUserRequest;
 use stytch_totp::{Client, Error};
@@ -25,10 +25,8 @@ fn client(emulator: &EmulatorHandle, trust: bool) -> Client {
 fn backend() -> &'static str {
     if cfg!(feature = "native-tls") {
         "native-tls"
-    } else if cfg!(feature = "rustls-aws-lc-rs") {
-        "rustls-aws-lc-rs"
     } else {
-        "rustls-ring"
+        "rustls-aws-lc-rs"
     }
 }
 
