@@ -2,7 +2,12 @@
 // `cargo xtask bench`: node verify.js BASE_URL PROJECT_ID SECRET JWT ROUNDS CALLS_PER_ROUND.
 // Prints {"per_call_ns": [...], "version": "..."}; `stytch` resolves through NODE_PATH.
 const stytch = require("stytch");
-const version = require("stytch/package.json").version;
+const path = require("path");
+const fs = require("fs");
+// `stytch/package.json` is not an exported path: read it from NODE_PATH.
+const version = JSON.parse(
+  fs.readFileSync(path.join(process.env.NODE_PATH, "stytch", "package.json"), "utf8"),
+).version;
 
 const [baseUrl, projectId, secret, jwt, rounds, perRound] = process.argv.slice(2);
 

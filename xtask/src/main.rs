@@ -22,9 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use xtask::files::Mode;
-use xtask::{
-    bench, ci, codegen, package, public_api, reliability, update_check, upstream, vendor,
-};
+use xtask::{bench, ci, codegen, package, public_api, reliability, update_check, upstream, vendor};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

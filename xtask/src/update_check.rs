@@ -38,7 +38,13 @@ pub fn run(root: &Path) -> Result<(), String> {
 /// The files `git` knows or would add (ignored ones, such as `target/`, left out).
 fn copy_workspace(root: &Path, scratch: &Path) -> Result<(), String> {
     let listed = Command::new("git")
-        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
         .current_dir(root)
         .output()
         .map_err(|e| format!("could not run git ls-files: {e}"))?;

@@ -138,8 +138,7 @@ impl KeySet {
                 }
                 Err(error) => {
                     attempts.failing = true;
-                    return serve_stale(&mut attempts, current.as_deref(), kid, now)
-                        .ok_or(error);
+                    return serve_stale(&mut attempts, current.as_deref(), kid, now).ok_or(error);
                 }
             }
         }
@@ -197,7 +196,9 @@ fn serve_stale(
     kid: &str,
     now: Instant,
 ) -> Option<Lookup> {
-    let set = set.filter(|set| now.duration_since(set.fetched_at) < KEY_SET_LIFETIME + STALE_KEY_SET_LIMIT)?;
+    let set = set.filter(|set| {
+        now.duration_since(set.fetched_at) < KEY_SET_LIFETIME + STALE_KEY_SET_LIMIT
+    })?;
     if !attempts.warned && !fresh(set, now) {
         attempts.warned = true;
         tracing::warn!(

@@ -31,7 +31,11 @@ fn fixture(name: &str) -> String {
 
 /// A Stytch-shaped session JWT issued `age` seconds ago, signed with the test key.
 fn session_jwt(age: u64) -> String {
-    let iat = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() - age;
+    let iat = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - age;
     let claims = json!({
         "sub": USER_ID, "iss": format!("stytch.com/{PROJECT_ID}"), "aud": [PROJECT_ID],
         "iat": iat, "nbf": iat, "exp": iat + 300,
@@ -54,8 +58,13 @@ fn session_jwt(age: u64) -> String {
         .unwrap();
     let key = RsaKeyPair::from_pkcs8(&der).unwrap();
     let mut signature = vec![0; key.public_modulus_len()];
-    key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), signed.as_bytes(), &mut signature)
-        .unwrap();
+    key.sign(
+        &RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        signed.as_bytes(),
+        &mut signature,
+    )
+    .unwrap();
     format!("{signed}.{}", B64.encode(signature))
 }
 
@@ -103,14 +112,14 @@ async fn a_service_linked_like_a_users_runs_without_provider_setup() {
     service.notify(&hook, &fresh).await.unwrap();
 
     let expired = service.user_of(&session_jwt(600)).await.unwrap();
-    assert!(expired.asked_stytch, "an expired JWT is checked with Stytch");
+    assert!(
+        expired.asked_stytch,
+        "an expired JWT is checked with Stytch"
+    );
     service.notify(&hook, &expired).await.unwrap();
 
     // An HTTPS client builds too (TLS set up, nothing sent): no provider was needed.
-    reqwest::Client::builder()
-        .https_only(true)
-        .build()
-        .unwrap();
+    reqwest::Client::builder().https_only(true).build().unwrap();
     assert!(
         rustls::crypto::CryptoProvider::get_default().is_none(),
         "no crate installed a process-wide rustls provider"

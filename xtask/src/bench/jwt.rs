@@ -20,17 +20,21 @@ pub fn install_sdks(target: &Path) -> (Vec<(String, String)>, Vec<String>) {
     let dir = target.join("jwt-sdks");
     let (mut env, mut notes) = (Vec::new(), Vec::new());
     let node = dir.join("node");
-    let npm = std::fs::create_dir_all(&node).map_err(|e| e.to_string()).and_then(|()| {
-        run(Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--silent", "stytch"])
-            .current_dir(&node))
-    });
+    let npm = std::fs::create_dir_all(&node)
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            run(Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--silent", "stytch"])
+                .current_dir(&node))
+        });
     match npm {
         Ok(()) => env.push((
             "BENCH_NODE_PATH".into(),
             node.join("node_modules").display().to_string(),
         )),
-        Err(e) => notes.push(format!("Stytch's Node SDK was not measured: npm install failed ({e}).")),
+        Err(e) => notes.push(format!(
+            "Stytch's Node SDK was not measured: npm install failed ({e})."
+        )),
     }
     let venv = dir.join("venv");
     let python = venv.join("bin").join("python");
@@ -39,7 +43,9 @@ pub fn install_sdks(target: &Path) -> (Vec<(String, String)>, Vec<String>) {
     });
     match pip {
         Ok(()) => env.push(("BENCH_PYTHON".into(), python.display().to_string())),
-        Err(e) => notes.push(format!("Stytch's Python SDK was not measured: pip install failed ({e}).")),
+        Err(e) => notes.push(format!(
+            "Stytch's Python SDK was not measured: pip install failed ({e})."
+        )),
     }
     (env, notes)
 }
@@ -72,7 +78,10 @@ pub fn section(report: &Report) -> String {
     }
     w.push_str("| verification of one JWT | 1 thread | 2 threads (per verification, both threads busy) |\n|---|---|---|\n");
     for (contender, label) in [
-        ("rsa2048_verify", "aws-lc-rs RSA-2048 verify alone (the limit)"),
+        (
+            "rsa2048_verify",
+            "aws-lc-rs RSA-2048 verify alone (the limit)",
+        ),
         ("ours_fresh", "ours, fresh (cache off: base64, RSA, claims)"),
         ("ours_repeated", "ours, repeated (the verified-JWT cache)"),
     ] {
@@ -91,10 +100,16 @@ pub fn section(report: &Report) -> String {
                 .replace("stytch_python_", "Stytch's Python SDK ");
             let sdk = median_ci(rounds);
             let versus = match (sdk, fresh) {
-                (Some(sdk), Some(fresh)) => format!(" ({:.1}× ours fresh)", sdk.point / fresh.point),
+                (Some(sdk), Some(fresh)) => {
+                    format!(" ({:.1}× ours fresh)", sdk.point / fresh.point)
+                }
                 _ => String::new(),
             };
-            let _ = writeln!(w, "| {label}, `authenticate_jwt_local`{versus} | {} | — |", cell(sdk));
+            let _ = writeln!(
+                w,
+                "| {label}, `authenticate_jwt_local`{versus} | {} | — |",
+                cell(sdk)
+            );
         }
     } else {
         w.push_str("| Stytch's Node and Python SDKs | not measured (see the notes) | — |\n");

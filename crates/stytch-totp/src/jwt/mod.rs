@@ -16,8 +16,8 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use stytch_totp_models::{AuthenticateSessionResponse, SecretString, Session, StytchSessionClaim};
 
-pub use cache::DEFAULT_VERIFIED_JWT_CACHE_CAPACITY;
 use cache::VerifiedCache;
+pub use cache::DEFAULT_VERIFIED_JWT_CACHE_CAPACITY;
 use token::{unix_now, Rules, Token, Verdict, Verified};
 
 use crate::jwks::{KeySet, Lookup};

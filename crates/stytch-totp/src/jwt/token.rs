@@ -211,7 +211,16 @@ impl Verified {
 }
 
 /// Claims Stytch reserves; every other top-level claim is a custom claim.
-const RESERVED_CLAIMS: [&str; 8] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", SESSION_CLAIM];
+const RESERVED_CLAIMS: [&str; 8] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    SESSION_CLAIM,
+];
 
 fn custom_claims(mut rest: Map<String, Value>) -> Map<String, Value> {
     for reserved in RESERVED_CLAIMS {
@@ -228,6 +237,7 @@ pub(crate) fn unix_now() -> i64 {
         .into_std()
         .saturating_duration_since(std::time::Instant::now());
     let now = SystemTime::now() + ahead;
-    now.duration_since(UNIX_EPOCH)
-        .map_or(0, |since| i64::try_from(since.as_secs()).unwrap_or(i64::MAX))
+    now.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+    })
 }

@@ -119,7 +119,11 @@ async fn an_expired_set_is_refreshed_with_one_fetch_for_many_callers() {
     for handle in checks {
         assert!(locally(handle.await.unwrap()));
     }
-    assert_eq!(fetches(&server).await, 2, "one refresh shared by all callers");
+    assert_eq!(
+        fetches(&server).await,
+        2,
+        "one refresh shared by all callers"
+    );
 }
 
 #[tokio::test]
@@ -131,7 +135,10 @@ async fn a_withdrawn_key_stops_verifying_after_the_lifetime() {
     let old = jwt(KID, 3600);
     assert!(locally(check(&client, &old).await));
     jump(KEY_SET_LIFETIME - Duration::from_secs(1)).await;
-    assert!(locally(check(&client, &old).await), "cached set, cached JWT");
+    assert!(
+        locally(check(&client, &old).await),
+        "cached set, cached JWT"
+    );
 
     jump(Duration::from_secs(2)).await;
     let refused = check(&client, &old).await.unwrap_err();
@@ -169,10 +176,10 @@ async fn unknown_keys_are_refused_after_a_fresh_fetch_and_bounded_within_the_int
     serve_set(&server, jwks_with(&[KID]), 100).await;
     Mock::given(method("POST"))
         .and(path(Operation::SessionsAuthenticate.path()))
-        .respond_with(ResponseTemplate::new(401).set_body_json(stytch_error(
-            401,
-            "unable_to_parse_session_jwt",
-        )))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(stytch_error(401, "unable_to_parse_session_jwt")),
+        )
         .expect(u64::from(UNKNOWN_KEY_CHECKS_PER_INTERVAL))
         .mount(&server)
         .await;
@@ -186,8 +193,7 @@ async fn unknown_keys_are_refused_after_a_fresh_fetch_and_bounded_within_the_int
         assert!(
             matches!(
                 err,
-                Error::Api { status: 401, .. }
-                    | Error::InvalidSessionJwt(JwtRejection::UnknownKey)
+                Error::Api { status: 401, .. } | Error::InvalidSessionJwt(JwtRejection::UnknownKey)
             ),
             "{err:?}"
         );
@@ -208,10 +214,9 @@ async fn an_outage_costs_a_bounded_number_of_fetches_then_fails_closed() {
     serve_set(&server, jwks_with(&[KID]), 1).await;
     Mock::given(method("GET"))
         .and(path(jwks_path()))
-        .respond_with(ResponseTemplate::new(503).set_body_json(stytch_error(
-            503,
-            "internal_server_error",
-        )))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_json(stytch_error(503, "internal_server_error")),
+        )
         .mount(&server)
         .await;
     let client = client_for(&server);
@@ -255,7 +260,8 @@ async fn an_outage_costs_a_bounded_number_of_fetches_then_fails_closed() {
     assert!(
         matches!(
             closed,
-            Error::InvalidSessionJwt(JwtRejection::KeySetUnavailable) | Error::Api { status: 503, .. }
+            Error::InvalidSessionJwt(JwtRejection::KeySetUnavailable)
+                | Error::Api { status: 503, .. }
         ),
         "fails closed after the stale limit: {closed:?}"
     );
@@ -293,8 +299,14 @@ async fn the_cache_never_answers_past_exp_or_max_token_age() {
             .authenticate_jwt(token.clone())
             .max_token_age(Duration::from_secs(age))
     };
-    assert!(matches!(young(60).await.unwrap().checked, Checked::Remotely(_)));
-    assert!(matches!(young(120).await.unwrap().checked, Checked::Locally));
+    assert!(matches!(
+        young(60).await.unwrap().checked,
+        Checked::Remotely(_)
+    ));
+    assert!(matches!(
+        young(120).await.unwrap().checked,
+        Checked::Locally
+    ));
     assert!(locally(check(&client, &token).await));
 
     jump(Duration::from_secs(300 - 61)).await; // now == exp

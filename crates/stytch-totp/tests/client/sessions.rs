@@ -67,8 +67,13 @@ pub(crate) fn sign_with(key_pem: &[u8], kid: &str, claims: &Value) -> String {
     let signed = unsigned(&header, claims);
     let key = RsaKeyPair::from_pkcs8(&pem_der(key_pem)).unwrap();
     let mut signature = vec![0; key.public_modulus_len()];
-    key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), signed.as_bytes(), &mut signature)
-        .unwrap();
+    key.sign(
+        &RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        signed.as_bytes(),
+        &mut signature,
+    )
+    .unwrap();
     format!("{signed}.{}", B64.encode(signature))
 }
 
@@ -87,7 +92,9 @@ fn unsigned(header: &Value, claims: &Value) -> String {
 fn pem_der(pem: &[u8]) -> Vec<u8> {
     let text = std::str::from_utf8(pem).unwrap();
     let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
-    base64::engine::general_purpose::STANDARD.decode(body).unwrap()
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
 }
 
 pub(crate) fn sign(claims: &Value) -> String {
