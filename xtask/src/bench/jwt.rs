@@ -76,7 +76,7 @@ pub fn section(report: &Report) -> String {
     if !report.paired.contains_key(ONE) {
         return "Not measured in this run (the bench needs `--features emulator`).\n".into();
     }
-    w.push_str("| verification of one JWT | 1 thread | 2 threads (per verification, both threads busy) |\n|---|---|---|\n");
+    w.push_str("| verification of one JWT | 1 thread | 2 threads at once (per verification) |\n|---|---|---|\n");
     for (contender, label) in [
         (
             "rsa2048_verify",
