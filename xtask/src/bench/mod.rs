@@ -393,7 +393,16 @@ fn build_footprint(
     let _ = std::fs::remove_dir_all(&build_dir);
     let log = String::from_utf8_lossy(&build.stderr);
     if !build.status.success() {
-        return Err(format!("`cargo build --release` failed:\n{log}"));
+        // The error lines only: the whole log would swamp the page's notes.
+        let errors: Vec<&str> = log
+            .lines()
+            .filter(|line| line.starts_with("error") || line.contains("fatal error"))
+            .take(5)
+            .collect();
+        return Err(format!(
+            "`cargo build --release` failed: {}",
+            errors.join(" / ")
+        ));
     }
     let compiled = log
         .lines()
