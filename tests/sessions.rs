@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use stytch_totp::models::{CreateUserRequest, ErrorType};
+use stytch_totp::models::ErrorType;
 use stytch_totp::{Checked, Client, Error, JwtRejection};
 use stytch_totp_e2e::{client_for, start};
 use stytch_totp_emulator::{Clock, Emulator, EmulatorConfig, EmulatorHandle};
@@ -15,10 +15,8 @@ use totp_rs::{Algorithm, Secret, TOTP};
 async fn signed_in(client: &Client, emulator: &EmulatorHandle) -> (String, String, String) {
     let user = client
         .users()
-        .create(CreateUserRequest {
-            email: Some("jane.doe@example.com".into()),
-            ..Default::default()
-        })
+        .create()
+        .email("jane.doe@example.com")
         .await
         .unwrap();
     let totp = client.totps().create(&user.user_id).await.unwrap();
@@ -86,8 +84,9 @@ async fn a_session_is_verified_locally_then_revoked_and_refused_by_stytch() {
 
     client
         .sessions()
-        .revoke()
-        .session_id(&verified.session.id)
+        .revoke(stytch_totp::RevokeTarget::SessionId(
+            verified.session.id.clone(),
+        ))
         .await
         .unwrap();
     let err = client

@@ -87,6 +87,7 @@ pub enum Checked {
 /// # Ok(()) }
 /// ```
 #[must_use = "a verification does nothing until awaited"]
+#[derive(Debug)]
 pub struct AuthenticateJwt<'c> {
     client: &'c Client,
     jwt: SecretString,
