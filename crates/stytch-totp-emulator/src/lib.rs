@@ -88,7 +88,7 @@
 //! # Sessions
 //!
 //! `session_token` is 44 random base64url characters. `session_jwt` is an RS256 JWT signed
-//! with the emulator's [`SigningKey`] (made on first use, or pinned with
+//! with the emulator's [`SigningKey`] (one per process, made on first use, or pinned with
 //! [`EmulatorConfig::with_signing_key`]); its header names the key's `kid`
 //! ([`Emulator::key_id`]) and [`SessionsGetJwks`](crate::Operation::SessionsGetJwks)
 //! ([`EmulatorHandle::jwks_url`]) serves the public key as a JWK set (`kty` RSA, `use` sig,

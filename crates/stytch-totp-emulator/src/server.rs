@@ -8,6 +8,7 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use axum::serve::Listener;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -52,13 +53,13 @@ impl Shared {
         f(&mut store, &ctx)
     }
 
-    /// The key that signs session JWTs: the configured one, else one made now (once).
+    /// The key that signs session JWTs: the configured one, else the process's default.
     pub(crate) fn signing_key(&self) -> &SigningKey {
         self.signing_key.get_or_init(|| {
             self.config
                 .signing_key
                 .clone()
-                .unwrap_or_else(SigningKey::generate)
+                .unwrap_or_else(SigningKey::process_default)
         })
     }
 
@@ -97,12 +98,7 @@ impl Default for Emulator {
 
 impl Emulator {
     /// A fresh emulator with no users.
-    ///
-    /// It also installs rustls' ring provider as the process default if none is installed
-    /// yet, so a bare `reqwest::Client::new()` works in tests that also link the client with
-    /// its default `rustls-ring` feature (reqwest then has no provider of its own).
     pub fn new(config: EmulatorConfig) -> Self {
-        crate::tls::install_default_crypto_provider();
         Self {
             shared: Arc::new(Shared {
                 ids: Ids::for_project(&config.project_id),
@@ -138,35 +134,52 @@ impl Emulator {
     pub async fn spawn(self) -> io::Result<EmulatorHandle> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
+        Ok(self.spawn_on(listener, format!("http://{addr}"), None))
+    }
+
+    /// Serves on `listener` in a background task; the handle stops it.
+    pub(crate) fn spawn_on<L>(
+        self,
+        listener: L,
+        base_url: String,
+        ca: Option<crate::tls::CaFile>,
+    ) -> EmulatorHandle
+    where
+        L: Listener<Addr = SocketAddr>,
+    {
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|_| (Ipv4Addr::LOCALHOST, 0).into());
         let (tx, rx) = oneshot::channel::<()>();
-        let emulator = self.clone();
-        let task = tokio::spawn(async move {
-            emulator
-                .serve(listener, async move {
-                    let _ = rx.await;
-                })
-                .await
-        });
-        Ok(EmulatorHandle::running(
-            self,
+        let task = tokio::spawn(self.clone().serve(listener, async move {
+            let _ = rx.await;
+        }));
+        EmulatorHandle {
+            emulator: self,
             addr,
-            format!("http://{addr}"),
-            tx,
-            task,
-            None,
-        ))
+            base_url,
+            shutdown: Some(tx),
+            task: Some(task),
+            ca,
+        }
     }
 
     /// Serves on `listener` until `shutdown` completes, then finishes in-flight requests
-    /// (graceful shutdown).
+    /// (graceful shutdown). Any axum listener: a [`TcpListener`] for HTTP, a
+    /// [`TlsListener`](crate::TlsListener) (from [`LocalCa::listener`](crate::LocalCa::listener))
+    /// for HTTPS.
     ///
     /// # Errors
     /// If the server fails.
-    pub async fn serve(
+    pub async fn serve<L>(
         self,
-        listener: TcpListener,
+        listener: L,
         shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> io::Result<()> {
+    ) -> io::Result<()>
+    where
+        L: Listener,
+        L::Addr: fmt::Debug,
+    {
         axum::serve(listener, self.router())
             .with_graceful_shutdown(shutdown)
             .await
@@ -218,7 +231,7 @@ impl Emulator {
     }
 
     /// The RSA key that signs this emulator's session JWTs (RS256): the configured one, or
-    /// one made on first use (a fraction of a second).
+    /// the one shared by every emulator of this process ([`SigningKey::process_default`]).
     pub fn signing_key(&self) -> &SigningKey {
         self.shared.signing_key()
     }
@@ -255,11 +268,15 @@ pub fn router(config: EmulatorConfig) -> Router {
 ///
 /// # Errors
 /// If the server fails.
-pub async fn serve(
-    listener: TcpListener,
+pub async fn serve<L>(
+    listener: L,
     config: EmulatorConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()> {
+) -> io::Result<()>
+where
+    L: Listener,
+    L::Addr: fmt::Debug,
+{
     Emulator::new(config).serve(listener, shutdown).await
 }
 
@@ -294,25 +311,6 @@ impl Deref for EmulatorHandle {
 }
 
 impl EmulatorHandle {
-    /// A handle on a server task already spawned.
-    pub(crate) fn running(
-        emulator: Emulator,
-        addr: SocketAddr,
-        base_url: String,
-        shutdown: oneshot::Sender<()>,
-        task: JoinHandle<io::Result<()>>,
-        ca: Option<crate::tls::CaFile>,
-    ) -> Self {
-        Self {
-            emulator,
-            addr,
-            base_url,
-            shutdown: Some(shutdown),
-            task: Some(task),
-            ca,
-        }
-    }
-
     /// `http://127.0.0.1:<port>` (`https://` when started with [`Emulator::start_tls`]),
     /// without a trailing slash.
     pub fn base_url(&self) -> &str {
@@ -356,26 +354,6 @@ impl EmulatorHandle {
     /// The emulator behind this handle.
     pub fn emulator(&self) -> &Emulator {
         &self.emulator
-    }
-
-    /// Queues a fault; see [`Emulator::inject`].
-    pub fn inject(&self, spec: FaultSpec) {
-        self.emulator.inject(spec);
-    }
-
-    /// A snapshot of the counters; see [`Emulator::stats`].
-    pub fn stats(&self) -> Stats {
-        self.emulator.stats()
-    }
-
-    /// Moves the emulator's clock forward; see [`Emulator::advance_clock`].
-    pub fn advance_clock(&self, by: Duration) {
-        self.emulator.advance_clock(by);
-    }
-
-    /// The emulator's current time; see [`Emulator::now`].
-    pub fn now(&self) -> SystemTime {
-        self.emulator.now()
     }
 
     /// Stops accepting connections, lets in-flight requests finish (at most 5 seconds) and
