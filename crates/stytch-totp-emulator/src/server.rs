@@ -5,7 +5,7 @@ use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::ops::Deref;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::serve::Listener;
@@ -14,63 +14,12 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::faults::{FaultQueue, FaultSpec};
-use crate::ids::Ids;
-use crate::store::{Ctx, Store};
+use crate::faults::FaultSpec;
+use crate::state::{AppState, Shared};
 use crate::{EmulatorConfig, Operation, SigningKey, Stats};
 
 /// How long [`EmulatorHandle::shutdown`] waits for in-flight requests.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-/// The router's state.
-pub(crate) type AppState = Arc<Shared>;
-
-/// Everything one emulator owns.
-pub(crate) struct Shared {
-    pub(crate) config: EmulatorConfig,
-    pub(crate) ids: Ids,
-    pub(crate) faults: FaultQueue,
-    store: Mutex<Store>,
-    stats: Mutex<Stats>,
-    signing_key: OnceLock<SigningKey>,
-}
-
-impl Shared {
-    /// Runs `f` with the store locked: one API operation, atomically.
-    pub(crate) fn with_store<T>(
-        &self,
-        request_id: &str,
-        f: impl FnOnce(&mut Store, &Ctx<'_>) -> T,
-    ) -> T {
-        let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
-        let ctx = Ctx {
-            now: self.config.clock.now(),
-            request_id,
-            config: &self.config,
-            ids: self.ids,
-            shared: self,
-        };
-        f(&mut store, &ctx)
-    }
-
-    /// The key that signs session JWTs: the configured one, else the process's default.
-    pub(crate) fn signing_key(&self) -> &SigningKey {
-        self.signing_key.get_or_init(|| {
-            self.config
-                .signing_key
-                .clone()
-                .unwrap_or_else(SigningKey::process_default)
-        })
-    }
-
-    pub(crate) fn stats<T>(&self, f: impl FnOnce(&mut Stats) -> T) -> T {
-        f(&mut self.stats.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    pub(crate) fn applied(&self, operation: Operation) {
-        self.stats(|s| s.record_applied(operation));
-    }
-}
 
 /// One in-memory emulator: its state, and the ways to serve it.
 ///
@@ -79,7 +28,7 @@ impl Shared {
 /// with `tower::ServiceExt::oneshot`, or [`Emulator::serve`] on your own listener.
 #[derive(Clone)]
 pub struct Emulator {
-    shared: AppState,
+    pub(crate) shared: AppState,
 }
 
 impl fmt::Debug for Emulator {
@@ -100,14 +49,7 @@ impl Emulator {
     /// A fresh emulator with no users.
     pub fn new(config: EmulatorConfig) -> Self {
         Self {
-            shared: Arc::new(Shared {
-                ids: Ids::for_project(&config.project_id),
-                config,
-                faults: FaultQueue::default(),
-                store: Mutex::new(Store::default()),
-                stats: Mutex::new(Stats::default()),
-                signing_key: OnceLock::new(),
-            }),
+            shared: Arc::new(Shared::new(config)),
         }
     }
 
@@ -187,7 +129,7 @@ impl Emulator {
 
     /// The axum router of this emulator (API and admin routes).
     pub fn router(&self) -> Router {
-        crate::routes::router(self.shared.clone())
+        crate::http::router(self.shared.clone())
     }
 
     /// The configuration.
