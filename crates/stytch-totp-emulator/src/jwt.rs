@@ -12,7 +12,6 @@ use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{self, KeyPair as _};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rand::RngCore;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::PrivateKeyDer;
 use serde::{Deserialize, Serialize};
@@ -242,13 +241,6 @@ pub(crate) struct Claims {
     pub(crate) custom: Map<String, Value>,
 }
 
-/// A new opaque session token: 33 random bytes, base64url (44 characters, like Stytch's).
-pub(crate) fn new_token() -> String {
-    let mut bytes = [0u8; 33];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -334,7 +326,6 @@ mod tests {
         assert!(key.verify(&tampered, "project-test-1").is_none());
         assert!(key.verify("a.b", "project-test-1").is_none());
         assert!(key.verify("", "project-test-1").is_none());
-        assert_eq!(new_token().len(), 44);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::commands::{SessionArgs, SessionRef};
 use super::{Ctx, Refusal};
 use crate::clock::add;
-use crate::jwt;
+use crate::ids;
 
 /// Largest total size of a session's custom claims, serialized (Stytch: four kilobytes).
 const MAX_CUSTOM_CLAIMS_BYTES: usize = 4096;
@@ -154,7 +154,7 @@ impl Sessions {
                     session_id.clone(),
                     SessionRecord {
                         session_id: session_id.clone(),
-                        token: jwt::new_token(),
+                        token: ids::session_token(),
                         user_id: user_id.to_owned(),
                         started_at: ctx.now,
                         last_accessed_at: ctx.now,
