@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use stytch_totp::models::ErrorType;
 use stytch_totp::{Checked, Client, Error, JwtRejection};
 use stytch_totp_e2e::{client_for, start};
-use stytch_totp_emulator::{Clock, Emulator, EmulatorConfig, EmulatorHandle};
+use stytch_totp_emulator::{Clock, Emulator, EmulatorConfig, EmulatorHandle, SigningKey};
 use totp_rs::{Algorithm, Secret, TOTP};
 
 /// Enrols a new user and verifies a code with a one-hour session; returns the user id and
@@ -144,7 +144,11 @@ async fn an_expired_jwt_of_a_live_session_is_refreshed_by_stytch() {
 #[tokio::test]
 async fn jwts_of_another_emulator_or_project_are_refused() {
     let (emulator, client) = start(EmulatorConfig::default()).await;
-    let other = Emulator::start().await.unwrap();
+    // Emulators share the process's default key unless one pins its own.
+    let other =
+        Emulator::start_with(EmulatorConfig::default().with_signing_key(SigningKey::generate()))
+            .await
+            .unwrap();
     let other_client = client_for(&other);
     let (_, _, foreign_jwt) = signed_in(&other_client, &other).await;
     let err = client

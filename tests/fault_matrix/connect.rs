@@ -32,6 +32,9 @@ impl ConnectCounter {
 
     /// A reqwest client whose connector goes through this counter.
     pub fn http_client(&self) -> reqwest::Client {
+        // reqwest without a provider of its own (the client's default `rustls-ring` feature)
+        // needs a process default to build; nothing else in this binary installs one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         reqwest::Client::builder()
             .connector_layer(self.clone())
             .build()
