@@ -2,7 +2,6 @@
 //! TLS backend this crate was built with: rustls + aws-lc-rs by default; run the other with
 //! `cargo test -p stytch-totp-e2e --test tls --features native-tls`.
 
-use stytch_totp::models::CreateUserRequest;
 use stytch_totp::{Client, Error};
 use stytch_totp_emulator::totp::code_at;
 use stytch_totp_emulator::{Emulator, EmulatorHandle};
@@ -40,11 +39,12 @@ async fn lifecycle_over_https() {
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
 
     let client = client(&emulator, true);
-    let request = CreateUserRequest {
-        email: Some("tls@example.com".into()),
-        ..Default::default()
-    };
-    let user = client.users().create(request).await.unwrap();
+    let user = client
+        .users()
+        .create()
+        .email("tls@example.com")
+        .await
+        .unwrap();
     let totp = client.totps().create(&user.user_id).await.unwrap();
     let code = code_at(totp.secret.expose_secret(), emulator.now()).unwrap();
     let auth = client

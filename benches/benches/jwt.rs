@@ -27,9 +27,12 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL
 /// A session JWT from the emulator (user, TOTP, `totps.authenticate` with a session).
 async fn session_jwt(emulator: &EmulatorHandle) -> String {
     let client = client(emulator.base_url(), emulator, 0);
-    let request = serde_json::from_value(serde_json::json!({"email": "jwt-bench@example.com"}))
-        .expect("CreateUserRequest");
-    let user = client.users().create(request).await.expect("users.create");
+    let user = client
+        .users()
+        .create()
+        .email("jwt-bench@example.com")
+        .await
+        .expect("users.create");
     let totp = client
         .totps()
         .create(user.user_id.clone())

@@ -155,7 +155,9 @@ pub use jwt::{
     SESSION_CLAIM,
 };
 pub use middleware::retry::RetryPolicy;
-pub use sessions::{AuthenticateSession, GetJwks, GetSessions, RevokeSession, Sessions};
+pub use sessions::{
+    AuthenticateSession, GetJwks, GetSessions, RevokeSession, RevokeTarget, Sessions,
+};
 pub use stytch_totp_models as models;
 pub use stytch_totp_models::{Operation, RetrySafety};
 pub use totps::{AuthenticateTotp, CreateTotp, RecoverTotp, TotpRecoveryCodes, Totps};

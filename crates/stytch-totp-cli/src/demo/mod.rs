@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime};
 
 use stytch_totp::{Client, Error, Operation};
 use stytch_totp_emulator::{Emulator, EmulatorHandle};
-use stytch_totp_models::{CreateUserRequest, ErrorType, UserName};
+use stytch_totp_models::ErrorType;
 
 use crate::args::DemoArgs;
 use crate::code::current_code;
@@ -142,19 +142,14 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     let user_id = match (&emulator, args.user_id) {
         (_, Some(user_id)) => user_id,
         (Some(_), None) => {
-            let request = CreateUserRequest {
-                email: Some("jane.doe@example.com".into()),
-                name: Some(UserName {
-                    first_name: Some("Jane".into()),
-                    last_name: Some("Doe".into()),
-                    middle_name: None,
-                }),
-                ..Default::default()
-            };
             let created = steps
                 .call(
                     Operation::UsersCreate.name(),
-                    client.users().create(request),
+                    client
+                        .users()
+                        .create()
+                        .email("jane.doe@example.com")
+                        .name("Jane", "Doe"),
                     |r| &r.request_id,
                     |r| format!("user {}", r.user_id),
                 )

@@ -140,6 +140,7 @@ impl SessionJwts {
 /// # Ok(()) }
 /// ```
 #[must_use = "a verification does nothing until awaited"]
+#[derive(Debug)]
 pub struct AuthenticateJwt<'c> {
     client: &'c Client,
     jwt: SecretString,

@@ -1,5 +1,6 @@
-//! Records to API models: the emulator's state as the `stytch_totp_models` types Stytch's
-//! responses are made of.
+//! Domain facts to API models: the emulator's state as the `stytch_totp_models` types
+//! Stytch's responses are made of, and the claims of session JWTs. Called after the store's
+//! lock is released.
 //!
 //! Plain struct literals: the compiler points here when a spec adds a field.
 
@@ -7,18 +8,20 @@ use std::time::SystemTime;
 
 use stytch_totp_models::{
     Attributes, AuthenticationFactor, AuthenticatorAppFactor, GetUserResponse, Jwk,
-    RecoveryCodeFactor, Session, User, UserTotp,
+    RecoveryCodeFactor, Session, StytchSessionClaim, User, UserTotp,
 };
 
-use crate::clock::rfc3339;
-use crate::store::locks::Lock;
-use crate::store::sessions::SessionRecord;
-use crate::store::totps::TotpRecord;
-use crate::store::users::UserRecord;
+use super::errors::ApiError;
+use crate::clock::{rfc3339, unix_seconds};
+use crate::domain::sessions::{Factor, FactorKind, SessionView};
+use crate::domain::UserView;
+use crate::jwt::{self, Claims, JWT_LIFETIME_SECONDS};
 use crate::SigningKey;
 
 /// A user as Stytch shows it, with its TOTP and lock.
-pub(crate) fn user(record: &UserRecord, totp: Option<&TotpRecord>, lock: Option<Lock>) -> User {
+pub(crate) fn user(view: &UserView) -> User {
+    let record = &view.record;
+    let lock = view.lock;
     User {
         biometric_registrations: Vec::new(),
         created_at: Some(rfc3339(record.created_at)),
@@ -34,11 +37,12 @@ pub(crate) fn user(record: &UserRecord, totp: Option<&TotpRecord>, lock: Option<
         providers: Vec::new(),
         roles: record.roles.clone(),
         status: record.status.clone(),
-        totps: totp
+        totps: view
+            .totp
             .iter()
-            .map(|t| UserTotp {
-                totp_id: t.totp_id.clone(),
-                verified: t.verified,
+            .map(|(totp_id, verified)| UserTotp {
+                totp_id: totp_id.clone(),
+                verified: *verified,
             })
             .collect(),
         trusted_metadata: Some(record.trusted_metadata.clone()),
@@ -75,33 +79,35 @@ pub(crate) fn get_user_response(user: User, request_id: &str) -> GetUserResponse
     }
 }
 
-/// The session factor of a TOTP code.
-pub(crate) fn totp_factor(totp_id: &str, now: SystemTime) -> AuthenticationFactor {
-    factor(
-        "totp",
-        "authenticator_app",
-        now,
-        Some(AuthenticatorAppFactor {
-            totp_id: totp_id.to_owned(),
-        }),
-        None,
-    )
-}
-
-/// The session factor of a recovery code.
-pub(crate) fn recovery_code_factor(
-    recovery_code_id: &str,
-    now: SystemTime,
-) -> AuthenticationFactor {
-    factor(
-        "recovery_codes",
-        "recovery_code",
-        now,
-        None,
-        Some(RecoveryCodeFactor {
-            totp_recovery_code_id: recovery_code_id.to_owned(),
-        }),
-    )
+/// A session factor as Stytch shows it.
+fn authentication_factor(factor: &Factor) -> AuthenticationFactor {
+    let (type_, delivery_method, app, recovery) = match &factor.kind {
+        FactorKind::Totp { totp_id } => (
+            "totp",
+            "authenticator_app",
+            Some(AuthenticatorAppFactor {
+                totp_id: totp_id.clone(),
+            }),
+            None,
+        ),
+        FactorKind::RecoveryCode { recovery_code_id } => (
+            "recovery_codes",
+            "recovery_code",
+            None,
+            Some(RecoveryCodeFactor {
+                totp_recovery_code_id: recovery_code_id.clone(),
+            }),
+        ),
+    };
+    let mut rendered = self::factor(
+        type_,
+        delivery_method,
+        factor.last_authenticated_at,
+        app,
+        recovery,
+    );
+    rendered.created_at = Some(rfc3339(factor.created_at));
+    rendered
 }
 
 fn factor(
@@ -163,13 +169,15 @@ fn factor(
 }
 
 /// A session as Stytch shows it.
-pub(crate) fn session(record: &SessionRecord, roles: Vec<String>) -> Session {
+pub(crate) fn session(view: &SessionView) -> Session {
+    let record = &view.record;
+    let roles = view.roles.clone();
     Session {
         attributes: Some(Attributes {
             ip_address: Some(String::new()),
             user_agent: Some(String::new()),
         }),
-        authentication_factors: record.factors.clone(),
+        authentication_factors: record.factors.iter().map(authentication_factor).collect(),
         custom_claims: Some(record.custom_claims.clone()),
         expires_at: Some(rfc3339(record.expires_at)),
         last_accessed_at: Some(rfc3339(record.last_accessed_at)),
@@ -195,4 +203,48 @@ pub(crate) fn jwk(key: &SigningKey) -> Jwk {
         // (the Rust crate requires the field).
         x5t_s256: Some(String::new()),
     }
+}
+
+/// The session fields of a response: the session, its token and a JWT freshly signed.
+pub(crate) struct SessionFields {
+    pub(crate) session: Session,
+    pub(crate) token: String,
+    pub(crate) jwt: String,
+}
+
+/// Signs `view`'s JWT (outside the store's lock) and renders its session.
+pub(crate) fn session_fields(
+    view: &SessionView,
+    key: &SigningKey,
+    project_id: &str,
+) -> Result<SessionFields, ApiError> {
+    let session = session(view);
+    let record = &view.record;
+    let iat = unix_seconds(view.at);
+    let claims = Claims {
+        sub: record.user_id.clone(),
+        iss: jwt::issuer(project_id),
+        aud: vec![project_id.to_owned()],
+        iat,
+        nbf: iat,
+        exp: iat.saturating_add(JWT_LIFETIME_SECONDS),
+        session: StytchSessionClaim {
+            id: record.session_id.clone(),
+            started_at: rfc3339(record.started_at),
+            last_accessed_at: rfc3339(record.last_accessed_at),
+            expires_at: rfc3339(record.expires_at),
+            attributes: session.attributes.clone(),
+            authentication_factors: session.authentication_factors.clone(),
+            roles: session.roles.clone(),
+        },
+        custom: record.custom_claims.clone(),
+    };
+    let jwt = key
+        .sign(&claims)
+        .ok_or_else(|| ApiError::internal("The session JWT could not be signed."))?;
+    Ok(SessionFields {
+        session,
+        token: record.token.clone(),
+        jwt,
+    })
 }
