@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
-use stytch_totp::models::CreateUserRequest;
 use stytch_totp::{Client, RetryPolicy};
 use stytch_totp_emulator::totp::code_at;
 use stytch_totp_emulator::{Emulator, Fault, FaultSpec, Operation};
@@ -61,10 +60,9 @@ async fn no_secret_reaches_any_output_on_any_path() {
             .project_id(emulator.project_id())
             .secret(secret)
             .base_url(emulator.base_url())
-            .retry_policy(RetryPolicy {
-                min_backoff: Duration::from_millis(5),
-                ..RetryPolicy::default()
-            })
+            .retry_policy(
+                RetryPolicy::default().backoff(Duration::from_millis(5), Duration::from_secs(2)),
+            )
             .build()
             .unwrap()
     };
@@ -80,13 +78,7 @@ async fn no_secret_reaches_any_output_on_any_path() {
     let mut out = format!("{ok:?}\n");
 
     // Success paths, every endpoint, sessions included.
-    let user = ok
-        .users()
-        .create(CreateUserRequest {
-            email: Some("leak@example.com".into()),
-            ..Default::default()
-        })
-        .await;
+    let user = ok.users().create().email("leak@example.com").await;
     out += &shown(&user);
     let user_id = user.unwrap().user_id;
     let totp = ok.totps().create(&user_id).await;
@@ -196,7 +188,11 @@ async fn no_secret_reaches_any_output_on_any_path() {
     let tampered = format!("{}x", jwt.expose_secret());
     secrets.push(tampered.clone());
     out += &shown(&ok.sessions().authenticate_jwt(tampered).await);
-    out += &shown(&ok.sessions().revoke().session_jwt(jwt.clone()).await);
+    out += &shown(
+        &ok.sessions()
+            .revoke(stytch_totp::RevokeTarget::SessionJwt(jwt.clone()))
+            .await,
+    );
     out += &shown(
         &ok.sessions()
             .authenticate()

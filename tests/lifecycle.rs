@@ -2,7 +2,7 @@
 //! by an independent RFC 6238 implementation (totp-rs) from the QR code's otpauth URI.
 
 use base64::Engine;
-use stytch_totp::models::{CreateUserRequest, ErrorType};
+use stytch_totp::models::ErrorType;
 use stytch_totp::{Client, Error};
 use stytch_totp_emulator::EmulatorHandle;
 use totp_rs::TOTP;
@@ -33,11 +33,12 @@ fn qr_uri(qr_code: &str) -> String {
 #[tokio::test]
 async fn full_lifecycle_with_codes_from_the_qr_code() {
     let (_emulator, client) = setup().await;
-    let request = CreateUserRequest {
-        email: Some("jane@example.com".into()),
-        ..Default::default()
-    };
-    let user = client.users().create(request).await.unwrap();
+    let user = client
+        .users()
+        .create()
+        .email("jane@example.com")
+        .await
+        .unwrap();
     assert!(user.user_id.starts_with("user-test-"));
 
     let totp = client
@@ -149,11 +150,7 @@ async fn full_lifecycle_with_codes_from_the_qr_code() {
 #[tokio::test]
 async fn wrong_credentials_and_a_wrong_code_are_typed_errors() {
     let (emulator, client) = setup().await;
-    let user = client
-        .users()
-        .create(CreateUserRequest::default())
-        .await
-        .unwrap();
+    let user = client.users().create().await.unwrap();
     let totp = client.totps().create(&user.user_id).await.unwrap();
     // A six-digit code that no accepted step (now and one either side) produces.
     let step = std::time::Duration::from_secs(30);
@@ -200,11 +197,7 @@ async fn wrong_credentials_and_a_wrong_code_are_typed_errors() {
 #[tokio::test]
 async fn ten_failures_lock_the_user_and_the_client_reports_it() {
     let (_emulator, client) = setup().await;
-    let user = client
-        .users()
-        .create(CreateUserRequest::default())
-        .await
-        .unwrap();
+    let user = client.users().create().await.unwrap();
     let totp = client.totps().create(&user.user_id).await.unwrap();
     for _ in 0..10 {
         client

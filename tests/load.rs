@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use stytch_totp::models::CreateUserRequest;
 use stytch_totp::{Client, RetryPolicy};
 use stytch_totp_emulator::{Fault, FaultSpec, Operation};
 
@@ -98,22 +97,18 @@ async fn two_hundred_tasks_lose_nothing_and_stay_flat() {
         .project_id(emulator.project_id())
         .secret(emulator.secret())
         .base_url(emulator.base_url())
-        .retry_policy(RetryPolicy {
-            max_retries: 8,
-            min_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(50),
-            budget: Duration::from_secs(10),
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .max_retries(8)
+                .backoff(Duration::from_millis(5), Duration::from_millis(50))
+                .budget(Duration::from_secs(10)),
+        )
         .build()
         .unwrap();
 
     let mut users = Vec::new();
     for _ in 0..TASKS {
-        let user = client
-            .users()
-            .create(CreateUserRequest::default())
-            .await
-            .unwrap();
+        let user = client.users().create().await.unwrap();
         let totp = client.totps().create(&user.user_id).await.unwrap();
         let codes = totp
             .recovery_codes

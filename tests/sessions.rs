@@ -4,10 +4,10 @@
 
 use std::time::{Duration, SystemTime};
 
-use stytch_totp::models::{CreateUserRequest, ErrorType};
+use stytch_totp::models::ErrorType;
 use stytch_totp::{Checked, Client, Error, JwtRejection};
 use stytch_totp_e2e::{client_for, start};
-use stytch_totp_emulator::{Clock, Emulator, EmulatorConfig, EmulatorHandle};
+use stytch_totp_emulator::{Clock, Emulator, EmulatorConfig, EmulatorHandle, SigningKey};
 use totp_rs::{Algorithm, Secret, TOTP};
 
 /// Enrols a new user and verifies a code with a one-hour session; returns the user id and
@@ -15,10 +15,8 @@ use totp_rs::{Algorithm, Secret, TOTP};
 async fn signed_in(client: &Client, emulator: &EmulatorHandle) -> (String, String, String) {
     let user = client
         .users()
-        .create(CreateUserRequest {
-            email: Some("jane.doe@example.com".into()),
-            ..Default::default()
-        })
+        .create()
+        .email("jane.doe@example.com")
         .await
         .unwrap();
     let totp = client.totps().create(&user.user_id).await.unwrap();
@@ -86,8 +84,9 @@ async fn a_session_is_verified_locally_then_revoked_and_refused_by_stytch() {
 
     client
         .sessions()
-        .revoke()
-        .session_id(&verified.session.id)
+        .revoke(stytch_totp::RevokeTarget::SessionId(
+            verified.session.id.clone(),
+        ))
         .await
         .unwrap();
     let err = client
@@ -145,7 +144,11 @@ async fn an_expired_jwt_of_a_live_session_is_refreshed_by_stytch() {
 #[tokio::test]
 async fn jwts_of_another_emulator_or_project_are_refused() {
     let (emulator, client) = start(EmulatorConfig::default()).await;
-    let other = Emulator::start().await.unwrap();
+    // Emulators share the process's default key unless one pins its own.
+    let other =
+        Emulator::start_with(EmulatorConfig::default().with_signing_key(SigningKey::generate()))
+            .await
+            .unwrap();
     let other_client = client_for(&other);
     let (_, _, foreign_jwt) = signed_in(&other_client, &other).await;
     let err = client

@@ -1,8 +1,7 @@
 //! The client over HTTPS against the emulator's HTTPS server (a CA made at start), with the
-//! TLS backend this crate was built with: rustls + ring by default; run the others with
-//! `cargo test -p stytch-totp-e2e --test tls --features rustls-aws-lc-rs` (or `native-tls`).
+//! TLS backend this crate was built with: rustls + aws-lc-rs by default; run the other with
+//! `cargo test -p stytch-totp-e2e --test tls --features native-tls`.
 
-use stytch_totp::models::CreateUserRequest;
 use stytch_totp::{Client, Error};
 use stytch_totp_emulator::totp::code_at;
 use stytch_totp_emulator::{Emulator, EmulatorHandle};
@@ -25,10 +24,8 @@ fn client(emulator: &EmulatorHandle, trust: bool) -> Client {
 fn backend() -> &'static str {
     if cfg!(feature = "native-tls") {
         "native-tls"
-    } else if cfg!(feature = "rustls-aws-lc-rs") {
-        "rustls-aws-lc-rs"
     } else {
-        "rustls-ring"
+        "rustls-aws-lc-rs"
     }
 }
 
@@ -42,11 +39,12 @@ async fn lifecycle_over_https() {
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
 
     let client = client(&emulator, true);
-    let request = CreateUserRequest {
-        email: Some("tls@example.com".into()),
-        ..Default::default()
-    };
-    let user = client.users().create(request).await.unwrap();
+    let user = client
+        .users()
+        .create()
+        .email("tls@example.com")
+        .await
+        .unwrap();
     let totp = client.totps().create(&user.user_id).await.unwrap();
     let code = code_at(totp.secret.expose_secret(), emulator.now()).unwrap();
     let auth = client

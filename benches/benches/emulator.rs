@@ -30,11 +30,12 @@ async fn enrol(emulator: &EmulatorHandle, n: usize) -> Enrolled {
         .base_url(emulator.base_url())
         .build()
         .expect("client for the emulator");
-    let request = serde_json::from_value(serde_json::json!({
-        "email": format!("bench-{n}@example.com"),
-    }))
-    .expect("CreateUserRequest");
-    let user = client.users().create(request).await.expect("users.create");
+    let user = client
+        .users()
+        .create()
+        .email(format!("bench-{n}@example.com"))
+        .await
+        .expect("users.create");
     let totp = client
         .totps()
         .create(user.user_id.clone())

@@ -4,7 +4,8 @@
 //! allocations per call (see [`stytch_totp_benches::alloc`]), written to
 //! `target/tmp/allocations.json`; then criterion's absolute figures. `cargo bench -- FILTER`
 //! runs only matching criterion benches and skips the paired rounds and the counts;
-//! `BENCH_PAIRED_ONLY=1` runs only the paired rounds and the counts.
+//! `BENCH_PAIRED_ONLY=1` runs only the paired rounds and the counts; `BENCH_JWT_ONLY=1` only
+//! the session JWT rounds, printed as JSON.
 
 use std::path::Path;
 
@@ -15,6 +16,8 @@ mod construct;
 mod decode;
 #[cfg(feature = "emulator")]
 mod emulator;
+#[cfg(feature = "emulator")]
+mod jwt;
 mod round_trip;
 
 /// Counts allocations only inside `alloc::count`; elsewhere it is the system allocator.
@@ -29,10 +32,23 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let filtered = args.iter().any(|a| !a.starts_with('-'));
     let testing = args.iter().any(|a| a == "--test" || a == "--list");
+    #[cfg(feature = "emulator")]
+    if std::env::var("BENCH_JWT_ONLY").is_ok_and(|v| v == "1") {
+        // Only the session JWT rounds, for working on them (not used by `cargo xtask bench`).
+        let mut report = Report::default();
+        jwt::paired(&mut report);
+        println!(
+            "{}",
+            serde_json::to_string(&report).expect("report as JSON")
+        );
+        return;
+    }
     if !filtered && !testing {
         let mut report = Report::default();
         round_trip::paired(&mut report);
         decode::paired(&mut report);
+        #[cfg(feature = "emulator")]
+        jwt::paired(&mut report);
         let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("paired-ratios.json");
         let json = serde_json::to_vec_pretty(&report).expect("paired report as JSON");
         std::fs::write(&out, json).expect("write paired-ratios.json");

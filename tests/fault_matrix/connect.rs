@@ -32,6 +32,7 @@ impl ConnectCounter {
 
     /// A reqwest client whose connector goes through this counter.
     pub fn http_client(&self) -> reqwest::Client {
+        // No provider setup: reqwest brings its own (the client's default rustls-aws-lc-rs).
         reqwest::Client::builder()
             .connector_layer(self.clone())
             .build()

@@ -18,7 +18,7 @@ use std::path::Path;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-use stytch_totp::models::{CreateUserRequest, ErrorType};
+use stytch_totp::models::ErrorType;
 use stytch_totp::{Client, Error, Operation, RetryPolicy};
 use stytch_totp_emulator::{EmulatorHandle, FaultSpec};
 use wiremock::matchers::any;
@@ -41,12 +41,10 @@ fn bound(case: Case) -> Duration {
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn policy() -> RetryPolicy {
-    RetryPolicy {
-        max_retries: 3,
-        min_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(50),
-        budget: Duration::from_secs(3),
-    }
+    RetryPolicy::default()
+        .max_retries(3)
+        .backoff(Duration::from_millis(10), Duration::from_millis(50))
+        .budget(Duration::from_secs(3))
 }
 
 fn client(base_url: &str, project_id: &str, secret: &str) -> Client {
@@ -108,7 +106,7 @@ impl Fixture {
     async fn prepare(emulator: &EmulatorHandle, client: &Client, op: Operation) -> Self {
         let user = client
             .users()
-            .create(CreateUserRequest::default())
+            .create()
             .await
             .unwrap();
         if op == Operation::PasswordsAuthenticate {
@@ -201,13 +199,7 @@ fn call<'a>(
                 .await
                 .map(drop)
         }),
-        Operation::UsersCreate => Box::pin(async move {
-            client
-                .users()
-                .create(CreateUserRequest::default())
-                .await
-                .map(drop)
-        }),
+        Operation::UsersCreate => Box::pin(async move { client.users().create().await.map(drop) }),
         Operation::UsersGet => {
             Box::pin(async move { client.users().get(&f.user_id).await.map(drop) })
         }
@@ -233,8 +225,8 @@ fn call<'a>(
             call.session_token(f.session_token.as_str()).await.map(drop)
         }),
         Operation::SessionsRevoke => Box::pin(async move {
-            let call = client.sessions().revoke();
-            call.session_token(f.session_token.as_str()).await.map(drop)
+            let target = stytch_totp::RevokeTarget::SessionToken(f.session_token.as_str().into());
+            client.sessions().revoke(target).await.map(drop)
         }),
         Operation::SessionsGet => {
             Box::pin(async move { client.sessions().get(&f.user_id).await.map(drop) })

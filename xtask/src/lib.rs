@@ -9,6 +9,7 @@ pub mod package;
 pub mod public_api;
 pub mod reliability;
 pub mod specs;
+pub mod update_check;
 pub mod upstream;
 pub mod upstream_operations;
 pub mod vendor;

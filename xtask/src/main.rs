@@ -10,6 +10,8 @@
 //! * `reliability`: re-measure the fault matrix into `docs/RELIABILITY.md`.
 //! * `public-api [--check]`: list each library crate's public API into `docs/public-api/`, or
 //!   (with `--check`) fail showing the diff when it changed.
+//! * `update-check`: `cargo update` in a scratch copy of the workspace, then clippy with
+//!   `-D warnings` (deprecations of newer dependency versions); not part of `ci`.
 //! * `package`: the packaging checks of `ci` alone (metadata, `rust-version`, `cargo package`).
 //! * `ci`: the full check (fmt, packaging, clippy, codegen --check, tests, docs), exactly what
 //!   `.ci/run` runs.
@@ -20,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use xtask::files::Mode;
-use xtask::{bench, ci, codegen, package, public_api, reliability, upstream, vendor};
+use xtask::{bench, ci, codegen, package, public_api, reliability, update_check, upstream, vendor};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         ["vendor-openapi", path] => vendor::run(&root, Path::new(path), false),
         ["ci"] => ci::run(&root),
         ["package"] => package::check(&root),
+        ["update-check"] => update_check::run(&root),
         ["public-api"] => public_api::run(&root, Mode::Write),
         ["public-api", "--check"] => public_api::run(&root, Mode::Check),
         ["reliability"] => reliability::run(&root),
@@ -58,7 +61,7 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str =
-    "usage: cargo xtask <codegen [--check] | upstream-diff [PATH_TO_OPENAPI] | vendor-openapi [--check] [PATH] | reliability | bench [--build-cost] | public-api [--check] | package | ci>";
+    "usage: cargo xtask <codegen [--check] | upstream-diff [PATH_TO_OPENAPI] | vendor-openapi [--check] [PATH] | reliability | bench [--build-cost] | public-api [--check] | update-check | package | ci>";
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use stytch_totp::{Checked, Client};
-use stytch_totp_models::{CreateUserRequest, UserName};
+use stytch_totp_models::UserName;
 
 use crate::args::{
     Connection, PasswordsArgs, PasswordsCall, SessionsArgs, SessionsCall, StepUp, TotpsArgs,
@@ -155,17 +155,18 @@ pub async fn users(args: UsersArgs) -> Result<(), String> {
             first_name,
             last_name,
         } => {
-            let name = (first_name.is_some() || last_name.is_some()).then_some(UserName {
-                first_name,
-                last_name,
-                middle_name: None,
-            });
-            let request = CreateUserRequest {
-                email,
-                name,
-                ..Default::default()
-            };
-            print(&users.create(request).await.map_err(failed)?)
+            let mut create = users.create();
+            if let Some(email) = email {
+                create = create.email(email);
+            }
+            if first_name.is_some() || last_name.is_some() {
+                create = create.full_name(UserName {
+                    first_name,
+                    last_name,
+                    middle_name: None,
+                });
+            }
+            print(&create.await.map_err(failed)?)
         }
         UsersCall::Get { user_id } => print(&users.get(user_id).await.map_err(failed)?),
         UsersCall::Delete { user_id } => print(&users.delete(user_id).await.map_err(failed)?),
@@ -227,17 +228,14 @@ pub async fn sessions(args: SessionsArgs) -> Result<(), String> {
             session_token,
             session_jwt,
         } => {
-            let mut call = sessions.revoke();
-            if let Some(id) = session_id {
-                call = call.session_id(id);
-            }
-            if let Some(token) = session_token {
-                call = call.session_token(token);
-            }
-            if let Some(jwt) = session_jwt {
-                call = call.session_jwt(jwt);
-            }
-            print(&call.await.map_err(failed)?)
+            // The argument parser lets exactly one through.
+            let target = match (session_id, session_token, session_jwt) {
+                (Some(id), _, _) => stytch_totp::RevokeTarget::SessionId(id),
+                (None, Some(token), _) => stytch_totp::RevokeTarget::SessionToken(token.into()),
+                (None, None, Some(jwt)) => stytch_totp::RevokeTarget::SessionJwt(jwt.into()),
+                (None, None, None) => return Err("name the session to revoke".into()),
+            };
+            print(&sessions.revoke(target).await.map_err(failed)?)
         }
         SessionsCall::Get { user_id } => print(&sessions.get(user_id).await.map_err(failed)?),
         SessionsCall::Jwks => print(&sessions.jwks().await.map_err(failed)?),

@@ -43,7 +43,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     println!("            REQUESTS_CA_BUNDLE={ca_path} or SSL_CERT_FILE={ca_path} (Python)");
     println!("Press Ctrl-C to stop.");
     emulator
-        .serve_tls(ca.listener(listener), shutdown)
+        .serve(ca.listener(listener), shutdown)
         .await
         .map_err(|e| e.to_string())
 }

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 /// The time source of one emulator.
 ///
 /// Cloning a `Clock` shares it: advancing one clone advances all of them, so tests can keep a
-/// clone (or call [`EmulatorHandle::advance_clock`](crate::EmulatorHandle::advance_clock)) to
+/// clone (or call [`Emulator::advance_clock`](crate::Emulator::advance_clock)) to
 /// expire TOTPs, sessions and user locks without sleeping.
 ///
 /// ```

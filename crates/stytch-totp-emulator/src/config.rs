@@ -76,7 +76,8 @@ pub struct EmulatorConfig {
     pub max_body_bytes: usize,
     /// The time source; share a clone to move time in tests.
     pub clock: Clock,
-    /// The key that signs session JWTs; `None`: a new one made on first use.
+    /// The key that signs session JWTs; `None`: the process's shared default
+    /// ([`SigningKey::process_default`]).
     pub signing_key: Option<SigningKey>,
 }
 

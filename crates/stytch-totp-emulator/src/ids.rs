@@ -49,6 +49,15 @@ impl Ids {
     }
 }
 
+/// A new opaque session token: 33 random bytes, base64url (44 characters, like Stytch's).
+pub(crate) fn session_token() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 33];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +75,7 @@ mod tests {
         assert!(Ids::for_project("whatever")
             .email()
             .starts_with("email-test-"));
+        assert_eq!(session_token().len(), 44);
+        assert_ne!(session_token(), session_token());
     }
 }

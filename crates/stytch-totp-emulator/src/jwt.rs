@@ -5,16 +5,15 @@
 //! the session under `https://stytch.com/session`, and the custom claims at top level.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
+use aws_lc_rs::signature::{self, KeyPair as _};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use rand::RngCore;
-use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::traits::PublicKeyParts;
-use rsa::PrivateKey;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::PrivateKeyDer;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -25,10 +24,12 @@ pub(crate) const JWT_LIFETIME_SECONDS: u64 = 300;
 
 /// The RSA key pair that signs an emulator's session JWTs (RS256), with its key id.
 ///
-/// Each emulator makes its own on first use unless one is set with
-/// [`EmulatorConfig::with_signing_key`](crate::EmulatorConfig::with_signing_key), which lets
-/// tests pin a key, share one between emulators, or sign "another project's" JWTs. Cloning
-/// shares the key. `Debug` shows the key id only.
+/// Emulators without a configured key share one made once per process
+/// ([`SigningKey::process_default`]), so starting many emulators costs no key generation
+/// each; [`EmulatorConfig::with_signing_key`](crate::EmulatorConfig::with_signing_key) pins
+/// another, e.g. to sign "another project's" JWTs. Cloning shares the key. `Debug` shows the
+/// key id only. Keys and signatures come from aws-lc-rs, called directly: no process-wide
+/// crypto provider is read or installed.
 ///
 /// ```
 /// use stytch_totp_emulator::SigningKey;
@@ -46,8 +47,9 @@ struct KeyInner {
     /// Modulus and exponent, base64url without padding, as a JWK carries them.
     n: String,
     e: String,
-    encoding: EncodingKey,
-    decoding: DecodingKey,
+    pair: KeyPair,
+    /// The public key, to verify JWTs sent back.
+    public: PublicKeyComponents<Vec<u8>>,
 }
 
 /// A private key that could not be read.
@@ -62,30 +64,25 @@ impl fmt::Display for InvalidKey {
 
 impl std::error::Error for InvalidKey {}
 
-/// A fresh RSA key of [`SigningKey::BITS`] from the operating system's random source.
-///
-/// # Panics
-/// Only if that source fails.
-fn new_private_key() -> PrivateKey {
-    PrivateKey::new(&mut getrandom::SysRng, SigningKey::BITS)
-        .expect("RSA key generation with a working random source")
-}
-
 impl SigningKey {
-    /// The modulus size of Stytch's session-signing keys (its JWKS serves 2048-bit RSA
-    /// keys): signing a JWT, done on every session-making call, costs about a third of what
-    /// a 3072-bit key's signature does.
+    /// The modulus size of Stytch's session-signing keys (its JWKS serves 2048-bit RSA keys).
     pub const BITS: usize = 2048;
 
-    /// A new random key of Stytch's size ([`SigningKey::BITS`]). Generating one takes a noticeable
-    /// moment in a debug build, which is why emulators made by one test run can share a key
-    /// ([`EmulatorConfig::with_signing_key`](crate::EmulatorConfig::with_signing_key)).
+    /// A new random key of Stytch's size ([`SigningKey::BITS`]).
     ///
     /// # Panics
     /// Never in practice: only if the operating system's random source fails.
     pub fn generate() -> Self {
-        let key = new_private_key();
-        Self::from_rsa(&key).expect("a freshly generated RSA key encodes")
+        let pair = KeyPair::generate(KeySize::Rsa2048)
+            .expect("RSA key generation with a working random source");
+        Self::from_pair(pair)
+    }
+
+    /// The key every emulator without a configured one signs with: made on first use, once
+    /// per process, then shared.
+    pub fn process_default() -> Self {
+        static KEY: OnceLock<SigningKey> = OnceLock::new();
+        KEY.get_or_init(Self::generate).clone()
     }
 
     /// Reads a PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1
@@ -94,19 +91,21 @@ impl SigningKey {
     /// # Errors
     /// If the PEM is neither, or not an RSA key.
     pub fn from_pem(pem: &str) -> Result<Self, InvalidKey> {
-        let key = PrivateKey::from_pkcs8_pem(pem)
-            .or_else(|_| PrivateKey::from_pkcs1_pem(pem))
-            .map_err(|e| InvalidKey(e.to_string()))?;
-        Self::from_rsa(&key)
+        let der =
+            PrivateKeyDer::from_pem_slice(pem.as_bytes()).map_err(|e| InvalidKey(e.to_string()))?;
+        let pair = match &der {
+            PrivateKeyDer::Pkcs8(der) => KeyPair::from_pkcs8(der.secret_pkcs8_der()),
+            PrivateKeyDer::Pkcs1(der) => KeyPair::from_der(der.secret_pkcs1_der()),
+            _ => return Err(InvalidKey("not an RSA key".to_owned())),
+        }
+        .map_err(|e| InvalidKey(e.to_string()))?;
+        Ok(Self::from_pair(pair))
     }
 
-    fn from_rsa(key: &PrivateKey) -> Result<Self, InvalidKey> {
-        select_crypto_provider();
-        let der = key.to_pkcs1_der().map_err(|e| InvalidKey(e.to_string()))?;
-        let n = key.n_bytes();
-        let e = key.e_bytes();
+    fn from_pair(pair: KeyPair) -> Self {
+        let public = PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
         // The key id is derived from the public key, so a pinned key keeps its id.
-        let digest = Sha256::digest([&n[..], &e[..]].concat());
+        let digest = Sha256::digest([&public.n[..], &public.e[..]].concat());
         let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
         let kid = format!(
             "jwk-{}-{}-{}-{}-{}",
@@ -116,15 +115,15 @@ impl SigningKey {
             &hex[16..20],
             &hex[20..]
         );
-        Ok(Self {
+        Self {
             inner: Arc::new(KeyInner {
                 kid,
-                encoding: EncodingKey::from_rsa_der(der.as_bytes()),
-                decoding: DecodingKey::from_rsa_raw_components(&n, &e),
-                n: URL_SAFE_NO_PAD.encode(&n),
-                e: URL_SAFE_NO_PAD.encode(&e),
+                n: URL_SAFE_NO_PAD.encode(&public.n),
+                e: URL_SAFE_NO_PAD.encode(&public.e),
+                pair,
+                public,
             }),
-        })
+        }
     }
 
     /// The `kid` in the header of every JWT this key signs, and in the JWKS.
@@ -142,26 +141,64 @@ impl SigningKey {
         &self.inner.e
     }
 
+    /// The private key as PKCS#8 DER (tests that hand the key to another library).
+    #[cfg(test)]
+    fn pkcs8_der(&self) -> Vec<u8> {
+        use aws_lc_rs::encoding::AsDer;
+        self.inner
+            .pair
+            .as_der()
+            .map(|der| der.as_ref().to_vec())
+            .unwrap_or_default()
+    }
+
     /// Signs `claims` as an RS256 JWT with this key's `kid`.
     pub(crate) fn sign(&self, claims: &Claims) -> Option<String> {
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(self.inner.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.inner.encoding).ok()
+        let header = Header {
+            alg: "RS256".to_owned(),
+            typ: Some("JWT".to_owned()),
+            kid: Some(self.inner.kid.clone()),
+        };
+        let mut jwt = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).ok()?);
+        jwt.push('.');
+        jwt.push_str(&URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).ok()?));
+        let mut signature = vec![0; self.inner.pair.public_modulus_len()];
+        self.inner
+            .pair
+            .sign(
+                &signature::RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                jwt.as_bytes(),
+                &mut signature,
+            )
+            .ok()?;
+        jwt.push('.');
+        jwt.push_str(&URL_SAFE_NO_PAD.encode(signature));
+        Some(jwt)
     }
 
     /// The claims of a JWT this key signed for `project_id`; `None` if it is malformed, its
     /// signature does not verify, or its issuer or audience is another project's. Expiry is
     /// not checked: the session decides.
     pub(crate) fn verify(&self, jwt: &str, project_id: &str) -> Option<Claims> {
-        let mut validation = Validation::new(Algorithm::RS256);
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.required_spec_claims.clear();
-        validation.set_audience(&[project_id]);
-        validation.set_issuer(&[issuer(project_id)]);
-        jsonwebtoken::decode::<Claims>(jwt, &self.inner.decoding, &validation)
-            .ok()
-            .map(|data| data.claims)
+        let (signed, signature) = jwt.rsplit_once('.')?;
+        let (header, payload) = signed.split_once('.')?;
+        let header: Header = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
+        if header.alg != "RS256" {
+            return None;
+        }
+        let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+        self.inner
+            .public
+            .verify(
+                &signature::RSA_PKCS1_2048_8192_SHA256,
+                signed.as_bytes(),
+                &signature,
+            )
+            .ok()?;
+        let claims: Claims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+        (claims.iss == issuer(project_id) && claims.aud.iter().any(|a| a == project_id))
+            .then_some(claims)
     }
 }
 
@@ -173,13 +210,14 @@ impl fmt::Debug for SigningKey {
     }
 }
 
-/// Makes jsonwebtoken's RustCrypto backend the process default unless one was chosen already.
-///
-/// jsonwebtoken picks its backend from its crate features, and panics on first use when a
-/// build enables both (e.g. next to the official `stytch` crate, which enables `aws_lc_rs`).
-fn select_crypto_provider() {
-    // An error only means a provider was already chosen: that one is used.
-    let _ = jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER.install_default();
+/// A JWT's JOSE header.
+#[derive(Serialize, Deserialize)]
+struct Header {
+    alg: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    typ: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kid: Option<String>,
 }
 
 /// `stytch.com/<project_id>`.
@@ -203,15 +241,10 @@ pub(crate) struct Claims {
     pub(crate) custom: Map<String, Value>,
 }
 
-/// A new opaque session token: 33 random bytes, base64url (44 characters, like Stytch's).
-pub(crate) fn new_token() -> String {
-    let mut bytes = [0u8; 33];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
 #[cfg(test)]
 mod tests {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+
     use super::*;
 
     fn claims(project_id: &str) -> Claims {
@@ -235,6 +268,43 @@ mod tests {
         }
     }
 
+    /// PEM of `der` with `label`.
+    fn pem(label: &str, der: &[u8]) -> String {
+        let body = base64::engine::general_purpose::STANDARD.encode(der);
+        let lines: Vec<&str> = body
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        format!(
+            "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+            lines.join("\n")
+        )
+    }
+
+    /// The DER element starting at `at`: (content start, content end).
+    fn der_element(der: &[u8], at: usize) -> (usize, usize) {
+        let len = der[at + 1];
+        if len < 0x80 {
+            return (at + 2, at + 2 + usize::from(len));
+        }
+        let n = usize::from(len & 0x7f);
+        let size = der[at + 2..at + 2 + n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        (at + 2 + n, at + 2 + n + size)
+    }
+
+    /// The PKCS#1 key inside an RSA PKCS#8 key (its last element, an OCTET STRING).
+    fn pkcs1_of(pkcs8: &[u8]) -> Vec<u8> {
+        let (mut at, _) = der_element(pkcs8, 0); // the outer SEQUENCE
+        at = der_element(pkcs8, at).1; // version INTEGER
+        at = der_element(pkcs8, at).1; // algorithm SEQUENCE
+        assert_eq!(pkcs8[at], 0x04, "an OCTET STRING");
+        let (start, end) = der_element(pkcs8, at);
+        pkcs8[start..end].to_vec()
+    }
+
     #[test]
     fn sign_then_verify_tamper_and_other_keys() {
         let key = SigningKey::generate();
@@ -248,7 +318,7 @@ mod tests {
         assert_eq!(back.custom["plan"], "pro");
         // Another project's audience and issuer, another key, a tampered or junk token.
         assert!(key.verify(&jwt, "project-test-2").is_none());
-        let other = SigningKey::from_pem(&pem_of_new_key()).unwrap();
+        let other = SigningKey::generate();
         assert_ne!(other.key_id(), key.key_id());
         assert!(other.verify(&jwt, "project-test-1").is_none());
         let mut tampered = jwt.clone();
@@ -256,32 +326,49 @@ mod tests {
         assert!(key.verify(&tampered, "project-test-1").is_none());
         assert!(key.verify("a.b", "project-test-1").is_none());
         assert!(key.verify("", "project-test-1").is_none());
-        assert_eq!(new_token().len(), 44);
     }
 
-    fn pem_of_new_key() -> String {
-        use rsa::pkcs8::EncodePrivateKey;
-        let key = new_private_key();
-        key.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
-            .unwrap()
-            .to_string()
+    #[test]
+    fn a_generic_jwt_library_verifies_with_the_jwk_components() {
+        let key = SigningKey::generate();
+        let jwt = key.sign(&claims("project-test-1")).unwrap();
+        let decoding = DecodingKey::from_rsa_components(key.modulus(), key.exponent()).unwrap();
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.validate_exp = false;
+        validation.set_audience(&["project-test-1"]);
+        validation.set_issuer(&["stytch.com/project-test-1"]);
+        let data = jsonwebtoken::decode::<Value>(&jwt, &decoding, &validation).unwrap();
+        assert_eq!(data.claims["sub"], "user-test-1");
+        assert_eq!(
+            data.claims["https://stytch.com/session"]["id"],
+            "session-test-1"
+        );
     }
 
     #[test]
     fn pem_round_trip_keeps_the_key_id_and_bad_pem_is_an_error() {
-        use rsa::pkcs8::EncodePrivateKey;
-        let raw = new_private_key();
-        let pkcs8 = raw.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).unwrap();
-        let pkcs1 = raw.to_pkcs1_pem(rsa::pkcs8::LineEnding::LF).unwrap();
-        let a = SigningKey::from_pem(&pkcs8).unwrap();
-        let b = SigningKey::from_pem(&pkcs1).unwrap();
+        let raw = SigningKey::generate();
+        let pkcs8 = raw.pkcs8_der();
+        let a = SigningKey::from_pem(&pem("PRIVATE KEY", &pkcs8)).unwrap();
+        let b = SigningKey::from_pem(&pem("RSA PRIVATE KEY", &pkcs1_of(&pkcs8))).unwrap();
+        assert_eq!(a.key_id(), raw.key_id());
         assert_eq!(a.key_id(), b.key_id());
         assert_eq!(a.modulus(), b.modulus());
         assert_eq!(a.exponent(), "AQAB");
-        let generated = SigningKey::generate();
-        let modulus = URL_SAFE_NO_PAD.decode(generated.modulus()).unwrap();
-        assert_eq!(modulus.len() * 8, 2048, "Stytch's key size");
+        let modulus = URL_SAFE_NO_PAD.decode(raw.modulus()).unwrap();
+        assert_eq!(modulus.len() * 8, SigningKey::BITS, "Stytch's key size");
+        // A JWT signed with the key read back verifies with the original.
+        let jwt = b.sign(&claims("project-test-1")).unwrap();
+        assert!(raw.verify(&jwt, "project-test-1").is_some());
         let err = SigningKey::from_pem("-----BEGIN PRIVATE KEY-----\nnope\n").unwrap_err();
         assert!(err.to_string().starts_with("invalid RSA private key"));
+    }
+
+    #[test]
+    fn the_process_default_key_is_made_once() {
+        assert_eq!(
+            SigningKey::process_default().key_id(),
+            SigningKey::process_default().key_id()
+        );
     }
 }

@@ -110,7 +110,7 @@
 //! # Sessions
 //!
 //! `session_token` is 44 random base64url characters. `session_jwt` is an RS256 JWT signed
-//! with the emulator's [`SigningKey`] (made on first use, or pinned with
+//! with the emulator's [`SigningKey`] (one per process, made on first use, or pinned with
 //! [`EmulatorConfig::with_signing_key`]); its header names the key's `kid`
 //! ([`Emulator::key_id`]) and [`SessionsGetJwks`](crate::Operation::SessionsGetJwks)
 //! ([`EmulatorHandle::jwks_url`]) serves the public key as a JWK set (`kty` RSA, `use` sig,
@@ -190,21 +190,24 @@
 //! | `GET` / `DELETE /_emulator/stats` | [`Stats`] as JSON / reset them |
 //! | `GET /_emulator/clock`, `POST /_emulator/clock {"advance_seconds": n}` | read / advance the clock |
 
+// One direction of imports, top to bottom: the public face (this file, `server`), the HTTP
+// side (`http`), the shared state (`state`), Stytch's rules (`domain`), leaf helpers.
+mod server;
+
+mod http;
+
+mod state;
+
+mod domain;
+
 mod clock;
 mod config;
-mod errors;
-mod extract;
 pub mod faults;
 mod ids;
-mod input;
 mod jwt;
-mod model;
 mod passwords;
 pub mod qr;
-mod routes;
-mod server;
 mod stats;
-mod store;
 mod tls;
 pub mod totp;
 

@@ -5,71 +5,21 @@ use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::ops::Deref;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use axum::serve::Listener;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::faults::{FaultQueue, FaultSpec};
-use crate::ids::Ids;
-use crate::store::{Ctx, Store};
+use crate::faults::FaultSpec;
+use crate::state::{AppState, Shared};
 use crate::{EmulatorConfig, Operation, SigningKey, Stats};
 
 /// How long [`EmulatorHandle::shutdown`] waits for in-flight requests.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-/// The router's state.
-pub(crate) type AppState = Arc<Shared>;
-
-/// Everything one emulator owns.
-pub(crate) struct Shared {
-    pub(crate) config: EmulatorConfig,
-    pub(crate) ids: Ids,
-    pub(crate) faults: FaultQueue,
-    store: Mutex<Store>,
-    stats: Mutex<Stats>,
-    signing_key: OnceLock<SigningKey>,
-}
-
-impl Shared {
-    /// Runs `f` with the store locked: one API operation, atomically.
-    pub(crate) fn with_store<T>(
-        &self,
-        request_id: &str,
-        f: impl FnOnce(&mut Store, &Ctx<'_>) -> T,
-    ) -> T {
-        let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
-        let ctx = Ctx {
-            now: self.config.clock.now(),
-            request_id,
-            config: &self.config,
-            ids: self.ids,
-            shared: self,
-        };
-        f(&mut store, &ctx)
-    }
-
-    /// The key that signs session JWTs: the configured one, else one made now (once).
-    pub(crate) fn signing_key(&self) -> &SigningKey {
-        self.signing_key.get_or_init(|| {
-            self.config
-                .signing_key
-                .clone()
-                .unwrap_or_else(SigningKey::generate)
-        })
-    }
-
-    pub(crate) fn stats<T>(&self, f: impl FnOnce(&mut Stats) -> T) -> T {
-        f(&mut self.stats.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    pub(crate) fn applied(&self, operation: Operation) {
-        self.stats(|s| s.record_applied(operation));
-    }
-}
 
 /// One in-memory emulator: its state, and the ways to serve it.
 ///
@@ -78,7 +28,7 @@ impl Shared {
 /// with `tower::ServiceExt::oneshot`, or [`Emulator::serve`] on your own listener.
 #[derive(Clone)]
 pub struct Emulator {
-    shared: AppState,
+    pub(crate) shared: AppState,
 }
 
 impl fmt::Debug for Emulator {
@@ -97,21 +47,9 @@ impl Default for Emulator {
 
 impl Emulator {
     /// A fresh emulator with no users.
-    ///
-    /// It also installs rustls' ring provider as the process default if none is installed
-    /// yet, so a bare `reqwest::Client::new()` works in tests that also link the client with
-    /// its default `rustls-ring` feature (reqwest then has no provider of its own).
     pub fn new(config: EmulatorConfig) -> Self {
-        crate::tls::install_default_crypto_provider();
         Self {
-            shared: Arc::new(Shared {
-                ids: Ids::for_project(&config.project_id),
-                config,
-                faults: FaultQueue::default(),
-                store: Mutex::new(Store::default()),
-                stats: Mutex::new(Stats::default()),
-                signing_key: OnceLock::new(),
-            }),
+            shared: Arc::new(Shared::new(config)),
         }
     }
 
@@ -138,35 +76,52 @@ impl Emulator {
     pub async fn spawn(self) -> io::Result<EmulatorHandle> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
+        Ok(self.spawn_on(listener, format!("http://{addr}"), None))
+    }
+
+    /// Serves on `listener` in a background task; the handle stops it.
+    pub(crate) fn spawn_on<L>(
+        self,
+        listener: L,
+        base_url: String,
+        ca: Option<crate::tls::CaFile>,
+    ) -> EmulatorHandle
+    where
+        L: Listener<Addr = SocketAddr>,
+    {
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|_| (Ipv4Addr::LOCALHOST, 0).into());
         let (tx, rx) = oneshot::channel::<()>();
-        let emulator = self.clone();
-        let task = tokio::spawn(async move {
-            emulator
-                .serve(listener, async move {
-                    let _ = rx.await;
-                })
-                .await
-        });
-        Ok(EmulatorHandle::running(
-            self,
+        let task = tokio::spawn(self.clone().serve(listener, async move {
+            let _ = rx.await;
+        }));
+        EmulatorHandle {
+            emulator: self,
             addr,
-            format!("http://{addr}"),
-            tx,
-            task,
-            None,
-        ))
+            base_url,
+            shutdown: Some(tx),
+            task: Some(task),
+            ca,
+        }
     }
 
     /// Serves on `listener` until `shutdown` completes, then finishes in-flight requests
-    /// (graceful shutdown).
+    /// (graceful shutdown). Any axum listener: a [`TcpListener`] for HTTP, a
+    /// [`TlsListener`](crate::TlsListener) (from [`LocalCa::listener`](crate::LocalCa::listener))
+    /// for HTTPS.
     ///
     /// # Errors
     /// If the server fails.
-    pub async fn serve(
+    pub async fn serve<L>(
         self,
-        listener: TcpListener,
+        listener: L,
         shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> io::Result<()> {
+    ) -> io::Result<()>
+    where
+        L: Listener,
+        L::Addr: fmt::Debug,
+    {
         axum::serve(listener, self.router())
             .with_graceful_shutdown(shutdown)
             .await
@@ -174,7 +129,7 @@ impl Emulator {
 
     /// The axum router of this emulator (API and admin routes).
     pub fn router(&self) -> Router {
-        crate::routes::router(self.shared.clone())
+        crate::http::router(self.shared.clone())
     }
 
     /// The configuration.
@@ -218,7 +173,7 @@ impl Emulator {
     }
 
     /// The RSA key that signs this emulator's session JWTs (RS256): the configured one, or
-    /// one made on first use (a fraction of a second).
+    /// the one shared by every emulator of this process ([`SigningKey::process_default`]).
     pub fn signing_key(&self) -> &SigningKey {
         self.shared.signing_key()
     }
@@ -255,11 +210,15 @@ pub fn router(config: EmulatorConfig) -> Router {
 ///
 /// # Errors
 /// If the server fails.
-pub async fn serve(
-    listener: TcpListener,
+pub async fn serve<L>(
+    listener: L,
     config: EmulatorConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()> {
+) -> io::Result<()>
+where
+    L: Listener,
+    L::Addr: fmt::Debug,
+{
     Emulator::new(config).serve(listener, shutdown).await
 }
 
@@ -294,25 +253,6 @@ impl Deref for EmulatorHandle {
 }
 
 impl EmulatorHandle {
-    /// A handle on a server task already spawned.
-    pub(crate) fn running(
-        emulator: Emulator,
-        addr: SocketAddr,
-        base_url: String,
-        shutdown: oneshot::Sender<()>,
-        task: JoinHandle<io::Result<()>>,
-        ca: Option<crate::tls::CaFile>,
-    ) -> Self {
-        Self {
-            emulator,
-            addr,
-            base_url,
-            shutdown: Some(shutdown),
-            task: Some(task),
-            ca,
-        }
-    }
-
     /// `http://127.0.0.1:<port>` (`https://` when started with [`Emulator::start_tls`]),
     /// without a trailing slash.
     pub fn base_url(&self) -> &str {
@@ -356,26 +296,6 @@ impl EmulatorHandle {
     /// The emulator behind this handle.
     pub fn emulator(&self) -> &Emulator {
         &self.emulator
-    }
-
-    /// Queues a fault; see [`Emulator::inject`].
-    pub fn inject(&self, spec: FaultSpec) {
-        self.emulator.inject(spec);
-    }
-
-    /// A snapshot of the counters; see [`Emulator::stats`].
-    pub fn stats(&self) -> Stats {
-        self.emulator.stats()
-    }
-
-    /// Moves the emulator's clock forward; see [`Emulator::advance_clock`].
-    pub fn advance_clock(&self, by: Duration) {
-        self.emulator.advance_clock(by);
-    }
-
-    /// The emulator's current time; see [`Emulator::now`].
-    pub fn now(&self) -> SystemTime {
-        self.emulator.now()
     }
 
     /// Stops accepting connections, lets in-flight requests finish (at most 5 seconds) and

@@ -1,12 +1,12 @@
 //! HTTPS: a throwaway CA and a `localhost` / `127.0.0.1` / `::1` server certificate made at
-//! start (`rcgen`), served with rustls (ring provider) under `axum::serve`.
+//! start (`rcgen`), served with rustls under `axum::serve`, its aws-lc-rs provider passed explicitly (no
+//! process-wide provider is read or installed).
 //!
 //! Stytch's Node and Python SDKs refuse a base URL that is not `https://`; with this, they
 //! (and any client told to trust [`LocalCa::ca_cert_pem`]) can talk to the emulator. The CA's
 //! private key lives only in memory and is dropped with the server, so trusting the CA file
 //! trusts nothing else once the emulator is gone.
 
-use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -19,7 +19,6 @@ use rcgen::{
 };
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
@@ -85,7 +84,7 @@ impl LocalCa {
         let chain = vec![leaf_cert.der().clone(), ca_cert.der().clone()];
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
         let mut server = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
+            rustls::crypto::aws_lc_rs::default_provider(),
         ))
         .with_safe_default_protocol_versions()
         .map_err(io::Error::other)?
@@ -184,17 +183,6 @@ impl axum::serve::Listener for TlsListener {
     }
 }
 
-/// Installs rustls' ring provider as the process default, unless one is installed already.
-///
-/// The client crate's default TLS feature (`rustls-ring`) builds reqwest without a provider of
-/// its own, so in a test binary that also has the client, `reqwest::Client::new()` would
-/// panic without a process default. Every emulator calls this when created, so tests that
-/// talk to it with a bare reqwest client just work. Nothing changes when a provider is
-/// installed already or reqwest brings its own.
-pub(crate) fn install_default_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
 /// The CA file of an emulator started with [`Emulator::start_tls`]: removed when the handle
 /// is dropped (the CA key is gone by then, so the file is useless).
 pub(crate) struct CaFile {
@@ -245,38 +233,7 @@ impl Emulator {
             path,
             pem: ca.ca_cert_pem().to_owned(),
         };
-        let (tx, rx) = oneshot::channel::<()>();
-        let emulator = self.clone();
         let listener = ca.listener(tcp);
-        let task = tokio::spawn(async move {
-            emulator
-                .serve_tls(listener, async move {
-                    let _ = rx.await;
-                })
-                .await
-        });
-        Ok(EmulatorHandle::running(
-            self,
-            addr,
-            format!("https://{addr}"),
-            tx,
-            task,
-            Some(ca_file),
-        ))
-    }
-
-    /// Serves HTTPS on `listener` (from [`LocalCa::listener`]) until `shutdown` completes,
-    /// then finishes in-flight requests.
-    ///
-    /// # Errors
-    /// If the server fails.
-    pub async fn serve_tls(
-        self,
-        listener: TlsListener,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> io::Result<()> {
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await
+        Ok(self.spawn_on(listener, format!("https://{addr}"), Some(ca_file)))
     }
 }

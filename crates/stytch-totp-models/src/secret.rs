@@ -73,6 +73,30 @@ impl From<&str> for SecretString {
     }
 }
 
+impl From<&String> for SecretString {
+    fn from(value: &String) -> Self {
+        Self::new(value.as_str())
+    }
+}
+
+/// A secret held as the `secrecy` crate's type moves into ours without being exposed in
+/// between (feature `secrecy`).
+#[cfg(feature = "secrecy")]
+impl From<secrecy::SecretString> for SecretString {
+    fn from(value: secrecy::SecretString) -> Self {
+        use secrecy::ExposeSecret;
+        Self::new(value.expose_secret())
+    }
+}
+
+#[cfg(feature = "secrecy")]
+impl From<&secrecy::SecretString> for SecretString {
+    fn from(value: &secrecy::SecretString) -> Self {
+        use secrecy::ExposeSecret;
+        Self::new(value.expose_secret())
+    }
+}
+
 impl Serialize for SecretString {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)

@@ -441,3 +441,16 @@ mod round_trip_properties {
         }
     }
 }
+
+/// With the `secrecy` feature a `secrecy::SecretString` converts without being exposed, and
+/// stays redacted in `Debug`.
+#[cfg(feature = "secrecy")]
+#[test]
+fn a_secrecy_secret_converts() {
+    let theirs = secrecy::SecretString::from("123456");
+    let ours = stytch_totp_models::SecretString::from(&theirs);
+    assert_eq!(ours.expose_secret(), "123456");
+    assert!(!format!("{ours:?}").contains("123456"));
+    let ours: stytch_totp_models::SecretString = theirs.into();
+    assert_eq!(ours.expose_secret(), "123456");
+}

@@ -15,7 +15,7 @@ use tracing::Instrument;
 use crate::config::{ClientBuilder, Settings};
 use crate::decode::decode;
 use crate::identifiers::Identifiers;
-use crate::jwks::JwksCache;
+use crate::jwt::SessionJwts;
 use crate::middleware::body_limit::BodyLimitMiddleware;
 use crate::middleware::request_id::RequestIdMiddleware;
 use crate::middleware::retry::RetryMiddleware;
@@ -33,7 +33,7 @@ pub struct Client {
 struct Inner {
     settings: Settings,
     http: ClientWithMiddleware,
-    jwks: JwksCache,
+    jwts: SessionJwts,
 }
 
 impl std::fmt::Debug for Client {
@@ -64,9 +64,13 @@ impl Client {
         settings: Settings,
         http: reqwest::Client,
         retry: RetryPolicy,
+        users: Vec<Arc<dyn reqwest_middleware::Middleware>>,
+        jwts: SessionJwts,
     ) -> Self {
-        let http = reqwest_middleware::ClientBuilder::new(http)
-            .with(TracingMiddleware)
+        let stack = reqwest_middleware::ClientBuilder::new(http).with(TracingMiddleware);
+        let http = users
+            .into_iter()
+            .fold(stack, |stack, middleware| stack.with_arc(middleware))
             .with(RetryMiddleware::new(retry))
             .with(RequestIdMiddleware)
             .with(BodyLimitMiddleware::new(settings.max_response_bytes))
@@ -75,7 +79,7 @@ impl Client {
             inner: Arc::new(Inner {
                 settings,
                 http,
-                jwks: JwksCache::default(),
+                jwts,
             }),
         }
     }
@@ -100,9 +104,9 @@ impl Client {
         Sessions::new(self)
     }
 
-    /// The project's signing keys, cached for every clone of this client.
-    pub(crate) fn jwks(&self) -> &JwksCache {
-        &self.inner.jwks
+    /// The project's signing keys and verified session JWTs, shared by every clone.
+    pub(crate) fn session_jwts(&self) -> &SessionJwts {
+        &self.inner.jwts
     }
 
     /// The base URL calls go to.

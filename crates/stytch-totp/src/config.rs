@@ -1,6 +1,7 @@
 //! Building a [`Client`]: credentials, base URL, timeouts, retries, size limit.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
@@ -8,6 +9,7 @@ use stytch_totp_models::SecretString;
 use url::Url;
 
 use crate::client::Client;
+use crate::jwt::SessionJwts;
 use crate::{Error, Operation, RetryPolicy};
 
 /// Stytch's test environment, used for `project-test-*` ids.
@@ -122,6 +124,9 @@ pub struct ClientBuilder {
     user_agent_suffix: Option<String>,
     http: Option<reqwest::Client>,
     extra_roots_pem: Vec<Vec<u8>>,
+    jwt_issuers: Vec<String>,
+    jwt_cache_capacity: Option<usize>,
+    middleware: Vec<Arc<dyn reqwest_middleware::Middleware>>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -173,6 +178,45 @@ impl ClientBuilder {
         self
     }
 
+    /// Adds your own [`reqwest_middleware::Middleware`] to every call: a metric, a header, a
+    /// circuit breaker. Yours run in the order added, once per call (not per attempt), inside
+    /// the call's `tracing` span and outside the retry layer, so they see each call's final
+    /// outcome after retries. The stack, outermost first: tracing, yours, retry (with the
+    /// time limits), request id, body limit.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// struct CountCalls(Arc<AtomicU64>);
+    ///
+    /// #[async_trait::async_trait]
+    /// impl reqwest_middleware::Middleware for CountCalls {
+    ///     async fn handle(
+    ///         &self,
+    ///         req: reqwest::Request,
+    ///         ext: &mut http::Extensions,
+    ///         next: reqwest_middleware::Next<'_>,
+    ///     ) -> reqwest_middleware::Result<reqwest::Response> {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///         next.run(req, ext).await
+    ///     }
+    /// }
+    ///
+    /// let calls = Arc::new(AtomicU64::new(0));
+    /// let client = stytch_totp::Client::builder()
+    ///     .project_id("project-test-00000000-0000-0000-0000-000000000000")
+    ///     .secret("secret-test-xxxxxxxx")
+    ///     .middleware(CountCalls(calls.clone()))
+    ///     .build()?;
+    /// # drop(client);
+    /// # Ok::<(), stytch_totp::Error>(())
+    /// ```
+    pub fn middleware(mut self, middleware: impl reqwest_middleware::Middleware) -> Self {
+        self.middleware.push(Arc::new(middleware));
+        self
+    }
+
     /// The retry policy (default: [`RetryPolicy::default`]).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
@@ -211,11 +255,27 @@ impl ClientBuilder {
         self
     }
 
+    /// Also accept this `iss` in session JWTs checked locally, e.g. your project's custom
+    /// domain (`https://login.example.com`). `stytch.com/{project_id}` and the base URL
+    /// without its trailing slash are always accepted, as in Stytch's SDKs. A JWT with an
+    /// `iss` not accepted here is checked with Stytch rather than refused.
+    pub fn session_jwt_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.jwt_issuers.push(issuer.into());
+        self
+    }
+
+    /// How many verified session JWTs to keep, so a JWT seen again skips the RSA check
+    /// (default [`DEFAULT_VERIFIED_JWT_CACHE_CAPACITY`](crate::DEFAULT_VERIFIED_JWT_CACHE_CAPACITY));
+    /// 0 turns the cache off. Entries are answered only while the JWT would still pass.
+    pub fn verified_jwt_cache_capacity(mut self, capacity: usize) -> Self {
+        self.jwt_cache_capacity = Some(capacity);
+        self
+    }
+
     /// Use this `reqwest::Client` (and its connection pool, proxies, TLS settings) underneath.
     /// It is used as it is: [`Self::connect_timeout`] and [`Self::add_root_certificate_pem`]
-    /// do not apply to it. With the default `rustls-ring` feature and no TLS feature of your
-    /// own on reqwest, building it needs a rustls provider installed first:
-    /// `rustls::crypto::ring::default_provider().install_default()`.
+    /// do not apply to it. `reqwest::Client::new()` needs no setup first: no backend of this
+    /// crate relies on a process-wide rustls provider.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -257,8 +317,8 @@ impl ClientBuilder {
         };
         if base_url.scheme() == "https" && !crate::tls::ENABLED {
             return Err(Error::Config(
-                "https:// needs a TLS feature of stytch-totp (rustls-ring, the default, \
-                 rustls-aws-lc-rs or native-tls)"
+                "https:// needs a TLS feature of stytch-totp (rustls-aws-lc-rs, the default, \
+                 or native-tls)"
                     .into(),
             ));
         }
@@ -299,10 +359,22 @@ impl ClientBuilder {
             public_headers,
             urls,
         };
+        let mut issuers = vec![
+            format!("stytch.com/{}", settings.project_id),
+            settings.base_url.as_str().trim_end_matches('/').to_owned(),
+        ];
+        issuers.extend(self.jwt_issuers);
+        let jwts = SessionJwts::new(
+            issuers,
+            self.jwt_cache_capacity
+                .unwrap_or(crate::DEFAULT_VERIFIED_JWT_CACHE_CAPACITY),
+        );
         Ok(Client::from_parts(
             settings,
             http,
             self.retry.unwrap_or_default(),
+            self.middleware,
+            jwts,
         ))
     }
 }

@@ -71,9 +71,11 @@ pub enum Error {
         snippet: String,
     },
 
-    /// A session JWT failed local verification in a way Stytch would not accept either (an
-    /// expired but genuine JWT is checked with Stytch instead, see
-    /// [`AuthenticateJwt`](crate::AuthenticateJwt)).
+    /// A session JWT was refused without asking Stytch: it fails in a way only a forger causes
+    /// (bad signature, foreign `aud`, not RS256, not a JWT, a key the project does not
+    /// publish), or the project's keys cannot be fetched (fail closed). A genuine JWT the
+    /// local check cannot accept is checked with Stytch instead, see
+    /// [`AuthenticateJwt`](crate::AuthenticateJwt).
     #[error("the session JWT was refused: {0}")]
     InvalidSessionJwt(crate::JwtRejection),
 

@@ -46,11 +46,27 @@
 //! # Sessions
 //!
 //! After a TOTP check, Stytch hands back a session token and a session JWT. Check the JWT on
-//! every request with [`Sessions::authenticate_jwt`]: it verifies the RS256 signature, issuer,
-//! audience and lifetime locally against the project's keys (fetched once, cached, refetched
-//! when Stytch rotates them), making no request; a JWT past its five-minute `exp`, or older
-//! than a `max_token_age` you choose, is checked with Stytch instead, which answers a fresh
-//! JWT ([`Checked::Remotely`]). Revoke at logout with [`Sessions::revoke`].
+//! every request with [`Sessions::authenticate_jwt`]: it verifies the RS256 signature (with
+//! aws-lc-rs), audience, issuer and lifetime locally against the project's keys, making no
+//! request, and answers a JWT it has verified before from a bounded cache. Revoke at logout
+//! with [`Sessions::revoke`].
+//!
+//! The key set is kept for [`KEY_SET_LIFETIME`] (300 s, as Stytch's Python SDK and official
+//! Rust crate), refreshed by one fetch shared by all callers, fetched at most once per
+//! [`MIN_REFETCH_INTERVAL`] (failed fetches count), and served stale for at most
+//! [`STALE_KEY_SET_LIMIT`] when Stytch's JWKS endpoint fails (one WARN), then verification
+//! fails closed.
+//!
+//! **Fallback policy.** No JWT that Stytch would accept is refused here: a JWT past its
+//! five-minute `exp`, older than a `max_token_age` you choose, with an `nbf` ahead of this
+//! machine's clock, with an `iss` that is not configured (a custom domain: configure it with
+//! [`ClientBuilder::session_jwt_issuer`]), or naming a key newer than the cached set, is
+//! checked with Stytch (`sessions.authenticate`), which answers a fresh JWT
+//! ([`Checked::Remotely`]). A JWT that fails in a way only a forger causes (a bad signature
+//! under a published key, another project's `aud`, not RS256, not a JWT) is refused without a
+//! request ([`JwtRejection`]), so a flood of forged JWTs costs no Stytch requests. Stytch's
+//! Node, Python and Go SDKs differ here: they call `sessions.authenticate` whenever the local
+//! check fails, for any reason. The full table is on [`AuthenticateJwt`].
 //!
 //! # Errors
 //!
@@ -103,11 +119,15 @@
 //!
 //! # TLS
 //!
-//! The TLS backend is a crate feature: `rustls-ring` (default: rustls with ring, the
-//! platform's trust store), `rustls-aws-lc-rs` (rustls with aws-lc-rs), or `native-tls`
-//! (the platform's TLS library). Take another with `default-features = false, features =
-//! ["native-tls"]`. [`ClientBuilder::add_root_certificate_pem`] trusts a private CA as well,
-//! such as the emulator's when it serves HTTPS.
+//! The TLS backend is a crate feature: `rustls-aws-lc-rs` (default: reqwest's own rustls
+//! with the aws-lc-rs provider, post-quantum key exchange, the platform's trust store) or
+//! `native-tls` (the platform's TLS library). Neither needs a process-wide crypto provider,
+//! so any other `reqwest::Client` in your program (an OpenTelemetry exporter, a webhook
+//! sender) builds without setup too. aws-lc-rs is also what verifies session JWTs, whatever
+//! the TLS feature: one crypto library, and no JOSE crate whose provider features another
+//! crate of your tree could flip. Take `native-tls` with `default-features = false,
+//! features = ["native-tls"]`. [`ClientBuilder::add_root_certificate_pem`] trusts a private
+//! CA as well, such as the emulator's when it serves HTTPS.
 //!
 //! # Observability
 //!
@@ -141,11 +161,18 @@ pub use config::{
 };
 pub use decode::decode_response;
 pub use error::Error;
-pub use jwks::MIN_REFETCH_INTERVAL;
-pub use jwt::{AuthenticateJwt, Checked, JwtRejection, VerifiedSession, SESSION_CLAIM};
+pub use jwks::{
+    KEY_SET_LIFETIME, MIN_REFETCH_INTERVAL, STALE_KEY_SET_LIMIT, UNKNOWN_KEY_CHECKS_PER_INTERVAL,
+};
+pub use jwt::{
+    AuthenticateJwt, Checked, JwtRejection, VerifiedSession, DEFAULT_VERIFIED_JWT_CACHE_CAPACITY,
+    SESSION_CLAIM,
+};
 pub use middleware::retry::RetryPolicy;
 pub use passwords::{AuthenticatePassword, CreatePassword, PasswordStrengthCheck, Passwords};
-pub use sessions::{AuthenticateSession, GetJwks, GetSessions, RevokeSession, Sessions};
+pub use sessions::{
+    AuthenticateSession, GetJwks, GetSessions, RevokeSession, RevokeTarget, Sessions,
+};
 pub use stytch_totp_models as models;
 pub use stytch_totp_models::{Operation, RetrySafety};
 pub use totps::{AuthenticateTotp, CreateTotp, RecoverTotp, TotpRecoveryCodes, Totps};

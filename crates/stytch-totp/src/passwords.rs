@@ -85,6 +85,7 @@ impl<'c> Passwords<'c> {
 /// The [`PasswordsCreate`](crate::Operation::PasswordsCreate) request: await it, or call
 /// [`CreatePassword::send`].
 #[must_use = "a request does nothing until awaited"]
+#[derive(Debug)]
 pub struct CreatePassword<'c> {
     client: &'c Client,
     email: String,
@@ -164,6 +165,7 @@ call_builder!(CreatePassword => CreatePasswordResponse);
 /// The [`PasswordsAuthenticate`](crate::Operation::PasswordsAuthenticate) request: await it,
 /// or call [`AuthenticatePassword::send`].
 #[must_use = "a request does nothing until awaited"]
+#[derive(Debug)]
 pub struct AuthenticatePassword<'c> {
     client: &'c Client,
     email: String,
@@ -201,6 +203,7 @@ call_builder!(AuthenticatePassword => AuthenticatePasswordResponse);
 /// The [`PasswordsStrengthCheck`](crate::Operation::PasswordsStrengthCheck) request: await
 /// it, or call [`PasswordStrengthCheck::send`].
 #[must_use = "a request does nothing until awaited"]
+#[derive(Debug)]
 pub struct PasswordStrengthCheck<'c> {
     client: &'c Client,
     password: SecretString,

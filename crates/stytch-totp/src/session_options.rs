@@ -7,7 +7,7 @@ use crate::Error;
 /// Session options shared by the calls that authenticate a factor (`totps.authenticate`,
 /// `totps.recover`, `passwords.authenticate`): start a session, or add the factor to an
 /// existing one (`session_token` / `session_jwt`).
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(crate) struct SessionOptions {
     pub(crate) duration_minutes: Option<i64>,
     pub(crate) token: Option<SecretString>,

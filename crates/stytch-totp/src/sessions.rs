@@ -38,19 +38,36 @@ impl<'c> Sessions<'c> {
         }
     }
 
-    /// Verifies a session JWT locally against the project's public keys, falling back to
-    /// [`Sessions::authenticate`] when the JWT is past its `exp` or older than
-    /// [`AuthenticateJwt::max_token_age`]. See [`AuthenticateJwt`].
+    /// Verifies a session JWT locally against the project's public keys (or from the cache of
+    /// JWTs verified before), falling back to [`Sessions::authenticate`] for any JWT Stytch
+    /// might accept that cannot be accepted here (past its `exp`, older than
+    /// [`AuthenticateJwt::max_token_age`], an unconfigured `iss`, a key newer than the cached
+    /// set). See [`AuthenticateJwt`] for the whole policy.
     pub fn authenticate_jwt(self, jwt: impl Into<SecretString>) -> AuthenticateJwt<'c> {
         AuthenticateJwt::new(self.client, jwt.into())
     }
 
-    /// Revokes a session, named by its id, token or JWT (set exactly one). Not retried once
-    /// Stytch may have acted: a repeat would answer `session_not_found`.
-    pub fn revoke(self) -> RevokeSession<'c> {
+    /// Revokes one session, named by its id, its token or its JWT: the target is one value,
+    /// so asking for none or two cannot be written. A revoke that Stytch may have applied is
+    /// not resent.
+    ///
+    /// ```no_run
+    /// # async fn run(client: stytch_totp::Client, session_id: String) -> Result<(), stytch_totp::Error> {
+    /// use stytch_totp::RevokeTarget;
+    ///
+    /// client.sessions().revoke(RevokeTarget::SessionId(session_id)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn revoke(self, target: RevokeTarget) -> RevokeSession<'c> {
+        let mut request = RevokeSessionRequest::default();
+        match target {
+            RevokeTarget::SessionId(id) => request.session_id = Some(id),
+            RevokeTarget::SessionToken(token) => request.session_token = Some(token),
+            RevokeTarget::SessionJwt(jwt) => request.session_jwt = Some(jwt),
+        }
         RevokeSession {
             client: self.client,
-            request: RevokeSessionRequest::default(),
+            request,
             timeout: None,
         }
     }
@@ -91,6 +108,7 @@ fn exactly_one(field: &'static str, set: &[bool]) -> Result<(), Error> {
 
 /// The [`SessionsAuthenticate`](crate::Operation::SessionsAuthenticate) request: await it, or call [`AuthenticateSession::send`].
 #[must_use = "a request does nothing until awaited"]
+#[derive(Debug)]
 pub struct AuthenticateSession<'c> {
     client: &'c Client,
     token: Option<SecretString>,
@@ -151,8 +169,21 @@ impl<'c> AuthenticateSession<'c> {
 }
 call_builder!(AuthenticateSession => AuthenticateSessionResponse);
 
+/// Which session [`Sessions::revoke`] ends.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum RevokeTarget {
+    /// The session with this id (`session-test-...`).
+    SessionId(String),
+    /// The session of this token.
+    SessionToken(SecretString),
+    /// The session of this JWT.
+    SessionJwt(SecretString),
+}
+
 /// The [`SessionsRevoke`](crate::Operation::SessionsRevoke) request: await it, or call [`RevokeSession::send`].
 #[must_use = "a request does nothing until awaited"]
+#[derive(Debug)]
 pub struct RevokeSession<'c> {
     client: &'c Client,
     request: RevokeSessionRequest,
@@ -160,42 +191,14 @@ pub struct RevokeSession<'c> {
 }
 
 impl<'c> RevokeSession<'c> {
-    /// Revoke the session with this id.
-    pub fn session_id(mut self, session_id: impl Into<String>) -> Self {
-        self.request.session_id = Some(session_id.into());
-        self
-    }
-
-    /// Revoke the session of this token.
-    pub fn session_token(mut self, token: impl Into<SecretString>) -> Self {
-        self.request.session_token = Some(token.into());
-        self
-    }
-
-    /// Revoke the session of this JWT.
-    pub fn session_jwt(mut self, jwt: impl Into<SecretString>) -> Self {
-        self.request.session_jwt = Some(jwt.into());
-        self
-    }
-
     /// Validates and sends. Invalid input fails when awaited, before anything is sent.
     pub fn send(self) -> impl Future<Output = Result<RevokeSessionResponse, Error>> + Send + 'c {
-        let request = &self.request;
-        let empty_id = request.session_id.as_deref() == Some("");
-        let checked = if empty_id {
-            Err(Error::InvalidRequest {
+        let checked = match self.request.session_id.as_deref() {
+            Some("") => Err(Error::InvalidRequest {
                 field: "session_id",
                 reason: "is empty".into(),
-            })
-        } else {
-            exactly_one(
-                "session_id/session_token/session_jwt",
-                &[
-                    request.session_id.is_some(),
-                    request.session_token.is_some(),
-                    request.session_jwt.is_some(),
-                ],
-            )
+            }),
+            _ => Ok(()),
         };
         let body = checked.map(|()| self.request);
         self.client
@@ -206,6 +209,7 @@ call_builder!(RevokeSession => RevokeSessionResponse);
 
 /// The [`SessionsGet`](crate::Operation::SessionsGet) request: await it, or call [`GetSessions::send`].
 #[must_use = "a request does nothing until awaited"]
+#[derive(Debug)]
 pub struct GetSessions<'c> {
     client: &'c Client,
     user_id: String,
@@ -226,6 +230,7 @@ call_builder!(GetSessions => GetSessionsResponse);
 
 /// The [`SessionsGetJwks`](crate::Operation::SessionsGetJwks) request: await it, or call [`GetJwks::send`].
 #[must_use = "a request does nothing until awaited"]
+#[derive(Debug)]
 pub struct GetJwks<'c> {
     client: &'c Client,
     timeout: Option<Duration>,

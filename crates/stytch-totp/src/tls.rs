@@ -2,26 +2,18 @@
 //!
 //! | feature | backend |
 //! |---|---|
-//! | `rustls-ring` (default) | rustls with the ring provider, the platform's trust store |
-//! | `rustls-aws-lc-rs` | rustls with aws-lc-rs (reqwest's own choice), the platform's trust store |
+//! | `rustls-aws-lc-rs` (default) | rustls with aws-lc-rs (reqwest's own choice), the platform's trust store |
 //! | `native-tls` | the platform's TLS library and trust store |
 //!
-//! With several enabled, `native-tls` wins over `rustls-aws-lc-rs`, which wins over
-//! `rustls-ring`: a feature other than the default is asked for on purpose.
-//!
-//! `rustls-ring` turns on reqwest's `rustls-no-provider`: reqwest's own default would be
-//! aws-lc-rs. The ring path hands reqwest a complete rustls configuration, so nothing global
-//! changes; a `reqwest::Client` built elsewhere in the program with no TLS feature of its own
-//! then needs a process default (`rustls::crypto::ring::default_provider().install_default()`).
+//! With both enabled, `native-tls` wins: a feature other than the default is asked for on
+//! purpose. Neither needs a process-wide rustls provider, so no other `reqwest::Client` in the
+//! program needs setup either (a `ring` backend would need reqwest's `rustls-no-provider`,
+//! which makes every other reqwest client in the process panic at build; see the CHANGELOG).
 
 use crate::Error;
 
 /// Whether any TLS backend is compiled in (otherwise only `http://` to loopback works).
-pub(crate) const ENABLED: bool = cfg!(any(
-    feature = "rustls-ring",
-    feature = "rustls-aws-lc-rs",
-    feature = "native-tls"
-));
+pub(crate) const ENABLED: bool = cfg!(any(feature = "rustls-aws-lc-rs", feature = "native-tls"));
 
 /// The TLS backend of `builder`, trusting the certificates of `extra_roots_pem` (each one
 /// PEM text with one or more `CERTIFICATE` blocks) besides the platform's roots.
@@ -46,11 +38,7 @@ fn parse(extra_roots_pem: &[Vec<u8>]) -> Result<Vec<reqwest::Certificate>, Error
     Ok(certificates)
 }
 
-#[cfg(any(
-    feature = "rustls-ring",
-    feature = "rustls-aws-lc-rs",
-    feature = "native-tls"
-))]
+#[cfg(any(feature = "rustls-aws-lc-rs", feature = "native-tls"))]
 fn bad_pem(index: usize, why: impl std::fmt::Display) -> Error {
     Error::Config(format!(
         "root certificate #{} (add_root_certificate_pem) is not a usable PEM certificate: {why}",
@@ -83,85 +71,7 @@ mod backend {
     }
 }
 
-#[cfg(all(
-    feature = "rustls-ring",
-    not(feature = "rustls-aws-lc-rs"),
-    not(feature = "native-tls")
-))]
-mod backend {
-    use std::sync::Arc;
-
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::CertificateDer;
-
-    use super::*;
-
-    pub(super) fn configure(
-        builder: reqwest::ClientBuilder,
-        extra_roots_pem: &[Vec<u8>],
-    ) -> Result<reqwest::ClientBuilder, Error> {
-        let mut roots = Vec::new();
-        for (index, pem) in extra_roots_pem.iter().enumerate() {
-            let parsed = CertificateDer::pem_slice_iter(pem)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| bad_pem(index, e))?;
-            if parsed.is_empty() {
-                return Err(bad_pem(index, "no CERTIFICATE block found"));
-            }
-            // Parse each one as a trust anchor now, so a bad one is named here.
-            for certificate in &parsed {
-                rustls::RootCertStore::empty()
-                    .add(certificate.clone())
-                    .map_err(|e| bad_pem(index, e))?;
-            }
-            roots.extend(parsed);
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier = verifier(roots, provider.clone())
-            .map_err(|e| Error::Config(format!("could not load trusted certificates: {e}")))?;
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Config(format!("TLS configuration: {e}")))?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_no_client_auth();
-        // HTTP/1.1 only, as reqwest is built here (no `http2` feature).
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Ok(builder.tls_backend_preconfigured(config))
-    }
-
-    #[cfg(not(target_os = "android"))]
-    fn verifier(
-        roots: Vec<CertificateDer<'static>>,
-        provider: Arc<rustls::crypto::CryptoProvider>,
-    ) -> Result<rustls_platform_verifier::Verifier, rustls::Error> {
-        if roots.is_empty() {
-            rustls_platform_verifier::Verifier::new(provider)
-        } else {
-            rustls_platform_verifier::Verifier::new_with_extra_roots(roots, provider)
-        }
-    }
-
-    #[cfg(target_os = "android")]
-    fn verifier(
-        roots: Vec<CertificateDer<'static>>,
-        provider: Arc<rustls::crypto::CryptoProvider>,
-    ) -> Result<rustls_platform_verifier::Verifier, rustls::Error> {
-        if roots.is_empty() {
-            rustls_platform_verifier::Verifier::new(provider)
-        } else {
-            Err(rustls::Error::General(
-                "extra root certificates are not supported on Android".into(),
-            ))
-        }
-    }
-}
-
-#[cfg(not(any(
-    feature = "rustls-ring",
-    feature = "rustls-aws-lc-rs",
-    feature = "native-tls"
-)))]
+#[cfg(not(any(feature = "rustls-aws-lc-rs", feature = "native-tls")))]
 mod backend {
     use super::*;
 
@@ -173,22 +83,15 @@ mod backend {
             Ok(builder)
         } else {
             Err(Error::Config(
-                "add_root_certificate_pem needs a TLS feature of stytch-totp (rustls-ring, \
-                 rustls-aws-lc-rs or native-tls)"
+                "add_root_certificate_pem needs a TLS feature of stytch-totp (rustls-aws-lc-rs, \
+                 the default, or native-tls)"
                     .into(),
             ))
         }
     }
 }
 
-#[cfg(all(
-    test,
-    any(
-        feature = "rustls-ring",
-        feature = "rustls-aws-lc-rs",
-        feature = "native-tls"
-    )
-))]
+#[cfg(all(test, any(feature = "rustls-aws-lc-rs", feature = "native-tls")))]
 mod tests {
     use crate::{Client, Error};
 
@@ -237,13 +140,7 @@ mod tests {
 
     #[test]
     fn a_given_http_client_does_not_silently_drop_extra_roots() {
-        // reqwest without a provider of its own needs a process default to build a client.
-        #[cfg(all(
-            feature = "rustls-ring",
-            not(feature = "rustls-aws-lc-rs"),
-            not(feature = "native-tls")
-        ))]
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        // A plain reqwest client builds with no process-wide setup under every backend.
         let result = Client::builder()
             .project_id("project-test-00000000-0000-0000-0000-000000000000")
             .secret("secret-test-xxxxxxxx")

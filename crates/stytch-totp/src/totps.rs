@@ -36,16 +36,18 @@ impl<'c> Totps<'c> {
     }
 
     /// Checks a 6-digit code; verifies a new TOTP on first success. Not retried once Stytch may
-    /// have received it (the code may have been spent).
+    /// have received it (the code may have been spent). The code is a secret until it is used:
+    /// pass a `&str`, a `String` or a [`SecretString`] (with the `secrecy` feature, also a
+    /// `secrecy::SecretString`).
     pub fn authenticate(
         self,
         user_id: impl Into<String>,
-        totp_code: impl Into<String>,
+        totp_code: impl Into<SecretString>,
     ) -> AuthenticateTotp<'c> {
         AuthenticateTotp {
             client: self.client,
             user_id: user_id.into(),
-            totp_code: SecretString::new(totp_code),
+            totp_code: totp_code.into(),
             session: SessionOptions::default(),
             timeout: None,
         }
@@ -61,16 +63,17 @@ impl<'c> Totps<'c> {
     }
 
     /// Authenticates with a single-use recovery code. Not retried once Stytch may have
-    /// received it (the code may have been spent).
+    /// received it (the code may have been spent). Taken like the code of
+    /// [`Totps::authenticate`].
     pub fn recover(
         self,
         user_id: impl Into<String>,
-        recovery_code: impl Into<String>,
+        recovery_code: impl Into<SecretString>,
     ) -> RecoverTotp<'c> {
         RecoverTotp {
             client: self.client,
             user_id: user_id.into(),
-            recovery_code: SecretString::new(recovery_code),
+            recovery_code: recovery_code.into(),
             session: SessionOptions::default(),
             timeout: None,
         }
@@ -79,6 +82,7 @@ impl<'c> Totps<'c> {
 
 /// The [`TotpsCreate`](crate::Operation::TotpsCreate) request: await it, or call [`CreateTotp::send`].
 #[must_use = "a request does nothing until awaited"]
+#[derive(Debug)]
 pub struct CreateTotp<'c> {
     client: &'c Client,
     user_id: String,
@@ -113,6 +117,7 @@ call_builder!(CreateTotp => CreateTotpResponse);
 
 /// The [`TotpsAuthenticate`](crate::Operation::TotpsAuthenticate) request: await it, or call [`AuthenticateTotp::send`].
 #[must_use = "a request does nothing until awaited"]
+#[derive(Debug)]
 pub struct AuthenticateTotp<'c> {
     client: &'c Client,
     user_id: String,
@@ -145,6 +150,7 @@ call_builder!(AuthenticateTotp => AuthenticateTotpResponse);
 
 /// The [`TotpsRecoveryCodes`](crate::Operation::TotpsRecoveryCodes) request: await it, or call [`TotpRecoveryCodes::send`].
 #[must_use = "a request does nothing until awaited"]
+#[derive(Debug)]
 pub struct TotpRecoveryCodes<'c> {
     client: &'c Client,
     user_id: String,
@@ -167,6 +173,7 @@ call_builder!(TotpRecoveryCodes => TotpRecoveryCodesResponse);
 
 /// The [`TotpsRecover`](crate::Operation::TotpsRecover) request: await it, or call [`RecoverTotp::send`].
 #[must_use = "a request does nothing until awaited"]
+#[derive(Debug)]
 pub struct RecoverTotp<'c> {
     client: &'c Client,
     user_id: String,

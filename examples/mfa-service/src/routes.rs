@@ -7,7 +7,7 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use stytch_totp::models::{check_external_id, CreateUserRequest, ErrorType, SecretString};
+use stytch_totp::models::{check_external_id, ErrorType, SecretString};
 use stytch_totp::Client;
 use tracing::field::Empty;
 use tracing::Instrument;
@@ -178,11 +178,7 @@ async fn ensure_stytch_user(client: &Client, external_id: &str) -> Result<String
         Err(e) if e.error_type() == Some(&ErrorType::UserNotFound) => {}
         Err(e) => return Err(ApiError::from_stytch(&e)),
     }
-    let request = CreateUserRequest {
-        external_id: Some(external_id.to_owned()),
-        ..Default::default()
-    };
-    match client.users().create(request).await {
+    match client.users().create().external_id(external_id).await {
         Ok(created) => {
             tracing::info!(
                 stytch.user_id = created.user_id.as_str(),

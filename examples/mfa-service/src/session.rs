@@ -291,7 +291,11 @@ pub(crate) async fn logout(
         let revoked = match sessions.authenticate_jwt(jwt).await {
             Ok(verified) => {
                 tracing::Span::current().record("session.id", verified.session.id.as_str());
-                sessions.revoke().session_id(&verified.session.id).await
+                sessions
+                    .revoke(stytch_totp::RevokeTarget::SessionId(
+                        verified.session.id.clone(),
+                    ))
+                    .await
             }
             Err(e) if ended(&e) => Err(e),
             Err(e) => return Err(session_error(&e)),

@@ -123,8 +123,8 @@ mod otel {
         }
         // Endpoint, headers and timeout come from the standard OTEL_EXPORTER_OTLP_* variables;
         // the HTTP transport appends /v1/traces to the endpoint.
-        // The exporter's reqwest client needs a rustls provider (see Cargo.toml).
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        // The exporter builds its own reqwest client: with the SDK's default TLS backend
+        // (reqwest's rustls with aws-lc-rs) it needs no process-wide provider first.
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
             .build()?;

@@ -59,6 +59,7 @@ const CONTENDERS: [Contender; 3] = [
 
 mod build_cost;
 mod counts;
+mod jwt;
 mod machine;
 mod report;
 mod stats;
@@ -183,7 +184,15 @@ pub fn run(root: &Path, force_build_cost: bool) -> Result<(), String> {
         )
         .is_ok();
     if emulator {
-        cargo(&benches, &target, &["bench", "--features", "emulator"])?;
+        // Stytch's SDKs verify the bench's JWT beside ours (benches/benches/jwt.rs).
+        let (sdk_env, sdk_notes) = jwt::install_sdks(&target);
+        notes.extend(sdk_notes);
+        cargo_with(
+            &benches,
+            &target,
+            &["bench", "--features", "emulator"],
+            &sdk_env,
+        )?;
     } else {
         notes.push(
             "The emulator throughput bench was skipped: `stytch-totp-emulator` is missing or \
@@ -307,10 +316,21 @@ fn cargo_bin() -> String {
 
 /// Runs `cargo ARGS` in `dir` with output shown, `target` as the target directory.
 fn cargo(dir: &Path, target: &Path, args: &[&str]) -> Result<(), String> {
+    cargo_with(dir, target, args, &[])
+}
+
+/// [`cargo`] with more environment variables.
+fn cargo_with(
+    dir: &Path,
+    target: &Path,
+    args: &[&str],
+    env: &[(String, String)],
+) -> Result<(), String> {
     let status = Command::new(cargo_bin())
         .args(args)
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if status.success() {
@@ -373,7 +393,16 @@ fn build_footprint(
     let _ = std::fs::remove_dir_all(&build_dir);
     let log = String::from_utf8_lossy(&build.stderr);
     if !build.status.success() {
-        return Err(format!("`cargo build --release` failed:\n{log}"));
+        // The error lines only: the whole log would swamp the page's notes.
+        let errors: Vec<&str> = log
+            .lines()
+            .filter(|line| line.starts_with("error") || line.contains("fatal error"))
+            .take(5)
+            .collect();
+        return Err(format!(
+            "`cargo build --release` failed: {}",
+            errors.join(" / ")
+        ));
     }
     let compiled = log
         .lines()

@@ -105,6 +105,7 @@ pub fn render(report: &Report) -> String {
         ("decode", decode(report)),
         ("construct", construct(report)),
         ("emulator", emulator(report)),
+        ("jwt", super::jwt::section(report)),
         ("build_cost_source", build_cost_source(report)),
         ("footprints", footprints(report)),
         ("footprint_summary", footprint_summary(report)),

@@ -51,7 +51,11 @@ pub(super) async fn run(
     steps
         .call(
             Operation::SessionsRevoke.name(),
-            client.sessions().revoke().session_id(&session.session_id),
+            client
+                .sessions()
+                .revoke(stytch_totp::RevokeTarget::SessionId(
+                    session.session_id.clone(),
+                )),
             |r| &r.request_id,
             |_| format!("revoked session {}", session.session_id),
         )

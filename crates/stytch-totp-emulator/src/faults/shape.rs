@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use http_body::Frame;
 
 use super::Fault;
-use crate::errors::{error_type_for_status, ApiError};
+use crate::http::errors::ApiError;
 
 /// Marks a response whose connection is dropped (counted apart in [`Stats`](crate::Stats)).
 #[derive(Debug, Clone, Copy)]
@@ -97,9 +97,8 @@ fn status_response(
                 .into_response()
         }
         None => {
-            let error = ApiError::new(
+            let error = ApiError::for_status(
                 status,
-                error_type_for_status(status),
                 format!(
                     "Injected fault: the emulator answered {} on purpose.",
                     status.as_u16()

@@ -24,16 +24,24 @@ use crate::{Error, Operation, RetrySafety};
 /// bounded jitter, and no retry that would start more than 10 s after the first attempt.
 /// A `Retry-After` header (seconds or HTTP date) on a 429 or 503 replaces a shorter backoff;
 /// when it points past the budget the response is returned instead of waiting.
+///
+/// ```
+/// use std::time::Duration;
+/// use stytch_totp::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .max_retries(5)
+///     .backoff(Duration::from_millis(50), Duration::from_secs(1))
+///     .budget(Duration::from_secs(20));
+/// assert_ne!(policy, RetryPolicy::default());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
-    /// Retries after the first attempt.
-    pub max_retries: u32,
-    /// First backoff.
-    pub min_backoff: Duration,
-    /// Longest backoff.
-    pub max_backoff: Duration,
-    /// No retry starts later than this after the first attempt.
-    pub budget: Duration,
+    max_retries: u32,
+    min_backoff: Duration,
+    max_backoff: Duration,
+    budget: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -50,13 +58,33 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// Never retry.
     pub fn none() -> Self {
-        Self {
-            max_retries: 0,
-            ..Self::default()
-        }
+        Self::default().max_retries(0)
     }
 
-    fn backoff(&self) -> ExponentialBackoff {
+    /// Retries after the first attempt.
+    #[must_use]
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// The first backoff and the longest one (the backoff doubles from `min` up to `max`; a
+    /// `max` below `min` counts as `min`).
+    #[must_use]
+    pub fn backoff(mut self, min: Duration, max: Duration) -> Self {
+        self.min_backoff = min;
+        self.max_backoff = max;
+        self
+    }
+
+    /// No retry starts later than this after the first attempt.
+    #[must_use]
+    pub fn budget(mut self, budget: Duration) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    fn exponential_backoff(&self) -> ExponentialBackoff {
         ExponentialBackoff::builder()
             .retry_bounds(self.min_backoff, self.max_backoff.max(self.min_backoff))
             .jitter(Jitter::Bounded)
@@ -184,7 +212,7 @@ impl RetryMiddleware {
     pub fn new(policy: RetryPolicy) -> Self {
         Self {
             policy,
-            backoff: policy.backoff(),
+            backoff: policy.exponential_backoff(),
         }
     }
 }

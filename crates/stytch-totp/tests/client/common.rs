@@ -24,12 +24,10 @@ mod spec_files;
 
 /// Fast retries so tests do not sleep for long.
 pub fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        max_retries: 3,
-        min_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
-        budget: Duration::from_secs(5),
-    }
+    RetryPolicy::default()
+        .max_retries(3)
+        .backoff(Duration::from_millis(5), Duration::from_millis(20))
+        .budget(Duration::from_secs(5))
 }
 
 pub fn client_for(server: &MockServer) -> Client {

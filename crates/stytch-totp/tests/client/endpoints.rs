@@ -1,7 +1,6 @@
 //! Each endpoint: method, path, Basic auth, headers, JSON body (snapshotted), decoding.
 
 use serde_json::{json, Value};
-use stytch_totp::models::{CreateUserRequest, UserName};
 use stytch_totp::Operation;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -174,16 +173,13 @@ async fn users_create() {
         example("CreateUserResponse", 0),
     )
     .await;
-    let request = CreateUserRequest {
-        email: Some("jane.doe@example.com".into()),
-        name: Some(UserName {
-            first_name: Some("Jane".into()),
-            last_name: Some("Doe".into()),
-            middle_name: None,
-        }),
-        ..Default::default()
-    };
-    let created = client_for(&server).users().create(request).await.unwrap();
+    let created = client_for(&server)
+        .users()
+        .create()
+        .email("jane.doe@example.com")
+        .name("Jane", "Doe")
+        .await
+        .unwrap();
     assert_eq!(created.user_id, USER_ID);
     insta::assert_json_snapshot!("users_create_body", received(&server).await);
 }
@@ -287,10 +283,8 @@ async fn invalid_input_fails_before_anything_is_sent() {
         client.users().delete_totp("").await.unwrap_err(),
         client
             .users()
-            .create(stytch_totp::models::CreateUserRequest {
-                external_id: Some("crm 42".into()),
-                ..Default::default()
-            })
+            .create()
+            .external_id("crm 42")
             .await
             .unwrap_err(),
     ];

@@ -158,7 +158,7 @@ async fn no_secret_in_logs_spans_debug_or_display() {
             .session_duration_minutes(60));
         show!(client.totps().recovery_codes(USER_ID));
         show!(client.totps().recover(USER_ID, "ckss-2skx-ebow"));
-        show!(client.users().create(Default::default()));
+        show!(client.users().create());
         show!(client.users().get(USER_ID));
         show!(client.users().delete(USER_ID));
         show!(client.users().delete_totp(TOTP_ID));
@@ -216,4 +216,49 @@ async fn the_request_id_of_a_success_is_logged_at_info() {
         logs.contains("stytch response") && logs.contains(&request_id),
         "{logs}"
     );
+}
+
+/// Request builders print their settings in `Debug`, never a code, token, JWT or secret.
+#[test]
+fn request_builders_redact_their_secrets_in_debug() {
+    let client = stytch_totp::Client::builder()
+        .project_id(PROJECT_ID)
+        .secret("secret-test-builder-debug-00000000")
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let (code, token, jwt) = ("246810", "token-builder-debug", "eyJ.builder.debug");
+    let shown = [
+        format!(
+            "{:?}",
+            client
+                .totps()
+                .authenticate(USER_ID, code)
+                .session_token(token)
+        ),
+        format!(
+            "{:?}",
+            client.totps().recover(USER_ID, code).session_jwt(jwt)
+        ),
+        format!("{:?}", client.sessions().authenticate().session_jwt(jwt)),
+        format!(
+            "{:?}",
+            client
+                .sessions()
+                .revoke(stytch_totp::RevokeTarget::SessionToken(token.into()))
+        ),
+        format!("{:?}", client.sessions().authenticate_jwt(jwt)),
+        format!("{:?}", client.users().create().email("debug@example.com")),
+    ];
+    for text in shown {
+        assert!(
+            text.contains(USER_ID)
+                || text.contains("debug@example.com")
+                || text.contains("REDACTED"),
+            "{text}"
+        );
+        for secret in [code, token, jwt, "secret-test-builder-debug-00000000"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
 }

@@ -5,6 +5,7 @@ mod common;
 mod docs;
 mod endpoints;
 mod errors;
+mod key_set;
 mod leaks;
 mod middleware;
 mod observability;

@@ -172,12 +172,10 @@ async fn retries_stop_at_max_attempts_and_at_the_time_budget() {
     assert_eq!(attempts(&server).await, 4, "1 attempt + 3 retries");
 
     let server = flaky(503, 100, example("GetUserResponse", 0)).await;
-    let budgeted = RetryPolicy {
-        max_retries: 50,
-        min_backoff: Duration::from_millis(100),
-        max_backoff: Duration::from_millis(100),
-        budget: Duration::from_millis(800),
-    };
+    let budgeted = RetryPolicy::default()
+        .max_retries(50)
+        .backoff(Duration::from_millis(100), Duration::from_millis(100))
+        .budget(Duration::from_millis(800));
     let client = Client::builder()
         .project_id(PROJECT_ID)
         .secret(SECRET)

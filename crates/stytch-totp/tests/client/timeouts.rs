@@ -96,12 +96,11 @@ async fn a_connect_timeout_is_retried_like_any_connect_failure() {
     // default 60 s call (the default 10 s budget is raised so it does not stop them first).
     let (url, _listener, _filler) = unconnectable();
     let client = builder(&url)
-        .retry_policy(RetryPolicy {
-            min_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(1),
-            budget: Duration::from_secs(50),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .backoff(Duration::from_millis(1), Duration::from_millis(1))
+                .budget(Duration::from_secs(50)),
+        )
         .build()
         .expect("a client");
     let (error, took) = timed_create(&client).await;

@@ -205,8 +205,10 @@ async fn jwts_of_another_key_or_project_and_garbage_are_refused() {
     let service = Service::start(EmulatorConfig::default()).await;
     let (ours, _) = service.sign_in("dave").await;
 
-    // Same project id, another emulator's key: the kid is unknown.
-    let other_key = Service::start(EmulatorConfig::default()).await;
+    // Same project id, another emulator's key: the kid is unknown. (Emulators share the
+    // process's default key unless one pins its own.)
+    let other_key =
+        Service::start(EmulatorConfig::default().with_signing_key(SigningKey::generate())).await;
     let (foreign, _) = other_key.sign_in("dave").await;
     // Same key, another project: issuer and audience are wrong.
     let other_project = Service::start(

@@ -150,9 +150,7 @@ fn field_of(line: &str, field: &str) -> Option<String> {
 
 /// Queues a fault in the emulator (its admin API), e.g. a 503 for one path.
 pub async fn inject_fault(emulator_url: &str, path: &str, status: u16) {
-    // The SDK's default TLS feature builds reqwest without a crypto provider of its own; a
-    // bare client in this process needs a process-wide one.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    // A bare reqwest client needs no setup: the SDK's TLS backend brings its own provider.
     let response = reqwest::Client::new()
         .post(format!("{emulator_url}/_emulator/faults"))
         .json(&json!({ "path": path, "fault": { "kind": "status", "status": status } }))

@@ -1,5 +1,7 @@
-//! The router: the API routes (one per [`Operation`]) and the admin API nested under
-//! `/_emulator`, with the request pipeline as layers.
+//! The HTTP side, the only part of the crate that knows axum: the router with the API routes
+//! (one per [`Operation`]) and the admin API nested under `/_emulator`, the request pipeline
+//! as layers, requests into domain commands ([`input`]) and domain facts into Stytch's JSON
+//! ([`render`]).
 //!
 //! Outermost first, for API requests: [`layers::request_id`] (id, logging) →
 //! [`layers::count`] ([`Stats`](crate::Stats)) → [`layers::inject_faults`] →
@@ -8,16 +10,22 @@
 
 mod admin;
 mod api;
+mod body;
+pub(crate) mod errors;
+mod input;
 mod layers;
 mod passwords;
+mod render;
+#[cfg(test)]
+pub(crate) mod tests;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::Router;
 
-use crate::errors::ApiError;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::Operation;
+use errors::ApiError;
 
 pub(crate) use layers::RequestId;
 

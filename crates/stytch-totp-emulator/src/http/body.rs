@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use stytch_totp_models::ErrorType;
 
-use crate::errors::ApiError;
-use crate::server::AppState;
+use super::errors::ApiError;
+use crate::state::AppState;
 
 /// A request body that is a JSON object; top-level `null` members are dropped (they mean
 /// "not set").
@@ -106,10 +106,7 @@ impl JsonObject {
     pub(crate) fn user_id(&self) -> Result<String, ApiError> {
         match self.0.get("user_id") {
             None => Err(ApiError::bad_request("user_id is a required field.")),
-            Some(Value::String(s)) if s.trim().is_empty() => Err(ApiError::invalid(
-                ErrorType::InvalidUserId,
-                "user_id format is invalid: it must not be empty.",
-            )),
+            Some(Value::String(s)) if s.trim().is_empty() => Err(ApiError::invalid_user_id()),
             Some(Value::String(s)) => Ok(s.clone()),
             Some(other) => Err(wrong_type("user_id", "a string", other)),
         }
@@ -176,7 +173,7 @@ impl JsonObject {
         make: impl FnOnce(i64) -> Result<T, E>,
         error_type: ErrorType,
     ) -> Result<Option<T>, ApiError> {
-        let out_of_range = |reason: String| ApiError::invalid(error_type.clone(), reason);
+        let out_of_range = |reason: String| ApiError::out_of_range(error_type.clone(), reason);
         match self.0.get(field) {
             None => Ok(None),
             Some(Value::Number(n)) => match n.as_i64() {

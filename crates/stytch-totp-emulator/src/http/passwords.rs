@@ -3,14 +3,19 @@
 
 use axum::extract::State;
 use axum::Extension;
-use stytch_totp_models::{ErrorType, PasswordStrengthCheckResponse};
+use stytch_totp_models::{
+    AuthenticatePasswordResponse, CreatePasswordResponse, PasswordStrengthCheckResponse,
+};
 
-use super::api::{ok, Answer};
-use crate::errors::ApiError;
-use crate::input::{Input, NewPasswordUser, PasswordCheck, StrengthQuestion};
-use crate::passwords::{self, Strength};
-use crate::routes::RequestId;
-use crate::server::AppState;
+use super::api::{ok, optional_session_fields, Answer};
+use super::errors::ApiError;
+use super::input::Input;
+use super::render;
+use super::RequestId;
+use crate::domain::commands::{NewPasswordUser, PasswordCheck, StrengthQuestion};
+use crate::domain::Refusal;
+use crate::passwords;
+use crate::state::AppState;
 
 /// Runs CPU-heavy work off the async workers.
 async fn blocking<T: Send + 'static>(
@@ -23,7 +28,7 @@ async fn blocking<T: Send + 'static>(
 
 pub(super) async fn create_password(
     State(state): State<AppState>,
-    Extension(RequestId(id)): Extension<RequestId>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
     Input(input): Input<NewPasswordUser>,
 ) -> Answer {
     let password = input.password.clone();
@@ -35,42 +40,56 @@ pub(super) async fn create_password(
     })
     .await?;
     let hash = match hash {
-        None => return Err(weak_password(&strength)),
+        None => {
+            return Err(Refusal::WeakPassword {
+                score: strength.score,
+                warning: strength.feedback.warning,
+            }
+            .into())
+        }
         Some(hash) => hash.map_err(ApiError::internal)?,
     };
-    Ok(ok(&state.with_store(&id, |store, ctx| {
-        store.create_password(input, hash, ctx)
-    })?))
-}
-
-/// 400 `weak_password`, with zxcvbn's warning when it has one.
-fn weak_password(strength: &Strength) -> ApiError {
-    let mut message = format!(
-        "The password is too weak: it scores {} of 4, at least {} is required. Check it with the strength_check endpoint.",
-        strength.score,
-        passwords::MIN_SCORE
-    );
-    if !strength.feedback.warning.is_empty() {
-        message = format!("{message} {}", strength.feedback.warning);
-    }
-    ApiError::invalid(ErrorType::WeakPassword, message)
+    let signed_in = state.with_store(|store, ctx| store.create_password(input, hash, ctx))?;
+    let (session, token, jwt) = optional_session_fields(&state, signed_in.session.as_ref())?;
+    Ok(ok(&CreatePasswordResponse {
+        email_id: signed_in.email_id,
+        request_id,
+        session,
+        session_jwt: jwt.into(),
+        session_token: token.into(),
+        status_code: 200,
+        user_id: signed_in.user.record.user_id.clone(),
+        user: render::user(&signed_in.user),
+        user_device: None,
+    }))
 }
 
 pub(super) async fn authenticate_password(
     State(state): State<AppState>,
-    Extension(RequestId(id)): Extension<RequestId>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
     Input(input): Input<PasswordCheck>,
 ) -> Answer {
-    let attempt = state.with_store(&id, |store, ctx| store.password_attempt(&input, ctx))?;
+    let attempt = state.with_store(|store, ctx| store.password_attempt(&input, ctx))?;
     let (password, hash) = (input.password.clone(), attempt.hash.clone());
     let matched = blocking(move || passwords::verify(&password, &hash)).await?;
-    Ok(ok(&state.with_store(&id, |store, ctx| {
+    let signed_in = state.with_store(|store, ctx| {
         store.password_checked(&input, attempt, matched, ctx)
-    })?))
+    })?;
+    let (session, token, jwt) = optional_session_fields(&state, signed_in.session.as_ref())?;
+    Ok(ok(&AuthenticatePasswordResponse {
+        request_id,
+        session,
+        session_jwt: jwt.into(),
+        session_token: token.into(),
+        status_code: 200,
+        user_id: signed_in.user.record.user_id.clone(),
+        user: render::user(&signed_in.user),
+        user_device: None,
+    }))
 }
 
 pub(super) async fn strength_check(
-    Extension(RequestId(id)): Extension<RequestId>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
     Input(input): Input<StrengthQuestion>,
 ) -> Answer {
     let strength =
@@ -79,7 +98,7 @@ pub(super) async fn strength_check(
         breach_detection_on_create: false,
         breached_password: false,
         feedback: Some(strength.feedback),
-        request_id: id,
+        request_id,
         score: i32::from(strength.score),
         status_code: 200,
         strength_policy: "zxcvbn".to_owned(),

@@ -7,14 +7,14 @@ use std::time::SystemTime;
 use serde_json::{Map, Value};
 use stytch_totp_models::{UserEmail, UserName, UserPhoneNumber};
 
-use crate::errors::ApiError;
-use crate::input::NewUser;
+use super::commands::NewUser;
+use super::{Ctx, Refusal};
 use crate::passwords::PasswordHashString;
-use crate::store::Ctx;
 
 /// The role every user has.
 const DEFAULT_ROLE: &str = "stytch_user";
 
+#[derive(Clone)]
 pub(crate) struct UserRecord {
     pub(crate) user_id: String,
     pub(crate) external_id: Option<String>,
@@ -53,7 +53,7 @@ pub(crate) struct Users {
 
 impl Users {
     /// The user whose `user_id` or `external_id` is `id`.
-    pub(crate) fn resolve(&self, id: &str) -> Result<&UserRecord, ApiError> {
+    pub(crate) fn resolve(&self, id: &str) -> Result<&UserRecord, Refusal> {
         self.by_id
             .get(id)
             .or_else(|| {
@@ -61,7 +61,7 @@ impl Users {
                     .values()
                     .find(|u| u.external_id.as_deref() == Some(id))
             })
-            .ok_or_else(ApiError::user_not_found)
+            .ok_or(Refusal::UserNotFound)
     }
 
     /// The user with this email address (case-insensitive, as uniqueness is checked).
@@ -76,31 +76,24 @@ impl Users {
         &mut self,
         user_id: &str,
         password: StoredPassword,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Refusal> {
         let user = self
             .by_id
             .get_mut(user_id)
-            .ok_or_else(ApiError::user_not_found)?;
+            .ok_or(Refusal::UserNotFound)?;
         user.password = Some(password);
         Ok(())
     }
 
-    pub(crate) fn get(&self, user_id: &str) -> Result<&UserRecord, ApiError> {
-        self.by_id.get(user_id).ok_or_else(ApiError::user_not_found)
+    pub(crate) fn get(&self, user_id: &str) -> Result<&UserRecord, Refusal> {
+        self.by_id.get(user_id).ok_or(Refusal::UserNotFound)
     }
 
     /// Adds a user; its email, phone number and external id must be unused.
-    pub(crate) fn create(
-        &mut self,
-        input: NewUser,
-        ctx: &Ctx<'_>,
-    ) -> Result<&UserRecord, ApiError> {
+    pub(crate) fn create(&mut self, input: NewUser, ctx: &Ctx) -> Result<&UserRecord, Refusal> {
         if let Some(email) = &input.email {
             if self.by_email(email).is_some() {
-                return Err(ApiError::invalid(
-                    "duplicate_email",
-                    "A user with this email already exists.",
-                ));
+                return Err(Refusal::DuplicateEmail);
             }
         }
         if let Some(phone) = &input.phone_number {
@@ -109,10 +102,7 @@ impl Users {
                 .values()
                 .any(|u| u.phone_numbers.iter().any(|p| &p.phone_number == phone))
             {
-                return Err(ApiError::invalid(
-                    "duplicate_phone_number",
-                    "A user with this phone number already exists.",
-                ));
+                return Err(Refusal::DuplicatePhoneNumber);
             }
         }
         if let Some(external_id) = &input.external_id {
@@ -121,10 +111,7 @@ impl Users {
                 .values()
                 .any(|u| u.external_id.as_ref() == Some(external_id) || &u.user_id == external_id)
             {
-                return Err(ApiError::invalid(
-                    "duplicate_user_external_id",
-                    "A user with this external_id already exists.",
-                ));
+                return Err(Refusal::DuplicateExternalId);
             }
         }
         let user_id = ctx.ids.user();

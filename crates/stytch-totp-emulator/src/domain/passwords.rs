@@ -1,17 +1,17 @@
 //! The password operations: `passwords.create` and `passwords.authenticate`, Stytch's first
-//! factor. Hashing and checking a password is slow on purpose, so both run with the store
-//! unlocked (see [`crate::passwords`]): `create` gets the hash made beforehand, and
-//! `authenticate` is two short steps under the lock around the check.
+//! factor. Hashing and checking a password is slow on purpose, so neither happens under the
+//! store's lock (see [`crate::passwords`]): `create` gets the hash made beforehand, and
+//! `authenticate` is two short steps around the check, which the HTTP side runs unlocked.
+//!
+//! A password sign-in is the same three steps as a TOTP one: the lock checked, the factor
+//! checked (a wrong password counts toward the same lock as TOTP and recovery codes), then the
+//! session started or stepped up with the `password` factor.
 
-use axum::http::StatusCode;
-use stytch_totp_models::{AuthenticatePasswordResponse, CreatePasswordResponse, ErrorType};
-
-use super::{sessions, Ctx, Store};
-use crate::errors::ApiError;
-use crate::input::{NewPasswordUser, NewUser, PasswordCheck};
-use crate::model;
+use super::commands::{NewPasswordUser, NewUser, PasswordCheck};
+use super::sessions::{Factor, FactorKind, SessionView};
+use super::users::StoredPassword;
+use super::{Ctx, Refusal, Store, UserView};
 use crate::passwords::PasswordHashString;
-use crate::store::users::StoredPassword;
 
 /// What `authenticate` learnt under the lock before the password check: whose password, and
 /// its hash to check with the lock released.
@@ -21,21 +21,22 @@ pub(crate) struct PasswordAttempt {
     pub(crate) hash: PasswordHashString,
 }
 
-/// 401 `unauthorized_credentials`: Stytch's answer to a wrong password.
-fn wrong_password() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        ErrorType::UnauthorizedCredentials,
-        "Unauthorized credentials.",
-    )
+/// A successful `passwords.create` or `passwords.authenticate`: the email signed in with,
+/// the user, and the session started or stepped up (none if none was asked for).
+pub(crate) struct PasswordSignedIn {
+    pub(crate) email_id: String,
+    pub(crate) user: UserView,
+    pub(crate) session: Option<SessionView>,
 }
 
-/// 404 `email_not_found`: no user has this email address.
-fn email_not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        ErrorType::EmailNotFound,
-        "Email could not be found.",
+/// The `password` factor of the email `email_id` / `email_address`, proven now.
+fn password_factor(email_id: &str, email_address: &str, ctx: &Ctx) -> Factor {
+    Factor::proven(
+        FactorKind::Password {
+            email_id: email_id.to_owned(),
+            email_address: email_address.to_owned(),
+        },
+        ctx.now,
     )
 }
 
@@ -46,10 +47,10 @@ impl Store {
         &mut self,
         input: NewPasswordUser,
         hash: PasswordHashString,
-        ctx: &Ctx<'_>,
-    ) -> Result<CreatePasswordResponse, ApiError> {
+        ctx: &Ctx,
+    ) -> Result<PasswordSignedIn, Refusal> {
         // No existing session on create: the plan is a new session or none.
-        let plan = self.sessions.plan("", &input.session, ctx)?;
+        let plan = self.sessions.plan("", &input.session, ctx.now)?;
         let new_user = NewUser {
             email: Some(input.email),
             phone_number: None,
@@ -61,24 +62,23 @@ impl Store {
             pending: false,
         };
         let user = self.users.create(new_user, ctx)?;
-        let (user_id, email) = (user.user_id.clone(), user.emails[0].clone());
+        let user_id = user.user_id.clone();
+        let email = user
+            .emails
+            .first()
+            .cloned()
+            .ok_or(Refusal::Inconsistent("The new user has no email."))?;
         let stored = StoredPassword {
             password_id: ctx.ids.password(),
             hash,
         };
         self.users.set_password(&user_id, stored)?;
-        let factor = model::password_factor(&email.email_id, &email.email, ctx.now);
-        let (session, user) = self.signed_in(&user_id, factor, plan, &input.session, ctx)?;
-        Ok(CreatePasswordResponse {
+        let factor = password_factor(&email.email_id, &email.email, ctx);
+        let (user, session) = self.sign_in(&user_id, factor, plan, &input.session, ctx)?;
+        Ok(PasswordSignedIn {
             email_id: email.email_id,
-            request_id: ctx.request_id.to_owned(),
-            session: session.session,
-            session_jwt: session.jwt.into(),
-            session_token: session.token.into(),
-            status_code: 200,
             user,
-            user_device: None,
-            user_id,
+            session,
         })
     }
 
@@ -87,16 +87,16 @@ impl Store {
     pub(crate) fn password_attempt(
         &mut self,
         input: &PasswordCheck,
-        ctx: &Ctx<'_>,
-    ) -> Result<PasswordAttempt, ApiError> {
+        ctx: &Ctx,
+    ) -> Result<PasswordAttempt, Refusal> {
         let user = self
             .users
             .by_email(&input.email)
-            .ok_or_else(email_not_found)?;
+            .ok_or(Refusal::EmailNotFound)?;
         let user_id = user.user_id.clone();
         let password = user.password.clone();
         self.locks.check(&user_id, ctx.now)?;
-        self.sessions.plan(&user_id, &input.session, ctx)?;
+        self.sessions.plan(&user_id, &input.session, ctx.now)?;
         match password {
             Some(stored) => Ok(PasswordAttempt {
                 user_id,
@@ -104,7 +104,7 @@ impl Store {
                 hash: stored.hash,
             }),
             // A user without a password (made by users.create): no password can match.
-            None => Err(self.failed(&user_id, wrong_password(), ctx)),
+            None => Err(self.failed(&user_id, Refusal::WrongPassword, ctx)),
         }
     }
 
@@ -116,38 +116,33 @@ impl Store {
         input: &PasswordCheck,
         attempt: PasswordAttempt,
         matched: bool,
-        ctx: &Ctx<'_>,
-    ) -> Result<AuthenticatePasswordResponse, ApiError> {
+        ctx: &Ctx,
+    ) -> Result<PasswordSignedIn, Refusal> {
         // The store was unlocked meanwhile: the user may be gone, locked, or have a new password.
         let user = self
             .users
             .get(&attempt.user_id)
-            .map_err(|_| email_not_found())?;
+            .map_err(|_| Refusal::EmailNotFound)?;
         let email = user
             .emails
             .iter()
             .find(|e| e.email.eq_ignore_ascii_case(&input.email))
             .cloned()
-            .ok_or_else(email_not_found)?;
+            .ok_or(Refusal::EmailNotFound)?;
         let same_password =
             user.password.as_ref().map(|p| &p.password_id) == Some(&attempt.password_id);
         let user_id = attempt.user_id;
         self.locks.check(&user_id, ctx.now)?;
-        let plan: sessions::Plan = self.sessions.plan(&user_id, &input.session, ctx)?;
+        let plan = self.sessions.plan(&user_id, &input.session, ctx.now)?;
         if !(matched && same_password) {
-            return Err(self.failed(&user_id, wrong_password(), ctx));
+            return Err(self.failed(&user_id, Refusal::WrongPassword, ctx));
         }
-        let factor = model::password_factor(&email.email_id, &email.email, ctx.now);
-        let (session, user) = self.signed_in(&user_id, factor, plan, &input.session, ctx)?;
-        Ok(AuthenticatePasswordResponse {
-            request_id: ctx.request_id.to_owned(),
-            session: session.session,
-            session_jwt: session.jwt.into(),
-            session_token: session.token.into(),
-            status_code: 200,
+        let factor = password_factor(&email.email_id, &email.email, ctx);
+        let (user, session) = self.sign_in(&user_id, factor, plan, &input.session, ctx)?;
+        Ok(PasswordSignedIn {
+            email_id: email.email_id,
             user,
-            user_device: None,
-            user_id,
+            session,
         })
     }
 }

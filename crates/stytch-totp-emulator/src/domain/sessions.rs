@@ -1,31 +1,66 @@
-//! Sessions: created by a successful TOTP or recovery code, authenticated and extended by
-//! token or JWT, revoked, expired on the emulator clock; their custom claims and JWTs.
+//! Sessions: started by a first factor, stepped up by the next ones (the same session gains
+//! each factor), authenticated and extended by token or JWT, revoked, expired on the emulator
+//! clock; their custom claims. Their JWTs are signed by the HTTP side from a [`SessionView`],
+//! after the store is unlocked.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
-use axum::http::StatusCode;
 use serde_json::{Map, Value};
-use stytch_totp_models::{AuthenticationFactor, Session, StytchSessionClaim};
 
-use crate::clock::{add, rfc3339, unix_seconds};
-use crate::errors::ApiError;
-use crate::input::{SessionArgs, SessionRef};
-use crate::jwt::{self, Claims, JWT_LIFETIME_SECONDS};
-use crate::model;
-use crate::store::Ctx;
+use super::commands::{SessionArgs, SessionRef};
+use super::{Ctx, Refusal};
+use crate::clock::add;
+use crate::ids;
 
 /// Largest total size of a session's custom claims, serialized (Stytch: four kilobytes).
 const MAX_CUSTOM_CLAIMS_BYTES: usize = 4096;
 
+/// How a factor was proven. A new first or second factor is a new variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FactorKind {
+    /// A code from the authenticator app of this TOTP.
+    Totp { totp_id: String },
+    /// One of a TOTP's recovery codes.
+    RecoveryCode { recovery_code_id: String },
+    /// The password of the user with this email (`passwords.create` / `authenticate`).
+    Password {
+        email_id: String,
+        email_address: String,
+    },
+}
+
+/// One authentication factor of a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Factor {
+    pub(crate) kind: FactorKind,
+    /// When the session first gained a factor of this method.
+    pub(crate) created_at: SystemTime,
+    /// When a factor of this method was last proven.
+    pub(crate) last_authenticated_at: SystemTime,
+}
+
+impl Factor {
+    /// A factor proven `now`.
+    pub(crate) fn proven(kind: FactorKind, now: SystemTime) -> Self {
+        Self {
+            kind,
+            created_at: now,
+            last_authenticated_at: now,
+        }
+    }
+}
+
+#[derive(Clone)]
 pub(crate) struct SessionRecord {
     pub(crate) session_id: String,
-    token: String,
+    pub(crate) token: String,
     pub(crate) user_id: String,
     pub(crate) started_at: SystemTime,
     pub(crate) last_accessed_at: SystemTime,
     pub(crate) expires_at: SystemTime,
-    pub(crate) factors: Vec<AuthenticationFactor>,
+    /// One per method, in the order the session gained them.
+    pub(crate) factors: Vec<Factor>,
     pub(crate) custom_claims: Map<String, Value>,
 }
 
@@ -44,11 +79,13 @@ pub(crate) enum Plan {
     Existing(String),
 }
 
-/// The session fields of a response.
-pub(crate) struct Issued {
-    pub(crate) session: Session,
-    pub(crate) token: String,
-    pub(crate) jwt: String,
+/// A session as it is after an operation, with its user's roles: what responses show and
+/// JWTs carry.
+pub(crate) struct SessionView {
+    pub(crate) record: SessionRecord,
+    pub(crate) roles: Vec<String>,
+    /// The instant of the operation (a JWT's `iat`).
+    pub(crate) at: SystemTime,
 }
 
 #[derive(Default)]
@@ -57,53 +94,40 @@ pub(crate) struct Sessions {
 }
 
 impl Sessions {
-    /// The live session a token or JWT names: 404 `session_not_found` if it is unknown,
-    /// revoked or expired; 400 `unable_to_parse_session_jwt` for a JWT that is malformed or
-    /// not signed by this emulator for this project.
-    pub(crate) fn find(&self, by: &SessionRef, ctx: &Ctx<'_>) -> Result<&SessionRecord, ApiError> {
+    /// The live session a token or JWT names: [`Refusal::SessionNotFound`] if it is unknown,
+    /// revoked or expired; [`Refusal::UnparsableSessionJwt`] for a JWT that did not verify.
+    pub(crate) fn find(&self, by: &SessionRef, now: SystemTime) -> Result<&SessionRecord, Refusal> {
         let record = match by {
             SessionRef::Token(token) => self.by_id.values().find(|s| &s.token == token),
-            SessionRef::Jwt(jwt) => {
-                let claims = ctx
-                    .signing_key()
-                    .verify(jwt, &ctx.config.project_id)
-                    .ok_or_else(|| {
-                        ApiError::invalid(
-                            "unable_to_parse_session_jwt",
-                            "The session_jwt could not be parsed or its signature is invalid.",
-                        )
-                    })?;
-                self.by_id.get(&claims.session.id)
-            }
+            SessionRef::Jwt(None) => return Err(Refusal::UnparsableSessionJwt),
+            SessionRef::Jwt(Some(session_id)) => self.by_id.get(session_id),
         };
         record
-            .filter(|s| s.alive(ctx.now))
-            .ok_or_else(ApiError::session_not_found)
+            .filter(|s| s.alive(now))
+            .ok_or(Refusal::SessionNotFound)
     }
 
     /// The live session with this id.
-    fn find_id(&self, session_id: &str, now: SystemTime) -> Result<&SessionRecord, ApiError> {
+    fn find_id(&self, session_id: &str, now: SystemTime) -> Result<&SessionRecord, Refusal> {
         self.by_id
             .get(session_id)
             .filter(|s| s.alive(now))
-            .ok_or_else(ApiError::session_not_found)
+            .ok_or(Refusal::SessionNotFound)
     }
 
-    /// Checks the session part of a TOTP authenticate or recover without changing anything.
+    /// Checks the session part of a sign-in without changing anything: a new session, the
+    /// user's existing one to step up, or none.
     pub(crate) fn plan(
         &self,
         user_id: &str,
         args: &SessionArgs,
-        ctx: &Ctx<'_>,
-    ) -> Result<Plan, ApiError> {
+        now: SystemTime,
+    ) -> Result<Plan, Refusal> {
         let plan = match &args.existing {
             Some(by) => {
-                let session = self.find(by, ctx)?;
+                let session = self.find(by, now)?;
                 if session.user_id != user_id {
-                    return Err(ApiError::invalid(
-                        "user_id_mismatch",
-                        "The session belongs to another user.",
-                    ));
+                    return Err(Refusal::SessionOfAnotherUser);
                 }
                 check_claims_size(&merged_claims(&session.custom_claims, &args.custom_claims))?;
                 Plan::Existing(session.session_id.clone())
@@ -117,15 +141,16 @@ impl Sessions {
         Ok(plan)
     }
 
-    /// Carries out a plan: the session gains `factor` and is touched (see [`Self::touch`]).
+    /// Carries out a plan: the session gains `factor` (replacing an older proof of the same
+    /// method, whose `created_at` it keeps) and is touched (see [`Self::touch`]).
     pub(crate) fn apply(
         &mut self,
         plan: Plan,
         user_id: &str,
-        factor: AuthenticationFactor,
+        factor: Factor,
         args: &SessionArgs,
-        ctx: &Ctx<'_>,
-    ) -> Result<Option<String>, ApiError> {
+        ctx: &Ctx,
+    ) -> Result<Option<String>, Refusal> {
         let session_id = match plan {
             Plan::None => return Ok(None),
             Plan::New => {
@@ -134,7 +159,7 @@ impl Sessions {
                     session_id.clone(),
                     SessionRecord {
                         session_id: session_id.clone(),
-                        token: jwt::new_token(),
+                        token: ids::session_token(),
                         user_id: user_id.to_owned(),
                         started_at: ctx.now,
                         last_accessed_at: ctx.now,
@@ -148,19 +173,19 @@ impl Sessions {
             Plan::Existing(session_id) => session_id,
         };
         let record = self.record_mut(&session_id)?;
-        match record
-            .factors
-            .iter_mut()
-            .find(|f| f.type_ == factor.type_ && f.delivery_method == factor.delivery_method)
-        {
+        let same_method = |f: &&mut Factor| {
+            std::mem::discriminant(&f.kind) == std::mem::discriminant(&factor.kind)
+        };
+        match record.factors.iter_mut().find(same_method) {
             Some(existing) => {
-                let created_at = existing.created_at.take();
-                *existing = factor;
-                existing.created_at = created_at;
+                *existing = Factor {
+                    created_at: existing.created_at,
+                    ..factor
+                }
             }
             None => record.factors.push(factor),
         }
-        self.touch(&session_id, args, ctx)?;
+        self.touch(&session_id, args, ctx.now)?;
         Ok(Some(session_id))
     }
 
@@ -169,12 +194,12 @@ impl Sessions {
         &mut self,
         by: &SessionRef,
         args: &SessionArgs,
-        ctx: &Ctx<'_>,
-    ) -> Result<String, ApiError> {
-        let session = self.find(by, ctx)?;
+        now: SystemTime,
+    ) -> Result<String, Refusal> {
+        let session = self.find(by, now)?;
         check_claims_size(&merged_claims(&session.custom_claims, &args.custom_claims))?;
         let session_id = session.session_id.clone();
-        self.touch(&session_id, args, ctx)?;
+        self.touch(&session_id, args, now)?;
         Ok(session_id)
     }
 
@@ -184,37 +209,37 @@ impl Sessions {
         &mut self,
         session_id: &str,
         args: &SessionArgs,
-        ctx: &Ctx<'_>,
-    ) -> Result<(), ApiError> {
+        now: SystemTime,
+    ) -> Result<(), Refusal> {
         let record = self.record_mut(session_id)?;
-        record.last_accessed_at = ctx.now;
+        record.last_accessed_at = now;
         if let Some(duration) = args.duration {
-            record.expires_at = add(ctx.now, Duration::from_secs(u64::from(duration.get()) * 60));
+            record.expires_at = add(now, Duration::from_secs(u64::from(duration.get()) * 60));
         }
         record.custom_claims = merged_claims(&record.custom_claims, &args.custom_claims);
         Ok(())
     }
 
     /// `sessions.revoke` by session id.
-    pub(crate) fn revoke_id(&mut self, session_id: &str, now: SystemTime) -> Result<(), ApiError> {
+    pub(crate) fn revoke_id(&mut self, session_id: &str, now: SystemTime) -> Result<(), Refusal> {
         self.find_id(session_id, now)?;
         self.by_id.remove(session_id);
         Ok(())
     }
 
     /// `sessions.revoke` by token or JWT.
-    pub(crate) fn revoke(&mut self, by: &SessionRef, ctx: &Ctx<'_>) -> Result<(), ApiError> {
-        let session_id = self.find(by, ctx)?.session_id.clone();
+    pub(crate) fn revoke(&mut self, by: &SessionRef, now: SystemTime) -> Result<(), Refusal> {
+        let session_id = self.find(by, now)?.session_id.clone();
         self.by_id.remove(&session_id);
         Ok(())
     }
 
     /// The user a session belongs to.
-    pub(crate) fn find_id_user(&self, session_id: &str) -> Result<String, ApiError> {
+    pub(crate) fn find_id_user(&self, session_id: &str) -> Result<String, Refusal> {
         self.by_id
             .get(session_id)
             .map(|s| s.user_id.clone())
-            .ok_or_else(ApiError::session_not_found)
+            .ok_or(Refusal::SessionNotFound)
     }
 
     /// A user's live sessions, oldest first.
@@ -228,53 +253,28 @@ impl Sessions {
         sessions
     }
 
-    /// The session as the API shows it, its token and a fresh JWT.
-    pub(crate) fn issue(
+    /// The session as it is now, for the response and its JWT.
+    pub(crate) fn view(
         &self,
         session_id: &str,
         roles: Vec<String>,
-        ctx: &Ctx<'_>,
-    ) -> Result<Issued, ApiError> {
+        at: SystemTime,
+    ) -> Result<SessionView, Refusal> {
         let record = self
             .by_id
             .get(session_id)
-            .ok_or_else(|| ApiError::internal("The session vanished."))?;
-        let session = model::session(record, roles);
-        let now = unix_seconds(ctx.now);
-        let project_id = &ctx.config.project_id;
-        let claims = Claims {
-            sub: record.user_id.clone(),
-            iss: jwt::issuer(project_id),
-            aud: vec![project_id.clone()],
-            iat: now,
-            nbf: now,
-            exp: now.saturating_add(JWT_LIFETIME_SECONDS),
-            session: StytchSessionClaim {
-                id: record.session_id.clone(),
-                started_at: rfc3339(record.started_at),
-                last_accessed_at: rfc3339(record.last_accessed_at),
-                expires_at: rfc3339(record.expires_at),
-                attributes: session.attributes.clone(),
-                authentication_factors: record.factors.clone(),
-                roles: session.roles.clone(),
-            },
-            custom: record.custom_claims.clone(),
-        };
-        let jwt = ctx
-            .signing_key()
-            .sign(&claims)
-            .ok_or_else(|| ApiError::internal("The session JWT could not be signed."))?;
-        Ok(Issued {
-            session,
-            token: record.token.clone(),
-            jwt,
+            .ok_or(Refusal::Inconsistent("The session vanished."))?;
+        Ok(SessionView {
+            record: record.clone(),
+            roles,
+            at,
         })
     }
 
-    fn record_mut(&mut self, session_id: &str) -> Result<&mut SessionRecord, ApiError> {
+    fn record_mut(&mut self, session_id: &str) -> Result<&mut SessionRecord, Refusal> {
         self.by_id
             .get_mut(session_id)
-            .ok_or_else(|| ApiError::internal("The session vanished."))
+            .ok_or(Refusal::Inconsistent("The session vanished."))
     }
 
     pub(crate) fn remove_user(&mut self, user_id: &str) {
@@ -306,15 +306,12 @@ fn merged_claims(current: &Map<String, Value>, update: &Map<String, Value>) -> M
     merged
 }
 
-/// 400 `custom_claims_too_large` when the claims a session would hold exceed four kilobytes.
-fn check_claims_size(claims: &Map<String, Value>) -> Result<(), ApiError> {
+/// [`Refusal::CustomClaimsTooLarge`] when the claims a session would hold exceed four
+/// kilobytes (serialized).
+fn check_claims_size(claims: &Map<String, Value>) -> Result<(), Refusal> {
     let size = serde_json::to_vec(claims).map_or(usize::MAX, |bytes| bytes.len());
     if size > MAX_CUSTOM_CLAIMS_BYTES {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "custom_claims_too_large",
-            "The session's custom claims would exceed four kilobytes.",
-        ));
+        return Err(Refusal::CustomClaimsTooLarge);
     }
     Ok(())
 }
@@ -357,7 +354,6 @@ mod tests {
         );
         assert!(check_claims_size(&fits).is_ok());
         let over = map(json!({ "k": "x".repeat(MAX_CUSTOM_CLAIMS_BYTES - 7) }));
-        let err = check_claims_size(&over).unwrap_err();
-        assert_eq!(err.error_type.as_str(), "custom_claims_too_large");
+        assert_eq!(check_claims_size(&over), Err(Refusal::CustomClaimsTooLarge));
     }
 }

@@ -1,5 +1,6 @@
-//! Request inputs, each checked once, field by field, so every rule picks Stytch's precise
-//! error type; the stores then take these types and never re-check their shape.
+//! Requests into domain [commands](crate::domain::commands), each body checked once, field by
+//! field, so every rule picks Stytch's precise error type; the domain never re-checks their
+//! shape. Session JWTs are verified here, before the store is locked.
 
 use axum::extract::rejection::PathRejection;
 use std::collections::HashMap;
@@ -11,20 +12,23 @@ use stytch_totp_models::{
     check_external_id, ErrorType, ExpirationMinutes, SessionDurationMinutes, UserName,
 };
 
-use crate::errors::ApiError;
-use crate::extract::JsonObject;
-use crate::server::AppState;
+use super::body::JsonObject;
+use super::errors::ApiError;
+use crate::domain::commands::{
+    NewTotp, NewUser, RecoveryCheck, RecoveryCodeInput, RevokeTarget, SessionArgs, SessionCheck,
+    SessionRef, TotpCheck, TotpCodeInput, UserRef,
+};
+use crate::state::{AppState, Shared};
 use crate::totp;
 
 mod passwords;
-pub(crate) use passwords::{NewPasswordUser, PasswordCheck, StrengthQuestion};
 
 /// A request body checked into `T`.
 pub(crate) struct Input<T>(pub(crate) T);
 
-/// Builds an input from a JSON object body, checking every field.
+/// Builds a command from a JSON object body, checking every field (JWTs with `state`'s key).
 pub(crate) trait FromBody: Sized {
-    fn from_body(body: JsonObject) -> Result<Self, ApiError>;
+    fn from_body(body: JsonObject, state: &Shared) -> Result<Self, ApiError>;
 }
 
 impl<T: FromBody> FromRequest<AppState> for Input<T> {
@@ -32,24 +36,12 @@ impl<T: FromBody> FromRequest<AppState> for Input<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let body = JsonObject::from_request(req, state).await?;
-        T::from_body(body).map(Input)
+        T::from_body(body, state).map(Input)
     }
 }
 
-/// [`UsersCreate`](crate::Operation::UsersCreate).
-pub(crate) struct NewUser {
-    pub(crate) email: Option<String>,
-    pub(crate) phone_number: Option<String>,
-    pub(crate) external_id: Option<String>,
-    pub(crate) name: UserName,
-    pub(crate) roles: Vec<String>,
-    pub(crate) trusted_metadata: Map<String, Value>,
-    pub(crate) untrusted_metadata: Map<String, Value>,
-    pub(crate) pending: bool,
-}
-
 impl FromBody for NewUser {
-    fn from_body(body: JsonObject) -> Result<Self, ApiError> {
+    fn from_body(body: JsonObject, _state: &Shared) -> Result<Self, ApiError> {
         let email = non_blank(body.optional_string("email")?.map(str::trim));
         let phone_number = non_blank(body.optional_string("phone_number")?.map(str::trim));
         let external_id = non_blank(body.optional_string("external_id")?);
@@ -60,16 +52,10 @@ impl FromBody for NewUser {
         let pending = body.optional_bool("create_user_as_pending")? == Some(true);
         let roles = body.optional_strings("roles")?;
         if email.is_some_and(|e| !valid_email(e)) {
-            return Err(ApiError::invalid(
-                "invalid_email",
-                "email format is invalid.",
-            ));
+            return Err(ApiError::invalid_email());
         }
         if phone_number.is_some_and(|p| !valid_phone(p)) {
-            return Err(ApiError::invalid(
-                "invalid_phone_number",
-                "phone_number format is invalid: use E.164, e.g. +12025550123.",
-            ));
+            return Err(ApiError::invalid_phone_number());
         }
         if let Some(Err(broken)) = external_id.map(check_external_id) {
             // Stytch documents the rule, not the error type it answers with.
@@ -89,14 +75,8 @@ impl FromBody for NewUser {
     }
 }
 
-/// [`TotpsCreate`](crate::Operation::TotpsCreate).
-pub(crate) struct NewTotp {
-    pub(crate) user_id: String,
-    pub(crate) expiration: Option<ExpirationMinutes>,
-}
-
 impl FromBody for NewTotp {
-    fn from_body(body: JsonObject) -> Result<Self, ApiError> {
+    fn from_body(body: JsonObject, _state: &Shared) -> Result<Self, ApiError> {
         Ok(Self {
             user_id: body.user_id()?,
             expiration: body.optional_minutes(
@@ -108,13 +88,8 @@ impl FromBody for NewTotp {
     }
 }
 
-/// A body with only a `user_id` ([`TotpsRecoveryCodes`](crate::Operation::TotpsRecoveryCodes)).
-pub(crate) struct UserRef {
-    pub(crate) user_id: String,
-}
-
 impl FromBody for UserRef {
-    fn from_body(body: JsonObject) -> Result<Self, ApiError> {
+    fn from_body(body: JsonObject, _state: &Shared) -> Result<Self, ApiError> {
         Ok(Self {
             user_id: body.user_id()?,
         })
@@ -124,50 +99,29 @@ impl FromBody for UserRef {
 /// Claims Stytch reserves: setting one is an error.
 const RESERVED_CLAIMS: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
 
-/// A session named by one of its tokens.
-pub(crate) enum SessionRef {
-    Token(String),
-    Jwt(String),
-}
-
-/// The session fields of an authenticate call (TOTP, recover or sessions).
-pub(crate) struct SessionArgs {
-    /// The existing session, by at most one of `session_token` / `session_jwt`.
-    pub(crate) existing: Option<SessionRef>,
-    pub(crate) duration: Option<SessionDurationMinutes>,
-    /// Claims to merge into the session's (`null` deletes); none reserved.
-    pub(crate) custom_claims: Map<String, Value>,
-}
-
-impl SessionArgs {
-    pub(crate) fn from_body(body: &JsonObject) -> Result<Self, ApiError> {
-        let duration = body.optional_minutes(
-            "session_duration_minutes",
-            SessionDurationMinutes::new,
-            ErrorType::InvalidSessionDurationMinutes,
-        )?;
-        let token = non_blank_owned(body.optional_string("session_token")?);
-        let jwt = non_blank_owned(body.optional_string("session_jwt")?);
-        body.optional_string("telemetry_id")?;
-        let custom_claims = body.optional_object("session_custom_claims")?;
-        check_custom_claims(&custom_claims)?;
-        let existing = match (token, jwt) {
-            (Some(_), Some(_)) => {
-                return Err(ApiError::invalid(
-                    "too_many_session_arguments",
-                    "Please include at most one of session_token or session_jwt, not both.",
-                ))
-            }
-            (Some(token), None) => Some(SessionRef::Token(token)),
-            (None, Some(jwt)) => Some(SessionRef::Jwt(jwt)),
-            (None, None) => None,
-        };
-        Ok(Self {
-            existing,
-            duration,
-            custom_claims,
-        })
-    }
+/// The session fields of an authenticate call.
+fn session_args(body: &JsonObject, state: &Shared) -> Result<SessionArgs, ApiError> {
+    let duration = body.optional_minutes(
+        "session_duration_minutes",
+        SessionDurationMinutes::new,
+        ErrorType::InvalidSessionDurationMinutes,
+    )?;
+    let token = non_blank_owned(body.optional_string("session_token")?);
+    let jwt = non_blank_owned(body.optional_string("session_jwt")?);
+    body.optional_string("telemetry_id")?;
+    let custom_claims = body.optional_object("session_custom_claims")?;
+    check_custom_claims(&custom_claims)?;
+    let existing = match (token, jwt) {
+        (Some(_), Some(_)) => return Err(ApiError::too_many_session_arguments()),
+        (Some(token), None) => Some(SessionRef::Token(token)),
+        (None, Some(jwt)) => Some(session_jwt(&jwt, state)),
+        (None, None) => None,
+    };
+    Ok(SessionArgs {
+        existing,
+        duration,
+        custom_claims,
+    })
 }
 
 /// Refuses Stytch's reserved claims (`iss`, `sub`, ... and `https://stytch.com/*`).
@@ -176,86 +130,45 @@ fn check_custom_claims(claims: &Map<String, Value>) -> Result<(), ApiError> {
         .keys()
         .find(|k| RESERVED_CLAIMS.contains(&k.as_str()))
     {
-        return Err(ApiError::invalid(
-            "reserved_claims_in_custom_claims",
-            format!("session_custom_claims must not set the reserved claim {key:?}."),
-        ));
+        return Err(ApiError::reserved_claim(key));
     }
     if claims.keys().any(|k| k.starts_with("https://stytch.com/")) {
-        return Err(ApiError::invalid(
-            "stytch_claims_in_custom_claims",
-            "session_custom_claims must not set claims under https://stytch.com/.",
-        ));
+        return Err(ApiError::stytch_claim());
     }
     Ok(())
 }
 
-/// [`SessionsAuthenticate`](crate::Operation::SessionsAuthenticate): exactly one of `session_token` / `session_jwt`.
-pub(crate) struct SessionCheck {
-    pub(crate) session: SessionRef,
-    pub(crate) args: SessionArgs,
-}
-
 impl FromBody for SessionCheck {
-    fn from_body(body: JsonObject) -> Result<Self, ApiError> {
-        let mut args = SessionArgs::from_body(&body)?;
-        let session = args.existing.take().ok_or_else(|| {
-            ApiError::invalid(
-                "no_session_arguments",
-                "Include one of session_token or session_jwt.",
-            )
-        })?;
+    fn from_body(body: JsonObject, state: &Shared) -> Result<Self, ApiError> {
+        let mut args = session_args(&body, state)?;
+        let session = args
+            .existing
+            .take()
+            .ok_or_else(ApiError::no_session_arguments)?;
         Ok(Self { session, args })
     }
 }
 
-/// [`SessionsRevoke`](crate::Operation::SessionsRevoke): exactly one of `session_id` / `session_token` / `session_jwt`.
-pub(crate) enum RevokeTarget {
-    Id(String),
-    Session(SessionRef),
-}
-
 impl FromBody for RevokeTarget {
-    fn from_body(body: JsonObject) -> Result<Self, ApiError> {
+    fn from_body(body: JsonObject, state: &Shared) -> Result<Self, ApiError> {
         let id = non_blank_owned(body.optional_string("session_id")?);
         let token = non_blank_owned(body.optional_string("session_token")?);
         let jwt = non_blank_owned(body.optional_string("session_jwt")?);
         match (id, token, jwt) {
             (Some(id), None, None) => Ok(Self::Id(id)),
             (None, Some(token), None) => Ok(Self::Session(SessionRef::Token(token))),
-            (None, None, Some(jwt)) => Ok(Self::Session(SessionRef::Jwt(jwt))),
-            (None, None, None) => Err(ApiError::invalid(
-                "no_session_revoke_arguments",
-                "Include one of session_id, session_token or session_jwt.",
-            )),
-            _ => Err(ApiError::invalid(
-                "too_many_session_revoke_arguments",
-                "Include only one of session_id, session_token or session_jwt.",
-            )),
+            (None, None, Some(jwt)) => Ok(Self::Session(session_jwt(&jwt, state))),
+            (None, None, None) => Err(ApiError::no_session_revoke_arguments()),
+            _ => Err(ApiError::too_many_session_revoke_arguments()),
         }
     }
 }
 
-/// A `totp_code` that is six digits, or has the shape of a recovery code (which the store
-/// refuses, as `recovery_code_used_as_totp_code` if it is one of the user's). Any other shape
-/// is refused here with `invalid_totp_code`.
-pub(crate) enum TotpCodeInput {
-    Code(String),
-    RecoveryCodeShaped(String),
-}
-
-/// [`TotpsAuthenticate`](crate::Operation::TotpsAuthenticate).
-pub(crate) struct TotpCheck {
-    pub(crate) user_id: String,
-    pub(crate) code: TotpCodeInput,
-    pub(crate) session: SessionArgs,
-}
-
 impl FromBody for TotpCheck {
-    fn from_body(body: JsonObject) -> Result<Self, ApiError> {
+    fn from_body(body: JsonObject, state: &Shared) -> Result<Self, ApiError> {
         let user_id = body.user_id()?;
         let code = body.required_string("totp_code")?;
-        let session = SessionArgs::from_body(&body)?;
+        let session = session_args(&body, state)?;
         let code = if totp::looks_like_totp_code(code) {
             TotpCodeInput::Code(code.to_owned())
         } else if totp::looks_like_recovery_code(code.trim()) {
@@ -271,33 +184,14 @@ impl FromBody for TotpCheck {
     }
 }
 
-/// A `recovery_code`, classified by shape (compared case-insensitively: lowercased).
-pub(crate) enum RecoveryCodeInput {
-    Code(String),
-    /// Six digits: a TOTP code sent to recover (counts as a failed attempt).
-    TotpCode,
-    /// Neither shape (`invalid_recovery_code` once the user and TOTP are known).
-    Malformed,
-}
-
-/// [`TotpsRecover`](crate::Operation::TotpsRecover).
-pub(crate) struct RecoveryCheck {
-    pub(crate) user_id: String,
-    pub(crate) code: RecoveryCodeInput,
-    pub(crate) session: SessionArgs,
-}
-
 impl FromBody for RecoveryCheck {
-    fn from_body(body: JsonObject) -> Result<Self, ApiError> {
+    fn from_body(body: JsonObject, state: &Shared) -> Result<Self, ApiError> {
         let user_id = body.user_id()?;
         let code = body.required_string("recovery_code")?;
         if code.trim().is_empty() {
-            return Err(ApiError::invalid(
-                ErrorType::InvalidRecoveryCode,
-                "recovery_code must not be empty.",
-            ));
+            return Err(ApiError::empty_recovery_code());
         }
-        let session = SessionArgs::from_body(&body)?;
+        let session = session_args(&body, state)?;
         let code = code.trim().to_ascii_lowercase();
         let code = if totp::looks_like_totp_code(&code) {
             RecoveryCodeInput::TotpCode
@@ -327,7 +221,7 @@ macro_rules! path_id {
                     Path::from_request_parts(parts, state).await;
                 match param {
                     Ok(Path(value)) if !value.trim().is_empty() => Ok(Self(value)),
-                    Ok(_) => Err(ApiError::invalid(
+                    Ok(_) => Err(ApiError::blank_id(
                         $error_type,
                         concat!($field, " must not be empty."),
                     )),
@@ -359,13 +253,17 @@ impl<S: Send + Sync> FromRequestParts<S> for UserIdQuery {
             None => Err(ApiError::bad_request(
                 "user_id is a required query parameter.",
             )),
-            Some(id) if id.trim().is_empty() => Err(ApiError::invalid(
-                ErrorType::InvalidUserId,
-                "user_id format is invalid: it must not be empty.",
-            )),
+            Some(id) if id.trim().is_empty() => Err(ApiError::invalid_user_id()),
             Some(id) => Ok(Self(id)),
         }
     }
+}
+
+/// A `session_jwt`, verified now (outside the store's lock) with the emulator's key for its
+/// project: the session it names, or `None` if it does not verify.
+fn session_jwt(jwt: &str, state: &Shared) -> SessionRef {
+    let claims = state.signing_key().verify(jwt, &state.config.project_id);
+    SessionRef::Jwt(claims.map(|c| c.session.id))
 }
 
 fn non_blank_owned(value: Option<&str>) -> Option<String> {

@@ -10,12 +10,12 @@ use axum::routing::get;
 use axum::{Extension, Router};
 use serde_json::{json, Value};
 
+use super::body::JsonObject;
+use super::errors::{json_response, ApiError};
+use super::RequestId;
 use crate::clock::{rfc3339, unix_seconds};
-use crate::errors::{json_response, ApiError};
-use crate::extract::JsonObject;
 use crate::faults::FaultSpec;
-use crate::routes::RequestId;
-use crate::server::AppState;
+use crate::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()

@@ -1,5 +1,6 @@
-//! Records to API models: the emulator's state as the `stytch_totp_models` types Stytch's
-//! responses are made of.
+//! Domain facts to API models: the emulator's state as the `stytch_totp_models` types
+//! Stytch's responses are made of, and the claims of session JWTs. Called after the store's
+//! lock is released.
 //!
 //! Plain struct literals: the compiler points here when a spec adds a field.
 
@@ -7,18 +8,20 @@ use std::time::SystemTime;
 
 use stytch_totp_models::{
     Attributes, AuthenticationFactor, AuthenticatorAppFactor, EmailFactor, GetUserResponse, Jwk,
-    RecoveryCodeFactor, Session, User, UserPassword, UserTotp,
+    RecoveryCodeFactor, Session, StytchSessionClaim, User, UserPassword, UserTotp,
 };
 
-use crate::clock::rfc3339;
-use crate::store::locks::Lock;
-use crate::store::sessions::SessionRecord;
-use crate::store::totps::TotpRecord;
-use crate::store::users::UserRecord;
+use super::errors::ApiError;
+use crate::clock::{rfc3339, unix_seconds};
+use crate::domain::sessions::{Factor, FactorKind, SessionView};
+use crate::domain::UserView;
+use crate::jwt::{self, Claims, JWT_LIFETIME_SECONDS};
 use crate::SigningKey;
 
 /// A user as Stytch shows it, with its TOTP and lock.
-pub(crate) fn user(record: &UserRecord, totp: Option<&TotpRecord>, lock: Option<Lock>) -> User {
+pub(crate) fn user(view: &UserView) -> User {
+    let record = &view.record;
+    let lock = view.lock;
     User {
         biometric_registrations: Vec::new(),
         created_at: Some(rfc3339(record.created_at)),
@@ -37,11 +40,12 @@ pub(crate) fn user(record: &UserRecord, totp: Option<&TotpRecord>, lock: Option<
         providers: Vec::new(),
         roles: record.roles.clone(),
         status: record.status.clone(),
-        totps: totp
+        totps: view
+            .totp
             .iter()
-            .map(|t| UserTotp {
-                totp_id: t.totp_id.clone(),
-                verified: t.verified,
+            .map(|(totp_id, verified)| UserTotp {
+                totp_id: totp_id.clone(),
+                verified: *verified,
             })
             .collect(),
         trusted_metadata: Some(record.trusted_metadata.clone()),
@@ -78,39 +82,39 @@ pub(crate) fn get_user_response(user: User, request_id: &str) -> GetUserResponse
     }
 }
 
-/// The session factor of a TOTP code.
-pub(crate) fn totp_factor(totp_id: &str, now: SystemTime) -> AuthenticationFactor {
-    let mut factor = factor("totp", "authenticator_app", now);
-    factor.authenticator_app_factor = Some(AuthenticatorAppFactor {
-        totp_id: totp_id.to_owned(),
-    });
-    factor
-}
-
-/// The session factor of a password: Stytch's `password` / `knowledge`, naming the email.
-pub(crate) fn password_factor(
-    email_id: &str,
-    email_address: &str,
-    now: SystemTime,
-) -> AuthenticationFactor {
-    let mut factor = factor("password", "knowledge", now);
-    factor.email_factor = Some(EmailFactor {
-        email_address: email_address.to_owned(),
-        email_id: email_id.to_owned(),
-    });
-    factor
-}
-
-/// The session factor of a recovery code.
-pub(crate) fn recovery_code_factor(
-    recovery_code_id: &str,
-    now: SystemTime,
-) -> AuthenticationFactor {
-    let mut factor = factor("recovery_codes", "recovery_code", now);
-    factor.recovery_code_factor = Some(RecoveryCodeFactor {
-        totp_recovery_code_id: recovery_code_id.to_owned(),
-    });
-    factor
+/// A session factor as Stytch shows it.
+fn authentication_factor(factor: &Factor) -> AuthenticationFactor {
+    let mut rendered = match &factor.kind {
+        FactorKind::Totp { totp_id } => {
+            let mut rendered = self::factor("totp", "authenticator_app", factor.last_authenticated_at);
+            rendered.authenticator_app_factor = Some(AuthenticatorAppFactor {
+                totp_id: totp_id.clone(),
+            });
+            rendered
+        }
+        FactorKind::RecoveryCode { recovery_code_id } => {
+            let mut rendered =
+                self::factor("recovery_codes", "recovery_code", factor.last_authenticated_at);
+            rendered.recovery_code_factor = Some(RecoveryCodeFactor {
+                totp_recovery_code_id: recovery_code_id.clone(),
+            });
+            rendered
+        }
+        // Stytch's `password` / `knowledge`, naming the email signed in with.
+        FactorKind::Password {
+            email_id,
+            email_address,
+        } => {
+            let mut rendered = self::factor("password", "knowledge", factor.last_authenticated_at);
+            rendered.email_factor = Some(EmailFactor {
+                email_address: email_address.clone(),
+                email_id: email_id.clone(),
+            });
+            rendered
+        }
+    };
+    rendered.created_at = Some(rfc3339(factor.created_at));
+    rendered
 }
 
 /// A factor of this type and delivery method authenticated `now`, with no details yet.
@@ -167,13 +171,15 @@ fn factor(type_: &str, delivery_method: &str, now: SystemTime) -> Authentication
 }
 
 /// A session as Stytch shows it.
-pub(crate) fn session(record: &SessionRecord, roles: Vec<String>) -> Session {
+pub(crate) fn session(view: &SessionView) -> Session {
+    let record = &view.record;
+    let roles = view.roles.clone();
     Session {
         attributes: Some(Attributes {
             ip_address: Some(String::new()),
             user_agent: Some(String::new()),
         }),
-        authentication_factors: record.factors.clone(),
+        authentication_factors: record.factors.iter().map(authentication_factor).collect(),
         custom_claims: Some(record.custom_claims.clone()),
         expires_at: Some(rfc3339(record.expires_at)),
         last_accessed_at: Some(rfc3339(record.last_accessed_at)),
@@ -199,4 +205,48 @@ pub(crate) fn jwk(key: &SigningKey) -> Jwk {
         // (the Rust crate requires the field).
         x5t_s256: Some(String::new()),
     }
+}
+
+/// The session fields of a response: the session, its token and a JWT freshly signed.
+pub(crate) struct SessionFields {
+    pub(crate) session: Session,
+    pub(crate) token: String,
+    pub(crate) jwt: String,
+}
+
+/// Signs `view`'s JWT (outside the store's lock) and renders its session.
+pub(crate) fn session_fields(
+    view: &SessionView,
+    key: &SigningKey,
+    project_id: &str,
+) -> Result<SessionFields, ApiError> {
+    let session = session(view);
+    let record = &view.record;
+    let iat = unix_seconds(view.at);
+    let claims = Claims {
+        sub: record.user_id.clone(),
+        iss: jwt::issuer(project_id),
+        aud: vec![project_id.to_owned()],
+        iat,
+        nbf: iat,
+        exp: iat.saturating_add(JWT_LIFETIME_SECONDS),
+        session: StytchSessionClaim {
+            id: record.session_id.clone(),
+            started_at: rfc3339(record.started_at),
+            last_accessed_at: rfc3339(record.last_accessed_at),
+            expires_at: rfc3339(record.expires_at),
+            attributes: session.attributes.clone(),
+            authentication_factors: session.authentication_factors.clone(),
+            roles: session.roles.clone(),
+        },
+        custom: record.custom_claims.clone(),
+    };
+    let jwt = key
+        .sign(&claims)
+        .ok_or_else(|| ApiError::internal("The session JWT could not be signed."))?;
+    Ok(SessionFields {
+        session,
+        token: record.token.clone(),
+        jwt,
+    })
 }

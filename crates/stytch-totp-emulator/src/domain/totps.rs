@@ -4,14 +4,12 @@
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
-use axum::http::StatusCode;
-use stytch_totp_models::{ErrorType, ExpirationMinutes};
+use stytch_totp_models::ExpirationMinutes;
 
+use super::commands::RecoveryCodeInput;
+use super::users::UserRecord;
+use super::{Ctx, Refusal};
 use crate::clock::add;
-use crate::errors::ApiError;
-use crate::input::RecoveryCodeInput;
-use crate::store::users::UserRecord;
-use crate::store::Ctx;
 use crate::totp;
 
 /// Default `expiration_minutes` of a TOTP.
@@ -47,11 +45,12 @@ pub(crate) struct RecoveryCodeRecord {
     used: bool,
 }
 
-/// What a new TOTP hands out once.
-pub(crate) struct NewTotp {
+/// What a new TOTP hands out once. Its QR code is drawn by the HTTP side after the store
+/// is unlocked, from the secret and the account label.
+pub(crate) struct CreatedTotp {
     pub(crate) totp_id: String,
-    pub(crate) secret_base32: String,
-    pub(crate) qr_code: String,
+    pub(crate) secret: Vec<u8>,
+    pub(crate) account_label: String,
     pub(crate) recovery_codes: Vec<String>,
 }
 
@@ -59,7 +58,7 @@ pub(crate) struct NewTotp {
 pub(crate) enum Verdict<T> {
     Accept(T),
     /// Refused; counts towards the user's lock.
-    Reject(ApiError),
+    Reject(Refusal),
 }
 
 #[derive(Default)]
@@ -77,20 +76,13 @@ impl Totps {
         &mut self,
         user: &UserRecord,
         expiration: Option<ExpirationMinutes>,
-        issuer: &str,
-        ctx: &Ctx<'_>,
-    ) -> Result<NewTotp, ApiError> {
+        ctx: &Ctx,
+    ) -> Result<CreatedTotp, Refusal> {
         if self.of(&user.user_id).is_some_and(|t| t.verified) {
-            return Err(ApiError::invalid(
-                ErrorType::ActiveTotpExists,
-                "Cannot create a new TOTP for the specified user since the user already has an \
-                 active TOTP. Users may only have one active TOTP at a time.",
-            ));
+            return Err(Refusal::ActiveTotpExists);
         }
         let minutes = expiration.map_or(DEFAULT_EXPIRATION_MINUTES, ExpirationMinutes::get);
         let secret = totp::generate_secret();
-        let qr_code = totp::qr_code(&secret, issuer, user.account_label())
-            .ok_or_else(|| ApiError::internal("The QR code could not be generated."))?;
         let recovery_codes: Vec<RecoveryCodeRecord> = (0..totp::RECOVERY_CODE_COUNT)
             .map(|_| RecoveryCodeRecord {
                 id: ctx.ids.recovery_code(),
@@ -98,10 +90,10 @@ impl Totps {
                 used: false,
             })
             .collect();
-        let created = NewTotp {
+        let created = CreatedTotp {
             totp_id: ctx.ids.totp(),
-            secret_base32: totp::base32(&secret),
-            qr_code,
+            secret: secret.clone(),
+            account_label: user.account_label().to_owned(),
             recovery_codes: recovery_codes.iter().map(|c| c.code.clone()).collect(),
         };
         self.by_user.insert(
@@ -119,10 +111,10 @@ impl Totps {
     }
 
     /// The usable TOTP of a user: 404 `totp_not_found` or 400 `expired_totp` otherwise.
-    fn usable(&self, user_id: &str, now: SystemTime) -> Result<&TotpRecord, ApiError> {
-        let totp = self.of(user_id).ok_or_else(ApiError::totp_not_found)?;
+    fn usable(&self, user_id: &str, now: SystemTime) -> Result<&TotpRecord, Refusal> {
+        let totp = self.of(user_id).ok_or(Refusal::TotpNotFound)?;
         if totp.expired(now) {
-            return Err(ApiError::expired_totp());
+            return Err(Refusal::ExpiredTotp);
         }
         Ok(totp)
     }
@@ -133,20 +125,12 @@ impl Totps {
         user_id: &str,
         code: &str,
         now: SystemTime,
-    ) -> Result<(String, Verdict<u64>), ApiError> {
+    ) -> Result<(String, Verdict<u64>), Refusal> {
         let totp = self.usable(user_id, now)?;
         let verdict = match totp::matching_step(&totp.secret, code, now) {
-            None => Verdict::Reject(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorType::UnableToAuthenticateTotp,
-                "The TOTP code could not be authenticated: it is wrong or too old.",
-            )),
+            None => Verdict::Reject(Refusal::WrongTotpCode),
             Some(step) if totp.last_step.is_some_and(|last| step <= last) => {
-                Verdict::Reject(ApiError::invalid(
-                    ErrorType::TotpCodeAlreadyAuthenticated,
-                    "This TOTP code was already authenticated; attempt with the next generated \
-                     code.",
-                ))
+                Verdict::Reject(Refusal::TotpCodeReplayed)
             }
             Some(step) => Verdict::Accept(step),
         };
@@ -176,33 +160,18 @@ impl Totps {
         user_id: &str,
         code: &RecoveryCodeInput,
         now: SystemTime,
-    ) -> Result<(String, Verdict<usize>), ApiError> {
-        let totp = self.of(user_id).ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                ErrorType::RecoveryCodesNotFound,
-                "The user has no TOTP, so no recovery codes.",
-            )
-        })?;
+    ) -> Result<(String, Verdict<usize>), Refusal> {
+        let totp = self.of(user_id).ok_or(Refusal::RecoveryCodesNotFound)?;
         let code = match code {
             RecoveryCodeInput::TotpCode => {
-                let e = ApiError::invalid(
-                    ErrorType::TotpCodeUsedAsRecoveryCode,
-                    "A TOTP code was sent as recovery_code; use the authenticate endpoint for \
-                     TOTP codes.",
-                );
-                return Ok((totp.totp_id.clone(), Verdict::Reject(e)));
+                let refusal = Verdict::Reject(Refusal::TotpCodeUsedAsRecoveryCode);
+                return Ok((totp.totp_id.clone(), refusal));
             }
-            RecoveryCodeInput::Malformed => {
-                return Err(ApiError::invalid(
-                    ErrorType::InvalidRecoveryCode,
-                    "recovery_code format is invalid: expected xxxx-xxxx-xxxx.",
-                ))
-            }
+            RecoveryCodeInput::Malformed => return Err(Refusal::MalformedRecoveryCode),
             RecoveryCodeInput::Code(code) => code,
         };
         if totp.expired(now) {
-            return Err(ApiError::expired_totp());
+            return Err(Refusal::ExpiredTotp);
         }
         let verdict = match totp
             .recovery_codes
@@ -210,11 +179,7 @@ impl Totps {
             .position(|c| !c.used && &c.code == code)
         {
             Some(index) => Verdict::Accept(index),
-            None => Verdict::Reject(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                ErrorType::UnableToAuthenticateRecoveryCode,
-                "The recovery code could not be authenticated: it is wrong or was already used.",
-            )),
+            None => Verdict::Reject(Refusal::WrongRecoveryCode),
         };
         Ok((totp.totp_id.clone(), verdict))
     }
@@ -234,13 +199,13 @@ impl Totps {
     }
 
     /// Deletes the TOTP with this id; the user it belonged to.
-    pub(crate) fn delete(&mut self, totp_id: &str) -> Result<String, ApiError> {
+    pub(crate) fn delete(&mut self, totp_id: &str) -> Result<String, Refusal> {
         let user_id = self
             .by_user
             .iter()
             .find(|(_, t)| t.totp_id == totp_id)
             .map(|(user_id, _)| user_id.clone())
-            .ok_or_else(ApiError::totp_not_found)?;
+            .ok_or(Refusal::TotpNotFound)?;
         self.by_user.remove(&user_id);
         Ok(user_id)
     }

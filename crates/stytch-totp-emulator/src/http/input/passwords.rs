@@ -1,21 +1,19 @@
 //! Inputs of the password endpoints. The password is a [`SecretString`] from here on: no
 //! error message, log line or `Debug` output carries it.
 
-use serde_json::{Map, Value};
-use stytch_totp_models::{ErrorType, SecretString, UserName};
+use stytch_totp_models::SecretString;
 
-use super::{valid_email, FromBody, SessionArgs};
-use crate::errors::ApiError;
-use crate::extract::JsonObject;
+use super::{session_args, valid_email, FromBody};
+use crate::domain::commands::{NewPasswordUser, PasswordCheck, StrengthQuestion};
+use crate::http::body::JsonObject;
+use crate::http::errors::ApiError;
+use crate::state::Shared;
 
 /// `email`: required, trimmed, Stytch's shape (`invalid_email`).
 fn email(body: &JsonObject) -> Result<String, ApiError> {
     let email = body.required_string("email")?.trim();
     if !valid_email(email) {
-        return Err(ApiError::invalid(
-            ErrorType::InvalidEmail,
-            "email format is invalid.",
-        ));
+        return Err(ApiError::invalid_email());
     }
     Ok(email.to_owned())
 }
@@ -29,20 +27,9 @@ fn password(body: &JsonObject) -> Result<SecretString, ApiError> {
     Ok(SecretString::from(password))
 }
 
-/// [`PasswordsCreate`](crate::Operation::PasswordsCreate): a new user with a password.
-pub(crate) struct NewPasswordUser {
-    pub(crate) email: String,
-    pub(crate) password: SecretString,
-    pub(crate) name: UserName,
-    pub(crate) trusted_metadata: Map<String, Value>,
-    pub(crate) untrusted_metadata: Map<String, Value>,
-    /// A new session only: `create` takes no `session_token` / `session_jwt`.
-    pub(crate) session: SessionArgs,
-}
-
 impl FromBody for NewPasswordUser {
-    fn from_body(body: JsonObject) -> Result<Self, ApiError> {
-        let session = SessionArgs::from_body(&body)?;
+    fn from_body(body: JsonObject, state: &Shared) -> Result<Self, ApiError> {
+        let session = session_args(&body, state)?;
         if session.existing.is_some() {
             return Err(ApiError::bad_request(
                 "passwords.create starts a new user's session: it takes no session_token or session_jwt.",
@@ -60,31 +47,18 @@ impl FromBody for NewPasswordUser {
     }
 }
 
-/// [`PasswordsAuthenticate`](crate::Operation::PasswordsAuthenticate).
-pub(crate) struct PasswordCheck {
-    pub(crate) email: String,
-    pub(crate) password: SecretString,
-    pub(crate) session: SessionArgs,
-}
-
 impl FromBody for PasswordCheck {
-    fn from_body(body: JsonObject) -> Result<Self, ApiError> {
+    fn from_body(body: JsonObject, state: &Shared) -> Result<Self, ApiError> {
         Ok(Self {
             email: email(&body)?,
             password: password(&body)?,
-            session: SessionArgs::from_body(&body)?,
+            session: session_args(&body, state)?,
         })
     }
 }
 
-/// [`PasswordsStrengthCheck`](crate::Operation::PasswordsStrengthCheck).
-pub(crate) struct StrengthQuestion {
-    pub(crate) password: SecretString,
-    pub(crate) email: Option<String>,
-}
-
 impl FromBody for StrengthQuestion {
-    fn from_body(body: JsonObject) -> Result<Self, ApiError> {
+    fn from_body(body: JsonObject, _state: &Shared) -> Result<Self, ApiError> {
         let email = match body.optional_string("email")?.map(str::trim) {
             None | Some("") => None,
             Some(_) => Some(email(&body)?),

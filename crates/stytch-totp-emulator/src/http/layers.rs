@@ -6,9 +6,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 
-use crate::errors::{error_type_for_status, ApiError};
+use super::errors::ApiError;
 use crate::faults::Dropped;
-use crate::server::AppState;
+use crate::state::AppState;
 use crate::Operation;
 
 /// The id of the request being handled, set by [`request_id`].
@@ -87,9 +87,8 @@ pub(crate) async fn render_errors(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     if (status.is_client_error() || status.is_server_error()) && !is_json {
-        let error = ApiError::new(
+        let error = ApiError::for_status(
             status,
-            error_type_for_status(status),
             format!(
                 "The request failed: {}.",
                 status.canonical_reason().unwrap_or("error")

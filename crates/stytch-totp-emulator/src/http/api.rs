@@ -1,0 +1,324 @@
+//! One handler per API operation: the request as a domain command (checked by its extractor,
+//! JWTs verified), one domain operation under the store's lock, then — the lock released —
+//! QR codes drawn, JWTs signed and Stytch's JSON rendered.
+
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::Extension;
+
+use stytch_totp_models::{
+    AuthenticateSessionResponse, AuthenticateTotpResponse, CreateTotpResponse, CreateUserResponse,
+    DeleteTotpResponse, DeleteUserResponse, GetJwksResponse, GetSessionsResponse, HttpMethod,
+    RecoverTotpResponse, RevokeSessionResponse, SecretString, Session, TotpRecoveryCodesResponse,
+    TotpWithRecoveryCodes,
+};
+
+use super::errors::{json_response, ApiError};
+use super::input::{Input, ProjectIdPath, TotpIdPath, UserIdPath, UserIdQuery};
+use super::render::{self, SessionFields};
+use super::passwords;
+use super::RequestId;
+use crate::domain::commands::{
+    NewTotp, NewUser, RecoveryCheck, RevokeTarget, SessionCheck, TotpCheck, UserRef,
+};
+use crate::domain::sessions::SessionView;
+use crate::domain::SignedIn;
+use crate::state::{AppState, Shared};
+use crate::{totp, Operation};
+
+pub(super) type Answer = Result<Response, ApiError>;
+
+/// The route of `op`: its handler, counted in [`Stats`](crate::Stats) when it succeeds.
+pub(super) fn route(op: Operation, state: &AppState) -> MethodRouter<AppState> {
+    let filter = method_filter(op.method());
+    let route = match op {
+        Operation::UsersCreate => on(filter, create_user),
+        Operation::UsersGet => on(filter, get_user),
+        Operation::UsersDelete => on(filter, delete_user),
+        Operation::UsersDeleteTotp => on(filter, delete_totp),
+        Operation::TotpsCreate => on(filter, create_totp),
+        Operation::TotpsAuthenticate => on(filter, authenticate_totp),
+        Operation::TotpsRecoveryCodes => on(filter, recovery_codes),
+        Operation::TotpsRecover => on(filter, recover_totp),
+        Operation::SessionsAuthenticate => on(filter, authenticate_session),
+        Operation::SessionsRevoke => on(filter, revoke_session),
+        Operation::SessionsGet => on(filter, get_sessions),
+        Operation::SessionsGetJwks => on(filter, get_jwks),
+        Operation::PasswordsCreate => on(filter, passwords::create_password),
+        Operation::PasswordsAuthenticate => on(filter, passwords::authenticate_password),
+        Operation::PasswordsStrengthCheck => on(filter, passwords::strength_check),
+    };
+    route.route_layer(middleware::from_fn_with_state(
+        (state.clone(), op),
+        count_applied,
+    ))
+}
+
+/// The router's filter for a method of the operation table.
+fn method_filter(method: HttpMethod) -> MethodFilter {
+    match method {
+        HttpMethod::Get => MethodFilter::GET,
+        HttpMethod::Post => MethodFilter::POST,
+        HttpMethod::Delete => MethodFilter::DELETE,
+    }
+}
+
+/// An operation is applied when its handler succeeded, whatever the caller then sees.
+async fn count_applied(
+    State((state, op)): State<(AppState, Operation)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(req).await;
+    if response.status().is_success() {
+        state.applied(op);
+    }
+    response
+}
+
+pub(super) fn ok<T: serde::Serialize>(body: &T) -> Response {
+    json_response(StatusCode::OK, body)
+}
+
+/// Renders a session and signs its JWT: never under the store's lock.
+fn session_fields(state: &Shared, view: &SessionView) -> Result<SessionFields, ApiError> {
+    #[cfg(test)]
+    let _probe = state.signing_probe.enter();
+    render::session_fields(view, state.signing_key(), &state.config.project_id)
+}
+
+/// The session fields of a sign-in response: empty without a session (`session_token: ""`,
+/// `session_jwt: ""`, no `session`).
+pub(super) fn optional_session_fields(
+    state: &Shared,
+    view: Option<&SessionView>,
+) -> Result<(Option<Session>, String, String), ApiError> {
+    match view {
+        Some(view) => {
+            let fields = session_fields(state, view)?;
+            Ok((Some(fields.session), fields.token, fields.jwt))
+        }
+        None => Ok((None, String::new(), String::new())),
+    }
+}
+
+/// [`optional_session_fields`] of a TOTP authenticate/recover.
+fn sign_in_fields(
+    state: &Shared,
+    signed_in: &SignedIn,
+) -> Result<(Option<Session>, String, String), ApiError> {
+    optional_session_fields(state, signed_in.session.as_ref())
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    Input(input): Input<NewUser>,
+) -> Answer {
+    let user = state.with_store(|store, ctx| store.create_user(input, ctx))?;
+    let record = &user.record;
+    Ok(ok(&CreateUserResponse {
+        email_id: record
+            .emails
+            .first()
+            .map(|e| e.email_id.clone())
+            .unwrap_or_default(),
+        phone_id: record
+            .phone_numbers
+            .first()
+            .map(|p| p.phone_id.clone())
+            .unwrap_or_default(),
+        request_id,
+        status: record.status.clone(),
+        status_code: 200,
+        user_id: record.user_id.clone(),
+        user: render::user(&user),
+    }))
+}
+
+async fn get_user(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    UserIdPath(user_id): UserIdPath,
+) -> Answer {
+    let user = state.with_store(|store, ctx| store.get_user(&user_id, ctx))?;
+    Ok(ok(&render::get_user_response(
+        render::user(&user),
+        &request_id,
+    )))
+}
+
+async fn delete_user(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    UserIdPath(user_id): UserIdPath,
+) -> Answer {
+    let user_id = state.with_store(|store, _| store.delete_user(&user_id))?;
+    Ok(ok(&DeleteUserResponse {
+        request_id,
+        status_code: 200,
+        user_id,
+    }))
+}
+
+async fn delete_totp(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    TotpIdPath(totp_id): TotpIdPath,
+) -> Answer {
+    let user = state.with_store(|store, ctx| store.delete_totp(&totp_id, ctx))?;
+    Ok(ok(&DeleteTotpResponse {
+        request_id,
+        status_code: 200,
+        user_id: user.record.user_id.clone(),
+        user: render::user(&user),
+    }))
+}
+
+async fn create_totp(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    Input(input): Input<NewTotp>,
+) -> Answer {
+    let created = state.with_store(|store, ctx| store.create_totp(&input, ctx))?;
+    let totp = created.totp;
+    let qr_code = totp::qr_code(&totp.secret, &state.config.issuer, &totp.account_label)
+        .ok_or_else(|| ApiError::internal("The QR code could not be generated."))?;
+    Ok(ok(&CreateTotpResponse {
+        qr_code: qr_code.into(),
+        recovery_codes: totp
+            .recovery_codes
+            .into_iter()
+            .map(SecretString::from)
+            .collect(),
+        request_id,
+        secret: totp::base32(&totp.secret).into(),
+        status_code: 200,
+        totp_id: totp.totp_id,
+        user_id: created.user.record.user_id.clone(),
+        user: render::user(&created.user),
+    }))
+}
+
+async fn authenticate_totp(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    Input(input): Input<TotpCheck>,
+) -> Answer {
+    let signed_in = state.with_store(|store, ctx| store.authenticate_totp(&input, ctx))?;
+    let (session, token, jwt) = sign_in_fields(&state, &signed_in)?;
+    Ok(ok(&AuthenticateTotpResponse {
+        request_id,
+        session,
+        session_jwt: jwt.into(),
+        session_token: token.into(),
+        status_code: 200,
+        totp_id: signed_in.totp_id,
+        user_id: signed_in.user.record.user_id.clone(),
+        user: render::user(&signed_in.user),
+        user_device: None,
+    }))
+}
+
+async fn recovery_codes(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    Input(input): Input<UserRef>,
+) -> Answer {
+    let codes = state.with_store(|store, _| store.recovery_codes(&input))?;
+    Ok(ok(&TotpRecoveryCodesResponse {
+        request_id,
+        status_code: 200,
+        totps: codes
+            .totp
+            .into_iter()
+            .map(|(totp_id, verified, codes)| TotpWithRecoveryCodes {
+                recovery_codes: codes.into_iter().map(SecretString::from).collect(),
+                totp_id,
+                verified,
+            })
+            .collect(),
+        user_id: codes.user_id,
+    }))
+}
+
+async fn recover_totp(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    Input(input): Input<RecoveryCheck>,
+) -> Answer {
+    let signed_in = state.with_store(|store, ctx| store.recover(&input, ctx))?;
+    let (session, token, jwt) = sign_in_fields(&state, &signed_in)?;
+    Ok(ok(&RecoverTotpResponse {
+        request_id,
+        session,
+        session_jwt: jwt.into(),
+        session_token: token.into(),
+        status_code: 200,
+        totp_id: signed_in.totp_id,
+        user_id: signed_in.user.record.user_id.clone(),
+        user: render::user(&signed_in.user),
+        user_device: None,
+    }))
+}
+
+async fn authenticate_session(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    Input(input): Input<SessionCheck>,
+) -> Answer {
+    let authenticated = state.with_store(|store, ctx| store.authenticate_session(&input, ctx))?;
+    let fields = session_fields(&state, &authenticated.session)?;
+    Ok(ok(&AuthenticateSessionResponse {
+        request_id,
+        session: fields.session,
+        session_jwt: fields.jwt.into(),
+        session_token: fields.token.into(),
+        status_code: 200,
+        user: render::user(&authenticated.user),
+    }))
+}
+
+async fn revoke_session(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    Input(target): Input<RevokeTarget>,
+) -> Answer {
+    state.with_store(|store, ctx| store.revoke_session(&target, ctx))?;
+    Ok(ok(&RevokeSessionResponse {
+        request_id,
+        status_code: 200,
+    }))
+}
+
+async fn get_sessions(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    UserIdQuery(user_id): UserIdQuery,
+) -> Answer {
+    let sessions = state.with_store(|store, ctx| store.get_sessions(&user_id, ctx))?;
+    Ok(ok(&GetSessionsResponse {
+        request_id,
+        sessions: sessions.iter().map(render::session).collect(),
+        status_code: 200,
+    }))
+}
+
+/// The public key as a JWK set; no credentials needed, no store lock taken.
+async fn get_jwks(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    ProjectIdPath(project_id): ProjectIdPath,
+) -> Answer {
+    if project_id != state.config.project_id {
+        return Err(ApiError::project_not_found());
+    }
+    Ok(ok(&GetJwksResponse {
+        keys: vec![render::jwk(state.signing_key())],
+        request_id,
+        status_code: 200,
+    }))
+}

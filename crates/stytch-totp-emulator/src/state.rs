@@ -1,0 +1,73 @@
+//! The state one emulator shares between its requests: the [`Store`] behind one lock, the
+//! signing key, the configuration (clock included), the fault queue and the counters.
+//!
+//! The lock covers reading and changing records only ([`Shared::with_store`]): handlers verify
+//! JWTs before taking it and draw QR codes, sign JWTs and render JSON after releasing it.
+
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use crate::domain::{Ctx, Store};
+use crate::faults::FaultQueue;
+use crate::ids::Ids;
+use crate::{EmulatorConfig, Operation, SigningKey, Stats};
+
+/// The router's state.
+pub(crate) type AppState = Arc<Shared>;
+
+/// Everything one emulator owns.
+pub(crate) struct Shared {
+    pub(crate) config: EmulatorConfig,
+    pub(crate) ids: Ids,
+    pub(crate) faults: FaultQueue,
+    store: Mutex<Store>,
+    stats: Mutex<Stats>,
+    signing_key: OnceLock<SigningKey>,
+    /// Lets a unit test see two signatures made at the same time.
+    #[cfg(test)]
+    pub(crate) signing_probe: crate::http::tests::SigningProbe,
+}
+
+impl Shared {
+    pub(crate) fn new(config: EmulatorConfig) -> Self {
+        Self {
+            ids: Ids::for_project(&config.project_id),
+            config,
+            faults: FaultQueue::default(),
+            store: Mutex::new(Store::default()),
+            stats: Mutex::new(Stats::default()),
+            signing_key: OnceLock::new(),
+            #[cfg(test)]
+            signing_probe: Default::default(),
+        }
+    }
+
+    /// Runs `f` with the store locked: one domain operation, atomically, at one instant of
+    /// the emulator clock.
+    pub(crate) fn with_store<T>(&self, f: impl FnOnce(&mut Store, &Ctx) -> T) -> T {
+        let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+        let ctx = Ctx {
+            now: self.config.clock.now(),
+            ids: self.ids,
+            lock_policy: self.config.lock_policy,
+        };
+        f(&mut store, &ctx)
+    }
+
+    /// The key that signs session JWTs: the configured one, else the process's default.
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        self.signing_key.get_or_init(|| {
+            self.config
+                .signing_key
+                .clone()
+                .unwrap_or_else(SigningKey::process_default)
+        })
+    }
+
+    pub(crate) fn stats<T>(&self, f: impl FnOnce(&mut Stats) -> T) -> T {
+        f(&mut self.stats.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    pub(crate) fn applied(&self, operation: Operation) {
+        self.stats(|s| s.record_applied(operation));
+    }
+}
