@@ -104,11 +104,7 @@ impl Fixture {
     }
 
     async fn prepare(emulator: &EmulatorHandle, client: &Client, op: Operation) -> Self {
-        let user = client
-            .users()
-            .create()
-            .await
-            .unwrap();
+        let user = client.users().create().await.unwrap();
         if op == Operation::PasswordsAuthenticate {
             let email = "has.password@example.com";
             client.passwords().create(email, PASSWORD).await.unwrap();

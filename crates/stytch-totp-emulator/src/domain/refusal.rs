@@ -35,7 +35,10 @@ pub(crate) enum Refusal {
     EmailNotFound,
     /// `passwords.create` with a password Stytch's default policy (zxcvbn) scores below
     /// [`MIN_SCORE`](crate::passwords::MIN_SCORE), with zxcvbn's warning (may be empty).
-    WeakPassword { score: u8, warning: String },
+    WeakPassword {
+        score: u8,
+        warning: String,
+    },
     /// A record the operation had just found is gone: a bug, never the caller's fault.
     Inconsistent(&'static str),
 }

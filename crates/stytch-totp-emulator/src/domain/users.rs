@@ -77,10 +77,7 @@ impl Users {
         user_id: &str,
         password: StoredPassword,
     ) -> Result<(), Refusal> {
-        let user = self
-            .by_id
-            .get_mut(user_id)
-            .ok_or(Refusal::UserNotFound)?;
+        let user = self.by_id.get_mut(user_id).ok_or(Refusal::UserNotFound)?;
         user.password = Some(password);
         Ok(())
     }

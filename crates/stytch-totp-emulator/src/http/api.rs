@@ -18,8 +18,8 @@ use stytch_totp_models::{
 
 use super::errors::{json_response, ApiError};
 use super::input::{Input, ProjectIdPath, TotpIdPath, UserIdPath, UserIdQuery};
-use super::render::{self, SessionFields};
 use super::passwords;
+use super::render::{self, SessionFields};
 use super::RequestId;
 use crate::domain::commands::{
     NewTotp, NewUser, RecoveryCheck, RevokeTarget, SessionCheck, TotpCheck, UserRef,

@@ -72,9 +72,8 @@ pub(super) async fn authenticate_password(
     let attempt = state.with_store(|store, ctx| store.password_attempt(&input, ctx))?;
     let (password, hash) = (input.password.clone(), attempt.hash.clone());
     let matched = blocking(move || passwords::verify(&password, &hash)).await?;
-    let signed_in = state.with_store(|store, ctx| {
-        store.password_checked(&input, attempt, matched, ctx)
-    })?;
+    let signed_in =
+        state.with_store(|store, ctx| store.password_checked(&input, attempt, matched, ctx))?;
     let (session, token, jwt) = optional_session_fields(&state, signed_in.session.as_ref())?;
     Ok(ok(&AuthenticatePasswordResponse {
         request_id,

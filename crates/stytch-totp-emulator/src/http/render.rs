@@ -86,15 +86,19 @@ pub(crate) fn get_user_response(user: User, request_id: &str) -> GetUserResponse
 fn authentication_factor(factor: &Factor) -> AuthenticationFactor {
     let mut rendered = match &factor.kind {
         FactorKind::Totp { totp_id } => {
-            let mut rendered = self::factor("totp", "authenticator_app", factor.last_authenticated_at);
+            let mut rendered =
+                self::factor("totp", "authenticator_app", factor.last_authenticated_at);
             rendered.authenticator_app_factor = Some(AuthenticatorAppFactor {
                 totp_id: totp_id.clone(),
             });
             rendered
         }
         FactorKind::RecoveryCode { recovery_code_id } => {
-            let mut rendered =
-                self::factor("recovery_codes", "recovery_code", factor.last_authenticated_at);
+            let mut rendered = self::factor(
+                "recovery_codes",
+                "recovery_code",
+                factor.last_authenticated_at,
+            );
             rendered.recovery_code_factor = Some(RecoveryCodeFactor {
                 totp_recovery_code_id: recovery_code_id.clone(),
             });
