@@ -228,6 +228,7 @@ fn request_builders_redact_their_secrets_in_debug() {
         .build()
         .unwrap();
     let (code, token, jwt) = ("246810", "token-builder-debug", "eyJ.builder.debug");
+    let password = "builder-Debug-quasar-97";
     let shown = [
         format!(
             "{:?}",
@@ -249,6 +250,18 @@ fn request_builders_redact_their_secrets_in_debug() {
         ),
         format!("{:?}", client.sessions().authenticate_jwt(jwt)),
         format!("{:?}", client.users().create().email("debug@example.com")),
+        format!(
+            "{:?}",
+            client.passwords().create("debug@example.com", password)
+        ),
+        format!(
+            "{:?}",
+            client
+                .passwords()
+                .authenticate("debug@example.com", password)
+                .session_token(token)
+        ),
+        format!("{:?}", client.passwords().strength_check(password)),
     ];
     for text in shown {
         assert!(
@@ -257,7 +270,13 @@ fn request_builders_redact_their_secrets_in_debug() {
                 || text.contains("REDACTED"),
             "{text}"
         );
-        for secret in [code, token, jwt, "secret-test-builder-debug-00000000"] {
+        for secret in [
+            code,
+            token,
+            jwt,
+            password,
+            "secret-test-builder-debug-00000000",
+        ] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
     }
