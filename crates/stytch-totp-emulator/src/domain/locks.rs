@@ -1,6 +1,6 @@
 //! User locks: consecutive failed attempts lock a user for a while; a success resets the
 //! count. Every factor counts into the same per-user counter (Stytch: "failures count across
-//! authentication methods"): TOTP codes and recovery codes today, passwords next.
+//! authentication methods"): TOTP codes, recovery codes and passwords.
 
 use std::collections::HashMap;
 use std::time::SystemTime;
