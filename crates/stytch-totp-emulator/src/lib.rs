@@ -89,9 +89,9 @@
 //!
 //! `session_token` is 44 random base64url characters. `session_jwt` is an RS256 JWT signed
 //! with the emulator's [`SigningKey`] (one per process, made on first use, or pinned with
-//! [`EmulatorConfig::with_signing_key`]); its header names the key's `kid`
-//! ([`Emulator::key_id`]) and [`SessionsGetJwks`](crate::Operation::SessionsGetJwks)
-//! ([`EmulatorHandle::jwks_url`]) serves the public key as a JWK set (`kty` RSA, `use` sig,
+//! [`EmulatorConfig::with_signing_key`], until a [rotation](#key-rotation)); its header names
+//! the key's `kid` ([`Emulator::key_id`]) and [`SessionsGetJwks`](crate::Operation::SessionsGetJwks)
+//! ([`EmulatorHandle::jwks_url`]) serves the public keys as a JWK set (`kty` RSA, `use` sig,
 //! `alg` RS256, `kid`, `n`, `e`, `key_ops` `["verify"]`; `x5c` empty and `x5tS256` `""`: no
 //! certificate), so any JWT library can verify the JWTs from that URL alone. Keys are 2048-bit,
 //! like Stytch's ([`SigningKey::BITS`]). Claims: `sub` (user id), `iss` (`stytch.com/<project_id>`), `aud`
@@ -164,6 +164,21 @@
 //! | `GET` / `DELETE /_emulator/faults` | list / clear queued faults |
 //! | `GET` / `DELETE /_emulator/stats` | [`Stats`] as JSON / reset them |
 //! | `GET /_emulator/clock`, `POST /_emulator/clock {"advance_seconds": n}` | read / advance the clock |
+//! | `POST /_emulator/keys/rotate` with `{}` or `{"grace_period_seconds": n}` | [rotate the signing key](Emulator::rotate_signing_key); answers `{"kid": new, "previous_kid": old, "previous_withdrawn_at": RFC 3339}` |
+//! | `GET /_emulator/keys` | `{"keys": [{"kid", "state": "signing"}, {"kid", "state": "published", "withdrawn_at"}, ...]}`: the signing key, then the keys rotated out and still published |
+//!
+//! # Key rotation
+//!
+//! [`Emulator::rotate_signing_key`] (or `POST /_emulator/keys/rotate`) makes a new RSA-2048
+//! key sign every JWT from then on. The previous key stays in the JWKS, and JWTs it signed
+//! still pass the emulator's own checks (`sessions.authenticate`, session JWTs given to TOTP
+//! calls), for the grace period on the emulator [`Clock`]
+//! ([`EmulatorConfig::with_signing_key_grace_period`], default
+//! [`DEFAULT_SIGNING_KEY_GRACE_PERIOD`], 10 minutes; `grace_period_seconds` overrides it for
+//! one rotation); then it is withdrawn: gone from the JWKS, its JWTs answered
+//! `unable_to_parse_session_jwt` like any JWT the emulator cannot verify. Stytch does not
+//! document its own grace period. Each emulator rotates its own keys: one sharing the
+//! process's default key with others stops using it, the others keep it.
 
 // One direction of imports, top to bottom: the public face (this file, `server`), the HTTP
 // side (`http`), the shared state (`state`), Stytch's rules (`domain`), leaf helpers.
@@ -180,6 +195,7 @@ mod config;
 pub mod faults;
 mod ids;
 mod jwt;
+mod keys;
 pub mod qr;
 mod stats;
 mod tls;
@@ -188,7 +204,7 @@ pub mod totp;
 pub use clock::{rfc3339, Clock};
 pub use config::{
     EmulatorConfig, LockPolicy, DEFAULT_ADDR, DEFAULT_ISSUER, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT,
-    DEFAULT_PROJECT_ID, DEFAULT_SECRET,
+    DEFAULT_PROJECT_ID, DEFAULT_SECRET, DEFAULT_SIGNING_KEY_GRACE_PERIOD,
 };
 pub use faults::{Fault, FaultSpec};
 pub use jwt::{InvalidKey, SigningKey};

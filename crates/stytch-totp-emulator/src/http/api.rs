@@ -83,7 +83,7 @@ fn ok<T: serde::Serialize>(body: &T) -> Response {
 fn session_fields(state: &Shared, view: &SessionView) -> Result<SessionFields, ApiError> {
     #[cfg(test)]
     let _probe = state.signing_probe.enter();
-    render::session_fields(view, state.signing_key(), &state.config.project_id)
+    render::session_fields(view, &state.signing_key(), &state.config.project_id)
 }
 
 /// The session fields of a TOTP authenticate/recover response: empty without a session
@@ -295,7 +295,8 @@ async fn get_sessions(
     }))
 }
 
-/// The public key as a JWK set; no credentials needed, no store lock taken.
+/// The published keys as a JWK set (the signing key first, then keys rotated out and still in
+/// their grace period); no credentials needed, no store lock taken.
 async fn get_jwks(
     State(state): State<AppState>,
     Extension(RequestId(request_id)): Extension<RequestId>,
@@ -305,7 +306,13 @@ async fn get_jwks(
         return Err(ApiError::project_not_found());
     }
     Ok(ok(&GetJwksResponse {
-        keys: vec![render::jwk(state.signing_key())],
+        keys: {
+            let (signing, retired) = state.published_keys();
+            std::iter::once(&signing)
+                .chain(retired.iter().map(|r| &r.key))
+                .map(render::jwk)
+                .collect()
+        },
         request_id,
         status_code: 200,
     }))

@@ -257,10 +257,13 @@ impl<S: Send + Sync> FromRequestParts<S> for UserIdQuery {
     }
 }
 
-/// A `session_jwt`, verified now (outside the store's lock) with the emulator's key for its
-/// project: the session it names, or `None` if it does not verify.
+/// A `session_jwt`, verified now (outside the store's lock) with the published key its header
+/// names, for the emulator's project: the session it names, or `None` if it does not verify
+/// (a key withdrawn after a rotation verifies nothing).
 fn session_jwt(jwt: &str, state: &Shared) -> SessionRef {
-    let claims = state.signing_key().verify(jwt, &state.config.project_id);
+    let claims = state
+        .verifying_key(jwt)
+        .and_then(|key| key.verify(jwt, &state.config.project_id));
     SessionRef::Jwt(claims.map(|c| c.session.id))
 }
 
