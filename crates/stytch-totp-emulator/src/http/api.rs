@@ -198,16 +198,20 @@ async fn authenticate_totp(
 ) -> Answer {
     let signed_in = state.with_store(|store, ctx| store.authenticate_totp(&input, ctx))?;
     let (session, token, jwt) = sign_in_fields(&state, &signed_in)?;
-    Ok(ok(&AuthenticateTotpResponse {
-        request_id,
-        session,
-        session_jwt: jwt.into(),
-        session_token: token.into(),
-        status_code: 200,
-        totp_id: signed_in.totp_id,
-        user_id: signed_in.user.record.user_id.clone(),
-        user: render::user(&signed_in.user),
-        user_device: None,
+    let no_session = session.is_none();
+    Ok(ok(&render::SignInBody {
+        no_session,
+        body: AuthenticateTotpResponse {
+            request_id,
+            session,
+            session_jwt: jwt.into(),
+            session_token: token.into(),
+            status_code: 200,
+            totp_id: signed_in.totp_id,
+            user_id: signed_in.user.record.user_id.clone(),
+            user: render::user(&signed_in.user),
+            user_device: None,
+        },
     }))
 }
 
@@ -220,15 +224,14 @@ async fn recovery_codes(
     Ok(ok(&TotpRecoveryCodesResponse {
         request_id,
         status_code: 200,
-        totps: codes
-            .totp
-            .into_iter()
-            .map(|(totp_id, verified, codes)| TotpWithRecoveryCodes {
+        totps: {
+            let (totp_id, verified, codes) = codes.totp;
+            vec![TotpWithRecoveryCodes {
                 recovery_codes: codes.into_iter().map(SecretString::from).collect(),
                 totp_id,
                 verified,
-            })
-            .collect(),
+            }]
+        },
         user_id: codes.user_id,
     }))
 }
@@ -240,16 +243,20 @@ async fn recover_totp(
 ) -> Answer {
     let signed_in = state.with_store(|store, ctx| store.recover(&input, ctx))?;
     let (session, token, jwt) = sign_in_fields(&state, &signed_in)?;
-    Ok(ok(&RecoverTotpResponse {
-        request_id,
-        session,
-        session_jwt: jwt.into(),
-        session_token: token.into(),
-        status_code: 200,
-        totp_id: signed_in.totp_id,
-        user_id: signed_in.user.record.user_id.clone(),
-        user: render::user(&signed_in.user),
-        user_device: None,
+    let no_session = session.is_none();
+    Ok(ok(&render::SignInBody {
+        no_session,
+        body: RecoverTotpResponse {
+            request_id,
+            session,
+            session_jwt: jwt.into(),
+            session_token: token.into(),
+            status_code: 200,
+            totp_id: signed_in.totp_id,
+            user_id: signed_in.user.record.user_id.clone(),
+            user: render::user(&signed_in.user),
+            user_device: None,
+        },
     }))
 }
 
