@@ -64,9 +64,12 @@ impl Client {
         settings: Settings,
         http: reqwest::Client,
         retry: RetryPolicy,
+        users: Vec<Arc<dyn reqwest_middleware::Middleware>>,
     ) -> Self {
-        let http = reqwest_middleware::ClientBuilder::new(http)
-            .with(TracingMiddleware)
+        let stack = reqwest_middleware::ClientBuilder::new(http).with(TracingMiddleware);
+        let http = users
+            .into_iter()
+            .fold(stack, |stack, middleware| stack.with_arc(middleware))
             .with(RetryMiddleware::new(retry))
             .with(RequestIdMiddleware)
             .with(BodyLimitMiddleware::new(settings.max_response_bytes))

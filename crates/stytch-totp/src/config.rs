@@ -1,6 +1,7 @@
 //! Building a [`Client`]: credentials, base URL, timeouts, retries, size limit.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
@@ -122,6 +123,7 @@ pub struct ClientBuilder {
     user_agent_suffix: Option<String>,
     http: Option<reqwest::Client>,
     extra_roots_pem: Vec<Vec<u8>>,
+    middleware: Vec<Arc<dyn reqwest_middleware::Middleware>>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -170,6 +172,45 @@ impl ClientBuilder {
     /// override it with its own `.timeout(...)`.
     pub fn call_timeout(mut self, timeout: Duration) -> Self {
         self.call_timeout = Some(timeout);
+        self
+    }
+
+    /// Adds your own [`reqwest_middleware::Middleware`] to every call: a metric, a header, a
+    /// circuit breaker. Yours run in the order added, once per call (not per attempt), inside
+    /// the call's `tracing` span and outside the retry layer, so they see each call's final
+    /// outcome after retries. The stack, outermost first: tracing, yours, retry (with the
+    /// time limits), request id, body limit.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// struct CountCalls(Arc<AtomicU64>);
+    ///
+    /// #[async_trait::async_trait]
+    /// impl reqwest_middleware::Middleware for CountCalls {
+    ///     async fn handle(
+    ///         &self,
+    ///         req: reqwest::Request,
+    ///         ext: &mut http::Extensions,
+    ///         next: reqwest_middleware::Next<'_>,
+    ///     ) -> reqwest_middleware::Result<reqwest::Response> {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///         next.run(req, ext).await
+    ///     }
+    /// }
+    ///
+    /// let calls = Arc::new(AtomicU64::new(0));
+    /// let client = stytch_totp::Client::builder()
+    ///     .project_id("project-test-00000000-0000-0000-0000-000000000000")
+    ///     .secret("secret-test-xxxxxxxx")
+    ///     .middleware(CountCalls(calls.clone()))
+    ///     .build()?;
+    /// # drop(client);
+    /// # Ok::<(), stytch_totp::Error>(())
+    /// ```
+    pub fn middleware(mut self, middleware: impl reqwest_middleware::Middleware) -> Self {
+        self.middleware.push(Arc::new(middleware));
         self
     }
 
@@ -303,6 +344,7 @@ impl ClientBuilder {
             settings,
             http,
             self.retry.unwrap_or_default(),
+            self.middleware,
         ))
     }
 }

@@ -200,3 +200,64 @@ async fn a_failed_call_logs_one_warn_line_and_records_its_outcome_once() {
         assert_eq!(closed.matches(field).count(), 1, "{field} once in {closed}");
     }
 }
+
+/// A user's middleware added with `ClientBuilder::middleware`: counts calls and stamps a
+/// header. It runs once per call (outside the retry layer) while its header reaches every
+/// attempt, and sees the call's final outcome.
+struct CountAndStamp(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+#[async_trait::async_trait]
+impl Middleware for CountAndStamp {
+    async fn handle(
+        &self,
+        mut req: reqwest::Request,
+        ext: &mut http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        req.headers_mut()
+            .insert("x-my-service", http::HeaderValue::from_static("billing"));
+        next.run(req, ext).await
+    }
+}
+
+#[tokio::test]
+async fn a_users_middleware_runs_once_per_call_and_its_header_reaches_every_attempt() {
+    use wiremock::matchers::{header, method};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(header("x-my-service", "billing"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(stytch_error(503, "unavailable")))
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("x-my-service", "billing"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(example("GetUserResponse", 0)))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let client = stytch_totp::Client::builder()
+        .project_id(PROJECT_ID)
+        .secret(SECRET)
+        .base_url(server.uri())
+        .retry_policy(fast_retries())
+        .middleware(CountAndStamp(calls.clone()))
+        .build()
+        .unwrap();
+
+    client
+        .users()
+        .get(USER_ID)
+        .await
+        .expect("the third attempt succeeds");
+    assert_eq!(
+        calls.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one call, three attempts"
+    );
+    client.users().get(USER_ID).await.expect("answered at once");
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
