@@ -25,6 +25,13 @@ pub const DEFAULT_ISSUER: &str = "Stytch TOTP Emulator";
 /// Default request body limit: 64 KiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// How long a signing key rotated out ([`Emulator::rotate_signing_key`](crate::Emulator::rotate_signing_key))
+/// stays published, on the emulator clock, unless configured otherwise: 10 minutes, the
+/// JWT lifetime (5 minutes) plus the key-set cache of Stytch's SDKs (the official Rust crate's
+/// 300 s), so that every JWT the old key signed has expired and every cached key set has been
+/// refreshed before the key is withdrawn. Stytch does not document its own grace period.
+pub const DEFAULT_SIGNING_KEY_GRACE_PERIOD: Duration = Duration::from_secs(600);
+
 /// When repeated failures lock a user, and for how long.
 ///
 /// Failed TOTP codes and failed recovery codes count together; any successful authenticate or
@@ -79,6 +86,9 @@ pub struct EmulatorConfig {
     /// The key that signs session JWTs; `None`: the process's shared default
     /// ([`SigningKey::process_default`]).
     pub signing_key: Option<SigningKey>,
+    /// How long a key rotated out stays published (default
+    /// [`DEFAULT_SIGNING_KEY_GRACE_PERIOD`]).
+    pub signing_key_grace_period: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -91,6 +101,7 @@ impl Default for EmulatorConfig {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             clock: Clock::system(),
             signing_key: None,
+            signing_key_grace_period: DEFAULT_SIGNING_KEY_GRACE_PERIOD,
         }
     }
 }
@@ -138,6 +149,14 @@ impl EmulatorConfig {
         self
     }
 
+    /// Sets how long a signing key rotated out stays published (JWKS, and accepted by the
+    /// emulator's own JWT checks), on the emulator clock. `Duration::ZERO` withdraws it at once.
+    #[must_use]
+    pub fn with_signing_key_grace_period(mut self, grace: Duration) -> Self {
+        self.signing_key_grace_period = grace;
+        self
+    }
+
     /// Sets the clock.
     #[must_use]
     pub fn with_clock(mut self, clock: Clock) -> Self {
@@ -156,6 +175,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("clock", &self.clock)
             .field("signing_key", &self.signing_key)
+            .field("signing_key_grace_period", &self.signing_key_grace_period)
             .finish()
     }
 }

@@ -220,6 +220,13 @@ struct Header {
     kid: Option<String>,
 }
 
+/// The `kid` in a JWT's header, if it parses.
+pub(crate) fn key_id_of(jwt: &str) -> Option<String> {
+    let (header, _) = jwt.split_once('.')?;
+    let header: Header = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
+    header.kid
+}
+
 /// `stytch.com/<project_id>`.
 pub(crate) fn issuer(project_id: &str) -> String {
     format!("stytch.com/{project_id}")

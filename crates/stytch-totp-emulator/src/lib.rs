@@ -58,7 +58,7 @@
 //! * **One TOTP per user**: creating one while a *verified* TOTP exists answers 400
 //!   `active_totp_exists`; creating one while an *unverified* TOTP exists (expired or not)
 //!   replaces it, its secret and recovery codes (the emulator does not answer
-//!   `pending_totp_exists`). An unverified TOTP expires after `expiration_minutes` (default
+//!   `pending_totp_exists`, see [Stytch's answers](#stytchs-answers-checked)). An unverified TOTP expires after `expiration_minutes` (default
 //!   1440): authenticate and recover then answer 400 `expired_totp`.
 //! * **Codes**: a code of the current, previous or next step is accepted; a code of a step
 //!   not newer than the last accepted one answers 400 `totp_code_already_authenticated`; a
@@ -93,8 +93,8 @@
 //!   `lock_expires_at` show on the user and password and TOTP authenticate and recover
 //!   answer 429 `user_lock_limit_reached`. A success resets the count.
 //! * **Sessions**: without `session_duration_minutes`, `session_token` or `session_jwt`,
-//!   TOTP authenticate/recover responses carry `session_token: ""`, `session_jwt: ""` and no
-//!   `session`. With a duration a session is created; with an existing token or JWT (at most
+//!   TOTP authenticate/recover responses carry `session_token: ""`, `session_jwt: ""` and
+//!   `session: null`. With a duration a session is created; with an existing token or JWT (at most
 //!   one of them) that session gains the factor (and is extended by the duration if given):
 //!   the step-up of a password session by a TOTP or recovery code keeps the `session_id` and
 //!   the token, and lists the factors in the order they were first used, each with its own
@@ -111,9 +111,9 @@
 //!
 //! `session_token` is 44 random base64url characters. `session_jwt` is an RS256 JWT signed
 //! with the emulator's [`SigningKey`] (one per process, made on first use, or pinned with
-//! [`EmulatorConfig::with_signing_key`]); its header names the key's `kid`
-//! ([`Emulator::key_id`]) and [`SessionsGetJwks`](crate::Operation::SessionsGetJwks)
-//! ([`EmulatorHandle::jwks_url`]) serves the public key as a JWK set (`kty` RSA, `use` sig,
+//! [`EmulatorConfig::with_signing_key`], until a [rotation](#key-rotation)); its header names
+//! the key's `kid` ([`Emulator::key_id`]) and [`SessionsGetJwks`](crate::Operation::SessionsGetJwks)
+//! ([`EmulatorHandle::jwks_url`]) serves the public keys as a JWK set (`kty` RSA, `use` sig,
 //! `alg` RS256, `kid`, `n`, `e`, `key_ops` `["verify"]`; `x5c` empty and `x5tS256` `""`: no
 //! certificate), so any JWT library can verify the JWTs from that URL alone. Keys are 2048-bit,
 //! like Stytch's ([`SigningKey::BITS`]). Claims: `sub` (user id), `iss` (`stytch.com/<project_id>`), `aud`
@@ -135,7 +135,7 @@
 //! # Errors
 //!
 //! Every error is an [`stytch_totp_models::ErrorResponse`] body with `error_url:
-//! https://stytch.com/docs/api/errors/<status>#<error_type>`. All the emulator can send, with
+//! https://stytch.com/docs/api-reference/consumer/api/errors/<status>#<error_type>`. All the emulator can send, with
 //! Stytch's names (`*`: Stytch names the type but does not document its status or when it is
 //! used for this case; the emulator's choice):
 //!
@@ -170,9 +170,37 @@
 //! | 404 | `session_not_found` | an unknown, revoked or expired session |
 //! | 400 | `user_id_mismatch`* | a TOTP call naming another user's session |
 //! | 400 | `custom_claims_too_large` | the session's claims would exceed 4 KB |
-//! | 400 | `reserved_claims_in_custom_claims` / `stytch_claims_in_custom_claims` | setting `iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `jti` / a `https://stytch.com/` claim |
+//! | 400 | `reserved_claims_in_custom_claims`* | a custom claim under `https://stytch.com/` (the registered claims `iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `jti` are ignored, see [Stytch's answers](#stytchs-answers-checked)) |
+//! | 404 | `totps_not_found_for_user`* | `recovery_codes` for a user without a TOTP |
 //! | 500 | `internal_server_error` | a QR code or JWT could not be made (not expected) |
 //! | any | by status | an injected [`Fault::Status`]: 401 `unauthorized_credentials`, 404 `route_not_found`, 405 `method_not_allowed`, 429 `too_many_requests`, 5xx `internal_server_error`, else `bad_request` |
+//!
+//! # Stytch's answers checked
+//!
+//! Where the emulator's answer was settled against Stytch's own material, and where Stytch
+//! leaves the choice open:
+//!
+//! * **Error URLs** are on Stytch's current docs path, `https://stytch.com/docs/api-reference/consumer/api/errors/<status>#<error_type>`,
+//!   as in the examples of Stytch's error reference pages (`/docs/api-reference/consumer/api/errors/400`).
+//!   Stytch's OpenAPI examples and older responses seen in the wild still show the older
+//!   `https://stytch.com/docs/api/errors/<status>`; clients should not parse the URL.
+//! * **Reserved claims** in `session_custom_claims` (`iss`, `sub`, `aud`, `exp`, `nbf`, `iat`,
+//!   `jti`) are dropped, not refused: Stytch's OpenAPI says of `session_custom_claims` that
+//!   "custom claims made with reserved claims ... will be ignored". Claims under
+//!   `https://stytch.com/` (where Stytch keeps the session) are refused with 400
+//!   `reserved_claims_in_custom_claims`, a type in Stytch's SDKs' error lists; Stytch does not
+//!   document when it sends it.
+//! * **`"session": null`** in a TOTP authenticate/recover without a session: Stytch's
+//!   documented response example for that case sends it (with empty `session_token` and
+//!   `session_jwt`).
+//! * **`totps_not_found_for_user`** (404) answers `recovery_codes` for a user without a TOTP.
+//!   Stytch lists the type in its SDKs' error lists but documents neither its status nor the call
+//!   that sends it; the name and the call that lists a user's TOTPs are the emulator's match.
+//!   `recover` for such a user keeps `recovery_codes_not_found`.
+//! * **`pending_totp_exists`** is in the same lists, undocumented too. The emulator keeps
+//!   replacing an unverified TOTP on `totps.create` (Stytch's docs say only that an unverified
+//!   TOTP becomes unusable after `expiration_minutes`), so a user who abandoned an enrolment
+//!   can start again; a client must not rely on either answer.
 //!
 //! [`UsersCreate`](crate::Operation::UsersCreate) accepts a body with neither `email` nor `phone_number`: Stytch's OpenAPI
 //! requires neither.
@@ -189,6 +217,21 @@
 //! | `GET` / `DELETE /_emulator/faults` | list / clear queued faults |
 //! | `GET` / `DELETE /_emulator/stats` | [`Stats`] as JSON / reset them |
 //! | `GET /_emulator/clock`, `POST /_emulator/clock {"advance_seconds": n}` | read / advance the clock |
+//! | `POST /_emulator/keys/rotate` with `{}` or `{"grace_period_seconds": n}` | [rotate the signing key](Emulator::rotate_signing_key); answers `{"kid": new, "previous_kid": old, "previous_withdrawn_at": RFC 3339}` |
+//! | `GET /_emulator/keys` | `{"keys": [{"kid", "state": "signing"}, {"kid", "state": "published", "withdrawn_at"}, ...]}`: the signing key, then the keys rotated out and still published |
+//!
+//! # Key rotation
+//!
+//! [`Emulator::rotate_signing_key`] (or `POST /_emulator/keys/rotate`) makes a new RSA-2048
+//! key sign every JWT from then on. The previous key stays in the JWKS, and JWTs it signed
+//! still pass the emulator's own checks (`sessions.authenticate`, session JWTs given to TOTP
+//! calls), for the grace period on the emulator [`Clock`]
+//! ([`EmulatorConfig::with_signing_key_grace_period`], default
+//! [`DEFAULT_SIGNING_KEY_GRACE_PERIOD`], 10 minutes; `grace_period_seconds` overrides it for
+//! one rotation); then it is withdrawn: gone from the JWKS, its JWTs answered
+//! `unable_to_parse_session_jwt` like any JWT the emulator cannot verify. Stytch does not
+//! document its own grace period. Each emulator rotates its own keys: one sharing the
+//! process's default key with others stops using it, the others keep it.
 
 // One direction of imports, top to bottom: the public face (this file, `server`), the HTTP
 // side (`http`), the shared state (`state`), Stytch's rules (`domain`), leaf helpers.
@@ -205,6 +248,7 @@ mod config;
 pub mod faults;
 mod ids;
 mod jwt;
+mod keys;
 mod passwords;
 pub mod qr;
 mod stats;
@@ -214,7 +258,7 @@ pub mod totp;
 pub use clock::{rfc3339, Clock};
 pub use config::{
     EmulatorConfig, LockPolicy, DEFAULT_ADDR, DEFAULT_ISSUER, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT,
-    DEFAULT_PROJECT_ID, DEFAULT_SECRET,
+    DEFAULT_PROJECT_ID, DEFAULT_SECRET, DEFAULT_SIGNING_KEY_GRACE_PERIOD,
 };
 pub use faults::{Fault, FaultSpec};
 pub use jwt::{InvalidKey, SigningKey};

@@ -172,15 +172,40 @@ impl Emulator {
         self.shared.config.clock.now()
     }
 
-    /// The RSA key that signs this emulator's session JWTs (RS256): the configured one, or
-    /// the one shared by every emulator of this process ([`SigningKey::process_default`]).
-    pub fn signing_key(&self) -> &SigningKey {
+    /// The RSA key that signs this emulator's session JWTs (RS256) now: the configured one,
+    /// or the one shared by every emulator of this process ([`SigningKey::process_default`]),
+    /// until [`rotate_signing_key`](Self::rotate_signing_key).
+    pub fn signing_key(&self) -> SigningKey {
         self.shared.signing_key()
     }
 
-    /// The `kid` of this emulator's JWTs and JWKS.
-    pub fn key_id(&self) -> &str {
-        self.signing_key().key_id()
+    /// The `kid` of the key signing this emulator's JWTs now (first in its JWKS).
+    pub fn key_id(&self) -> String {
+        self.signing_key().key_id().to_owned()
+    }
+
+    /// Rotates this emulator's signing key, as Stytch does after a leak: a new RSA-2048 key
+    /// signs every JWT from now on, and its `kid` is returned. The previous key stays in the
+    /// JWKS, and JWTs it signed still pass the emulator's own checks, for
+    /// [`EmulatorConfig::signing_key_grace_period`] on the emulator clock; then it is
+    /// withdrawn (gone from the JWKS; its JWTs refused like any unverifiable JWT). Other
+    /// emulators' keys do not change, even those sharing the process's default key.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use stytch_totp_emulator::{Emulator, DEFAULT_SIGNING_KEY_GRACE_PERIOD};
+    /// let emulator = Emulator::default();
+    /// let old = emulator.key_id();
+    /// let new = emulator.rotate_signing_key();
+    /// assert_ne!(old, new);
+    /// assert_eq!(emulator.key_id(), new);
+    /// emulator.advance_clock(DEFAULT_SIGNING_KEY_GRACE_PERIOD); // the old key is withdrawn
+    /// # }
+    /// ```
+    pub fn rotate_signing_key(&self) -> String {
+        self.shared
+            .rotate_signing_key(self.shared.config.signing_key_grace_period)
+            .kid
     }
 }
 

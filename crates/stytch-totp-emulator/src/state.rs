@@ -4,11 +4,12 @@
 //! The lock covers reading and changing records only ([`Shared::with_store`]): handlers verify
 //! JWTs before taking it and draw QR codes, sign JWTs and render JSON after releasing it.
 
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::domain::{Ctx, Store};
 use crate::faults::FaultQueue;
 use crate::ids::Ids;
+use crate::keys::{KeyRing, Rotation};
 use crate::{EmulatorConfig, Operation, SigningKey, Stats};
 
 /// The router's state.
@@ -21,7 +22,7 @@ pub(crate) struct Shared {
     pub(crate) faults: FaultQueue,
     store: Mutex<Store>,
     stats: Mutex<Stats>,
-    signing_key: OnceLock<SigningKey>,
+    keys: KeyRing,
     /// Lets a unit test see two signatures made at the same time.
     #[cfg(test)]
     pub(crate) signing_probe: crate::http::tests::SigningProbe,
@@ -31,11 +32,11 @@ impl Shared {
     pub(crate) fn new(config: EmulatorConfig) -> Self {
         Self {
             ids: Ids::for_project(&config.project_id),
+            keys: KeyRing::new(config.signing_key.clone()),
             config,
             faults: FaultQueue::default(),
             store: Mutex::new(Store::default()),
             stats: Mutex::new(Stats::default()),
-            signing_key: OnceLock::new(),
             #[cfg(test)]
             signing_probe: Default::default(),
         }
@@ -53,14 +54,29 @@ impl Shared {
         f(&mut store, &ctx)
     }
 
-    /// The key that signs session JWTs: the configured one, else the process's default.
-    pub(crate) fn signing_key(&self) -> &SigningKey {
-        self.signing_key.get_or_init(|| {
-            self.config
-                .signing_key
-                .clone()
-                .unwrap_or_else(SigningKey::process_default)
-        })
+    /// The key that signs session JWTs now: the configured one, else the process's default,
+    /// until a rotation.
+    pub(crate) fn signing_key(&self) -> SigningKey {
+        self.keys.signing()
+    }
+
+    /// The keys this emulator publishes now (JWKS): the signing key, then the rotated-out
+    /// keys in their grace period, with their withdrawal times.
+    pub(crate) fn published_keys(&self) -> (SigningKey, Vec<crate::keys::RetiredKey>) {
+        self.keys.published(self.config.clock.now())
+    }
+
+    /// The published key that can have signed `jwt` (by its header's `kid`).
+    pub(crate) fn verifying_key(&self, jwt: &str) -> Option<SigningKey> {
+        let kid = crate::jwt::key_id_of(jwt)?;
+        self.keys.published_key(&kid, self.config.clock.now())
+    }
+
+    /// A new key signs from now on; the previous one is published for `grace` more (on the
+    /// emulator clock). The key is made before any lock is taken.
+    pub(crate) fn rotate_signing_key(&self, grace: std::time::Duration) -> Rotation {
+        let next = SigningKey::generate();
+        self.keys.rotate(next, grace, self.config.clock.now())
     }
 
     pub(crate) fn stats<T>(&self, f: impl FnOnce(&mut Stats) -> T) -> T {

@@ -390,7 +390,7 @@ async fn sessions_are_created_extended_and_signed() {
     let jwt = auth.session_jwt.expose_secret().to_owned();
     let header = jsonwebtoken::decode_header(&jwt).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
-    assert_eq!(header.kid.as_deref(), Some(emu.key_id()));
+    assert_eq!(header.kid, Some(emu.key_id()));
     let key = jsonwebtoken::DecodingKey::from_rsa_components(
         emu.signing_key().modulus(),
         emu.signing_key().exponent(),

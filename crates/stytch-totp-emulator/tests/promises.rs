@@ -318,3 +318,51 @@ async fn the_qr_label_is_the_user_id_without_an_email_and_the_issuer_is_configur
         format!("otpauth://totp/Acme-%20Bank:{user_id}?secret={secret}&issuer=Acme-%20Bank")
     );
 }
+
+/// Stytch's documented example of a TOTP authenticate without a session sends
+/// `"session": null` beside the empty token and JWT; recover answers the same way.
+#[tokio::test]
+async fn a_sign_in_without_a_session_sends_session_null() {
+    let emu = start_fixed().await;
+    let api = Api::new(&emu);
+    let user_id = api.create_user("null-session@example.com").await;
+    let (_, secret, recovery) = api.create_totp(&user_id).await;
+    let reply = api.authenticate(&user_id, &code(&secret, emu.now())).await;
+    let body = reply.ok();
+    assert_eq!(body.get("session"), Some(&Value::Null));
+    assert_eq!(body["session_token"], "");
+    assert_eq!(body["session_jwt"], "");
+    let reply = api.recover(&user_id, &recovery[0]).await;
+    assert_eq!(reply.ok().get("session"), Some(&Value::Null));
+    // With a session, the session object.
+    let (_, body) = api
+        .user_with_session("with-session@example.com", 10, json!({}))
+        .await;
+    assert!(body["session"]["session_id"].is_string());
+}
+
+/// `recovery_codes` for a user without a TOTP: 404 `totps_not_found_for_user` (Stytch names
+/// the type; which call sends it is not documented, see the crate docs).
+#[tokio::test]
+async fn recovery_codes_of_a_user_without_a_totp_is_totps_not_found_for_user() {
+    let emu = start_fixed().await;
+    let api = Api::new(&emu);
+    let user_id = api.create_user("no-totp@example.com").await;
+    let reply = api
+        .post(
+            Operation::TotpsRecoveryCodes.path(),
+            json!({ "user_id": user_id }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.error_type(), "totps_not_found_for_user");
+    // With a TOTP (even unverified), its codes.
+    api.create_totp(&user_id).await;
+    let reply = api
+        .post(
+            Operation::TotpsRecoveryCodes.path(),
+            json!({ "user_id": user_id }),
+        )
+        .await;
+    assert_eq!(reply.ok()["totps"].as_array().unwrap().len(), 1);
+}

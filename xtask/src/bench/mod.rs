@@ -24,6 +24,12 @@ const CONCURRENT: &str = "round_trip_concurrent32";
 const DECODE: &str = "decode_create_totp";
 const CONSTRUCT: &str = "construct_client";
 const EMULATOR: &str = "emulator_authenticate_16_clients";
+/// The emulator bench on one and two runtime workers (`benches/benches/emulator.rs`).
+const EMULATOR_THREADS: &str = "emulator_threads_16_clients";
+/// Issue #22's targets for the emulator bench, and the figure before it.
+const EMULATOR_TARGET_PER_SECOND: u32 = 2_000;
+const EMULATOR_BEFORE_PER_SECOND: u32 = 287;
+const EMULATOR_THREADS_TARGET: f64 = 1.5;
 /// The target for ours / bare reqwest (issue #11): the middleware stack's whole overhead.
 const BARE_LIMIT: f64 = 1.08;
 

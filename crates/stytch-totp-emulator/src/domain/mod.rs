@@ -74,7 +74,8 @@ pub(crate) struct SignedIn {
 /// A user's TOTP with its unused recovery codes: `(totp_id, verified, codes)`.
 pub(crate) struct RecoveryCodes {
     pub(crate) user_id: String,
-    pub(crate) totp: Option<(String, bool, Vec<String>)>,
+    /// `(totp_id, verified, unused recovery codes)`.
+    pub(crate) totp: (String, bool, Vec<String>),
 }
 
 /// A session authenticated (and possibly extended) by `sessions.authenticate`.
@@ -232,10 +233,12 @@ impl Store {
 
     pub(crate) fn recovery_codes(&self, input: &UserRef) -> Result<RecoveryCodes, Refusal> {
         let user_id = self.resolve(&input.user_id)?;
-        let totp = self.totps.of(&user_id).map(|t| {
-            let codes = t.unused_codes().map(str::to_owned).collect();
-            (t.totp_id.clone(), t.verified, codes)
-        });
+        let t = self
+            .totps
+            .of(&user_id)
+            .ok_or(Refusal::TotpsNotFoundForUser)?;
+        let codes = t.unused_codes().map(str::to_owned).collect();
+        let totp = (t.totp_id.clone(), t.verified, codes);
         Ok(RecoveryCodes { user_id, totp })
     }
 

@@ -19,6 +19,8 @@ pub(crate) enum Refusal {
     TotpCodeReplayed,
     RecoveryCodeUsedAsTotpCode,
     RecoveryCodesNotFound,
+    /// `recovery_codes` for a user without a TOTP.
+    TotpsNotFoundForUser,
     TotpCodeUsedAsRecoveryCode,
     MalformedRecoveryCode,
     WrongRecoveryCode,

@@ -1,12 +1,12 @@
-//! The admin API under `/_emulator/`: health, faults, stats and the clock. No auth, never
-//! faulted, not counted.
+//! The admin API under `/_emulator/`: health, faults, stats, the clock and the signing keys.
+//! No auth, never faulted, not counted.
 
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde_json::{json, Value};
 
@@ -26,6 +26,8 @@ pub(super) fn router() -> Router<AppState> {
         )
         .route("/stats", get(stats).delete(reset_stats))
         .route("/clock", get(clock).post(advance_clock))
+        .route("/keys", get(keys))
+        .route("/keys/rotate", post(rotate_key))
 }
 
 fn admin_ok(request_id: &str, mut body: Value) -> Response {
@@ -113,4 +115,45 @@ async fn advance_clock(
         })?;
     state.config.clock.advance(Duration::from_secs(seconds));
     Ok(admin_ok(&request_id, clock_body(&state)))
+}
+
+/// `{"keys": [{"kid", "state": "signing"}, {"kid", "state": "published", "withdrawn_at"}]}`.
+async fn keys(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+) -> Response {
+    let (signing, retired) = state.published_keys();
+    let keys: Vec<Value> = std::iter::once(json!({ "kid": signing.key_id(), "state": "signing" }))
+        .chain(retired.iter().map(|r| {
+            json!({
+                "kid": r.key.key_id(),
+                "state": "published",
+                "withdrawn_at": rfc3339(r.withdrawn_at),
+            })
+        }))
+        .collect();
+    admin_ok(&request_id, json!({ "keys": keys }))
+}
+
+/// Body `{}` or `{"grace_period_seconds": n}` (default: the configured grace period).
+async fn rotate_key(
+    State(state): State<AppState>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    body: JsonObject,
+) -> Result<Response, ApiError> {
+    let grace = match body.0.get("grace_period_seconds") {
+        None => state.config.signing_key_grace_period,
+        Some(value) => Duration::from_secs(value.as_u64().ok_or_else(|| {
+            ApiError::bad_request("grace_period_seconds must be a non-negative integer.")
+        })?),
+    };
+    let rotation = state.rotate_signing_key(grace);
+    Ok(admin_ok(
+        &request_id,
+        json!({
+            "kid": rotation.kid,
+            "previous_kid": rotation.previous_kid,
+            "previous_withdrawn_at": rfc3339(rotation.previous_withdrawn_at),
+        }),
+    ))
 }

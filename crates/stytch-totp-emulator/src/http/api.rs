@@ -87,7 +87,7 @@ pub(super) fn ok<T: serde::Serialize>(body: &T) -> Response {
 fn session_fields(state: &Shared, view: &SessionView) -> Result<SessionFields, ApiError> {
     #[cfg(test)]
     let _probe = state.signing_probe.enter();
-    render::session_fields(view, state.signing_key(), &state.config.project_id)
+    render::session_fields(view, &state.signing_key(), &state.config.project_id)
 }
 
 /// The session fields of a sign-in response: empty without a session (`session_token: ""`,
@@ -210,16 +210,20 @@ async fn authenticate_totp(
 ) -> Answer {
     let signed_in = state.with_store(|store, ctx| store.authenticate_totp(&input, ctx))?;
     let (session, token, jwt) = sign_in_fields(&state, &signed_in)?;
-    Ok(ok(&AuthenticateTotpResponse {
-        request_id,
-        session,
-        session_jwt: jwt.into(),
-        session_token: token.into(),
-        status_code: 200,
-        totp_id: signed_in.totp_id,
-        user_id: signed_in.user.record.user_id.clone(),
-        user: render::user(&signed_in.user),
-        user_device: None,
+    let no_session = session.is_none();
+    Ok(ok(&render::SignInBody {
+        no_session,
+        body: AuthenticateTotpResponse {
+            request_id,
+            session,
+            session_jwt: jwt.into(),
+            session_token: token.into(),
+            status_code: 200,
+            totp_id: signed_in.totp_id,
+            user_id: signed_in.user.record.user_id.clone(),
+            user: render::user(&signed_in.user),
+            user_device: None,
+        },
     }))
 }
 
@@ -232,15 +236,14 @@ async fn recovery_codes(
     Ok(ok(&TotpRecoveryCodesResponse {
         request_id,
         status_code: 200,
-        totps: codes
-            .totp
-            .into_iter()
-            .map(|(totp_id, verified, codes)| TotpWithRecoveryCodes {
+        totps: {
+            let (totp_id, verified, codes) = codes.totp;
+            vec![TotpWithRecoveryCodes {
                 recovery_codes: codes.into_iter().map(SecretString::from).collect(),
                 totp_id,
                 verified,
-            })
-            .collect(),
+            }]
+        },
         user_id: codes.user_id,
     }))
 }
@@ -252,16 +255,20 @@ async fn recover_totp(
 ) -> Answer {
     let signed_in = state.with_store(|store, ctx| store.recover(&input, ctx))?;
     let (session, token, jwt) = sign_in_fields(&state, &signed_in)?;
-    Ok(ok(&RecoverTotpResponse {
-        request_id,
-        session,
-        session_jwt: jwt.into(),
-        session_token: token.into(),
-        status_code: 200,
-        totp_id: signed_in.totp_id,
-        user_id: signed_in.user.record.user_id.clone(),
-        user: render::user(&signed_in.user),
-        user_device: None,
+    let no_session = session.is_none();
+    Ok(ok(&render::SignInBody {
+        no_session,
+        body: RecoverTotpResponse {
+            request_id,
+            session,
+            session_jwt: jwt.into(),
+            session_token: token.into(),
+            status_code: 200,
+            totp_id: signed_in.totp_id,
+            user_id: signed_in.user.record.user_id.clone(),
+            user: render::user(&signed_in.user),
+            user_device: None,
+        },
     }))
 }
 
@@ -307,7 +314,8 @@ async fn get_sessions(
     }))
 }
 
-/// The public key as a JWK set; no credentials needed, no store lock taken.
+/// The published keys as a JWK set (the signing key first, then keys rotated out and still in
+/// their grace period); no credentials needed, no store lock taken.
 async fn get_jwks(
     State(state): State<AppState>,
     Extension(RequestId(request_id)): Extension<RequestId>,
@@ -317,7 +325,13 @@ async fn get_jwks(
         return Err(ApiError::project_not_found());
     }
     Ok(ok(&GetJwksResponse {
-        keys: vec![render::jwk(state.signing_key())],
+        keys: {
+            let (signing, retired) = state.published_keys();
+            std::iter::once(&signing)
+                .chain(retired.iter().map(|r| &r.key))
+                .map(render::jwk)
+                .collect()
+        },
         request_id,
         status_code: 200,
     }))

@@ -184,14 +184,7 @@ impl ApiError {
     pub(crate) fn reserved_claim(key: &str) -> Self {
         Self::invalid(
             "reserved_claims_in_custom_claims",
-            format!("session_custom_claims must not set the reserved claim {key:?}."),
-        )
-    }
-
-    pub(crate) fn stytch_claim() -> Self {
-        Self::invalid(
-            "stytch_claims_in_custom_claims",
-            "session_custom_claims must not set claims under https://stytch.com/.",
+            format!("session_custom_claims must not set {key:?}: claims under https://stytch.com/ are Stytch's."),
         )
     }
 
@@ -284,6 +277,11 @@ impl From<Refusal> for ApiError {
                 ErrorType::RecoveryCodesNotFound,
                 "The user has no TOTP, so no recovery codes.",
             ),
+            Refusal::TotpsNotFoundForUser => Self::new(
+                S::NOT_FOUND,
+                ErrorType::TotpsNotFoundForUser,
+                "The user has no TOTP, so no recovery codes to list.",
+            ),
             Refusal::TotpCodeUsedAsRecoveryCode => Self::invalid(
                 ErrorType::TotpCodeUsedAsRecoveryCode,
                 "A TOTP code was sent as recovery_code; use the authenticate endpoint for TOTP \
@@ -351,10 +349,10 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// `https://stytch.com/docs/api/errors/<status>#<error_type>`.
+/// `https://stytch.com/docs/api-reference/consumer/api/errors/<status>#<error_type>`.
 pub(crate) fn error_url(status: StatusCode, error_type: &ErrorType) -> String {
     format!(
-        "https://stytch.com/docs/api/errors/{}#{}",
+        "https://stytch.com/docs/api-reference/consumer/api/errors/{}#{}",
         status.as_u16(),
         error_type.as_str()
     )
@@ -375,7 +373,7 @@ pub(crate) fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -
         Err(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             [(header::CONTENT_TYPE, "application/json")],
-            r#"{"status_code":500,"request_id":"","error_type":"internal_server_error","error_message":"serialization failed","error_url":"https://stytch.com/docs/api/errors/500#internal_server_error"}"#,
+            r#"{"status_code":500,"request_id":"","error_type":"internal_server_error","error_message":"serialization failed","error_url":"https://stytch.com/docs/api-reference/consumer/api/errors/500#internal_server_error"}"#,
         )
             .into_response(),
     }

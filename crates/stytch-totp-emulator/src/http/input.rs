@@ -96,7 +96,8 @@ impl FromBody for UserRef {
     }
 }
 
-/// Claims Stytch reserves: setting one is an error.
+/// The registered JWT claims Stytch reserves: its OpenAPI (`session_custom_claims`) says
+/// custom claims made with them "will be ignored", so they are dropped.
 const RESERVED_CLAIMS: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
 
 /// The session fields of an authenticate call.
@@ -109,8 +110,7 @@ fn session_args(body: &JsonObject, state: &Shared) -> Result<SessionArgs, ApiErr
     let token = non_blank_owned(body.optional_string("session_token")?);
     let jwt = non_blank_owned(body.optional_string("session_jwt")?);
     body.optional_string("telemetry_id")?;
-    let custom_claims = body.optional_object("session_custom_claims")?;
-    check_custom_claims(&custom_claims)?;
+    let custom_claims = check_custom_claims(body.optional_object("session_custom_claims")?)?;
     let existing = match (token, jwt) {
         (Some(_), Some(_)) => return Err(ApiError::too_many_session_arguments()),
         (Some(token), None) => Some(SessionRef::Token(token)),
@@ -124,18 +124,15 @@ fn session_args(body: &JsonObject, state: &Shared) -> Result<SessionArgs, ApiErr
     })
 }
 
-/// Refuses Stytch's reserved claims (`iss`, `sub`, ... and `https://stytch.com/*`).
-fn check_custom_claims(claims: &Map<String, Value>) -> Result<(), ApiError> {
-    if let Some(key) = claims
-        .keys()
-        .find(|k| RESERVED_CLAIMS.contains(&k.as_str()))
-    {
+/// Drops the reserved registered claims (`iss`, `sub`, ...: Stytch ignores them) and refuses
+/// claims under `https://stytch.com/`, where Stytch keeps its own (`reserved_claims_in_custom_claims`;
+/// Stytch documents the name, not this use).
+fn check_custom_claims(mut claims: Map<String, Value>) -> Result<Map<String, Value>, ApiError> {
+    if let Some(key) = claims.keys().find(|k| k.starts_with("https://stytch.com/")) {
         return Err(ApiError::reserved_claim(key));
     }
-    if claims.keys().any(|k| k.starts_with("https://stytch.com/")) {
-        return Err(ApiError::stytch_claim());
-    }
-    Ok(())
+    claims.retain(|k, _| !RESERVED_CLAIMS.contains(&k.as_str()));
+    Ok(claims)
 }
 
 impl FromBody for SessionCheck {
@@ -259,10 +256,13 @@ impl<S: Send + Sync> FromRequestParts<S> for UserIdQuery {
     }
 }
 
-/// A `session_jwt`, verified now (outside the store's lock) with the emulator's key for its
-/// project: the session it names, or `None` if it does not verify.
+/// A `session_jwt`, verified now (outside the store's lock) with the published key its header
+/// names, for the emulator's project: the session it names, or `None` if it does not verify
+/// (a key withdrawn after a rotation verifies nothing).
 fn session_jwt(jwt: &str, state: &Shared) -> SessionRef {
-    let claims = state.signing_key().verify(jwt, &state.config.project_id);
+    let claims = state
+        .verifying_key(jwt)
+        .and_then(|key| key.verify(jwt, &state.config.project_id));
     SessionRef::Jwt(claims.map(|c| c.session.id))
 }
 

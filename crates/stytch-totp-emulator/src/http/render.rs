@@ -254,3 +254,25 @@ pub(crate) fn session_fields(
         jwt,
     })
 }
+
+/// A TOTP authenticate/recover body with `"session": null` when no session was asked for, as
+/// in Stytch's documented example (the generated models leave a `None` session out).
+#[derive(serde::Serialize)]
+pub(crate) struct SignInBody<T> {
+    #[serde(flatten)]
+    pub(crate) body: T,
+    #[serde(
+        rename = "session",
+        skip_serializing_if = "has_session",
+        serialize_with = "null"
+    )]
+    pub(crate) no_session: bool,
+}
+
+fn has_session(no_session: &bool) -> bool {
+    !*no_session
+}
+
+fn null<S: serde::Serializer>(_: &bool, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_none()
+}

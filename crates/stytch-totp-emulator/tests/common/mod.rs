@@ -82,7 +82,7 @@ pub fn assert_error_shape(status: StatusCode, body: &Value) -> ErrorResponse {
     assert_eq!(
         error.error_url,
         format!(
-            "https://stytch.com/docs/api/errors/{}#{}",
+            "https://stytch.com/docs/api-reference/consumer/api/errors/{}#{}",
             status.as_u16(),
             error.error_type
         )
