@@ -146,3 +146,129 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use serde_json::Map;
+    use stytch_totp_models::{SecretString, SessionDurationMinutes, UserName};
+
+    use super::super::commands::{NewPasswordUser, PasswordCheck, SessionArgs, SessionRef};
+    use super::super::sessions::FactorKind;
+    use super::super::{Ctx, Refusal, Store};
+    use crate::ids::Ids;
+    use crate::{passwords, LockPolicy};
+
+    const PASSWORD: &str = "plaid-Kettle-orbit-97-quasar";
+
+    fn ctx() -> Ctx {
+        Ctx {
+            now: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            ids: Ids::for_project("project-test-x"),
+            lock_policy: LockPolicy {
+                max_failed_attempts: 2,
+                lock_duration: Duration::from_secs(3600),
+            },
+        }
+    }
+
+    fn session(existing: Option<SessionRef>, minutes: Option<i64>) -> SessionArgs {
+        SessionArgs {
+            existing,
+            duration: minutes.map(|m| SessionDurationMinutes::new(m).unwrap()),
+            custom_claims: Map::new(),
+        }
+    }
+
+    /// Both steps of `passwords.authenticate`, the hash checked between them as the HTTP side does.
+    fn authenticate(
+        store: &mut Store,
+        email: &str,
+        password: &str,
+        args: SessionArgs,
+        ctx: &Ctx,
+    ) -> Result<super::PasswordSignedIn, Refusal> {
+        let input = PasswordCheck {
+            email: email.to_owned(),
+            password: SecretString::from(password),
+            session: args,
+        };
+        let attempt = store.password_attempt(&input, ctx)?;
+        let matched = passwords::verify(&input.password, &attempt.hash);
+        store.password_checked(&input, attempt, matched, ctx)
+    }
+
+    #[test]
+    fn a_password_starts_a_session_steps_it_up_and_wrong_ones_lock_the_user() {
+        let ctx = ctx();
+        let mut store = Store::default();
+        let hash = passwords::hash(&SecretString::from(PASSWORD)).unwrap();
+        let created = store
+            .create_password(
+                NewPasswordUser {
+                    email: "jane@example.com".into(),
+                    password: SecretString::from(PASSWORD),
+                    name: UserName::default(),
+                    trusted_metadata: Map::new(),
+                    untrusted_metadata: Map::new(),
+                    session: session(None, Some(60)),
+                },
+                hash,
+                &ctx,
+            )
+            .unwrap();
+        assert!(created.user.record.password.is_some());
+        let started = created.session.unwrap();
+        assert!(matches!(
+            &started.record.factors[..],
+            [f] if f.kind == FactorKind::Password {
+                email_id: created.email_id.clone(),
+                email_address: "jane@example.com".into(),
+            }
+        ));
+
+        let unknown = authenticate(
+            &mut store,
+            "nobody@example.com",
+            PASSWORD,
+            session(None, None),
+            &ctx,
+        );
+        assert_eq!(unknown.err(), Some(Refusal::EmailNotFound));
+
+        // The email matches case-insensitively; the session named is stepped up in place.
+        let token = Some(SessionRef::Token(started.record.token.clone()));
+        let again = authenticate(
+            &mut store,
+            "Jane@Example.com",
+            PASSWORD,
+            session(token, None),
+            &ctx,
+        )
+        .unwrap()
+        .session
+        .unwrap();
+        assert_eq!(again.record.session_id, started.record.session_id);
+        assert_eq!(again.record.factors.len(), 1);
+
+        for _ in 0..2 {
+            let wrong = authenticate(
+                &mut store,
+                "jane@example.com",
+                "not-it",
+                session(None, None),
+                &ctx,
+            );
+            assert_eq!(wrong.err(), Some(Refusal::WrongPassword));
+        }
+        let locked = authenticate(
+            &mut store,
+            "jane@example.com",
+            PASSWORD,
+            session(None, None),
+            &ctx,
+        );
+        assert!(matches!(locked.err(), Some(Refusal::UserLocked(_))));
+    }
+}
