@@ -95,7 +95,7 @@ impl CookieSettings {
     pub(crate) fn secure_for(&self, headers: &HeaderMap) -> bool {
         match self.secure {
             Secure::Always => true,
-            Secure::ExceptLoopback => !(is_loopback_host(headers) && !is_forwarded(headers)),
+            Secure::ExceptLoopback => !is_loopback_host(headers) || is_forwarded(headers),
         }
     }
 
@@ -262,7 +262,10 @@ mod tests {
         }
         let plain = settings.set(&jwt, None, false);
         let plain = plain.to_str().unwrap();
-        assert!(!plain.contains("Secure") && !plain.contains("Max-Age"), "{plain}");
+        assert!(
+            !plain.contains("Secure") && !plain.contains("Max-Age"),
+            "{plain}"
+        );
         let gone = settings.remove(false);
         let gone = gone.to_str().unwrap();
         assert!(gone.starts_with("stytch_session_jwt=;") && gone.contains("Max-Age=0"));

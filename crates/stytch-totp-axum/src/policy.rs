@@ -155,7 +155,11 @@ impl Policy {
     }
 
     /// Checks a verified session against the policy at `now`.
-    pub fn check(&self, session: &StytchSessionClaim, now: SystemTime) -> Result<(), PolicyRefusal> {
+    pub fn check(
+        &self,
+        session: &StytchSessionClaim,
+        now: SystemTime,
+    ) -> Result<(), PolicyRefusal> {
         let factors = &session.authentication_factors;
         let missing: Vec<String> = self
             .required

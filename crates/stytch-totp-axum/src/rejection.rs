@@ -54,7 +54,8 @@ impl Redirects {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     status: StatusCode,
-    body: Body,
+    // Boxed: a handler's `Result<_, Rejection>` stays small.
+    body: Box<Body>,
     location: Option<String>,
     realm: &'static str,
 }
@@ -75,13 +76,13 @@ impl Rejection {
     fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: Body {
+            body: Box::new(Body {
                 error,
                 message: message.into(),
                 request_id: None,
                 missing_factors: Vec::new(),
                 step_up_within_seconds: None,
-            },
+            }),
             location: None,
             realm: "stytch",
         }
@@ -173,7 +174,11 @@ impl Rejection {
     }
 
     /// For a page request, the redirect `redirects` names for this refusal (none for 5xx).
-    pub(crate) fn for_request(mut self, headers: &HeaderMap, redirects: Option<&Redirects>) -> Self {
+    pub(crate) fn for_request(
+        mut self,
+        headers: &HeaderMap,
+        redirects: Option<&Redirects>,
+    ) -> Self {
         let wants_html = headers
             .get_all(ACCEPT)
             .iter()
@@ -218,7 +223,11 @@ impl Rejection {
 
 impl std::fmt::Display for Rejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status, self.body.error, self.body.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status, self.body.error, self.body.message
+        )
     }
 }
 
@@ -277,7 +286,10 @@ mod tests {
 
         let forged = stytch_totp::Error::InvalidSessionJwt(stytch_totp::JwtRejection::BadSignature);
         let (status, headers, body) = parts(Rejection::from_check(&forged)).await;
-        assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_session")));
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_session"))
+        );
         assert!(headers[WWW_AUTHENTICATE]
             .to_str()
             .unwrap()
@@ -306,15 +318,33 @@ mod tests {
         let redirects = Redirects::to("/sign-in").step_up("/step-up");
         let r = Rejection::not_signed_in().for_request(&html, Some(&redirects));
         let (status, headers, _) = parts(r).await;
-        assert_eq!((status, &headers[LOCATION]), (StatusCode::SEE_OTHER, &HeaderValue::from_static("/sign-in")));
+        assert_eq!(
+            (status, &headers[LOCATION]),
+            (StatusCode::SEE_OTHER, &HeaderValue::from_static("/sign-in"))
+        );
         let missing = PolicyRefusal::FactorsMissing(vec!["totp".into()]);
         let r = Rejection::policy(&missing).for_request(&html, Some(&redirects));
         assert_eq!(r.redirect(), Some("/step-up"));
         // An API caller, or no redirects: JSON.
         let api = HeaderMap::new();
-        assert_eq!(Rejection::not_signed_in().for_request(&api, Some(&redirects)).redirect(), None);
-        assert_eq!(Rejection::not_signed_in().for_request(&html, None).redirect(), None);
+        assert_eq!(
+            Rejection::not_signed_in()
+                .for_request(&api, Some(&redirects))
+                .redirect(),
+            None
+        );
+        assert_eq!(
+            Rejection::not_signed_in()
+                .for_request(&html, None)
+                .redirect(),
+            None
+        );
         // A failure to check is never a redirect.
-        assert_eq!(Rejection::guard_missing().for_request(&html, Some(&redirects)).redirect(), None);
+        assert_eq!(
+            Rejection::guard_missing()
+                .for_request(&html, Some(&redirects))
+                .redirect(),
+            None
+        );
     }
 }

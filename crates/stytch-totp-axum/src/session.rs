@@ -91,10 +91,16 @@ impl StytchSession {
 }
 
 fn exchange(parts: &Parts) -> Result<Arc<Exchange>, Rejection> {
-    parts.extensions.get::<Arc<Exchange>>().cloned().ok_or_else(|| {
-        tracing::error!("StytchSession used on a router without the stytch-totp-axum GuardLayer");
-        Rejection::guard_missing()
-    })
+    parts
+        .extensions
+        .get::<Arc<Exchange>>()
+        .cloned()
+        .ok_or_else(|| {
+            tracing::error!(
+                "StytchSession used on a router without the stytch-totp-axum GuardLayer"
+            );
+            Rejection::guard_missing()
+        })
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for StytchSession {
@@ -125,31 +131,14 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for StytchSession {
     }
 }
 
-/// Verifies the request's session (once per request) and applies `policy`.
-async fn check(exchange: &Exchange, parts: &Parts, policy: &Policy) -> Result<StytchSession, Rejection> {
-    let verified = match exchange.verified() {
-        Some(verified) => verified,
-        None => verify(exchange, parts, policy).await?,
-    };
-    if let Err(refusal) = policy.check(&verified.session.session, SystemTime::now()) {
-        let rejection = Rejection::policy(&refusal);
-        tracing::info!(
-            session.id = verified.session.session.id.as_str(),
-            session.refusal = rejection.code(),
-            "session refused by the route's policy"
-        );
-        return Err(rejection);
-    }
-    Ok(StytchSession {
-        verified: verified.session,
-        credential: verified.credential,
-        jwt: verified.jwt,
-    })
-}
-
-/// The span of one verification: session id, where it was checked, how the JWT came, and why
-/// it was refused. Never the JWT.
-async fn verify(exchange: &Exchange, parts: &Parts, policy: &Policy) -> Result<Verified, Rejection> {
+/// Verifies the request's session (once per request: later extractors reuse it) and applies
+/// `policy`, in one `session.check` span: session id, where it was checked, how the JWT came,
+/// and why it was refused. Never the JWT.
+async fn check(
+    exchange: &Exchange,
+    parts: &Parts,
+    policy: &Policy,
+) -> Result<StytchSession, Rejection> {
     let span = tracing::info_span!(
         "session.check",
         session.id = Empty,
@@ -158,58 +147,85 @@ async fn verify(exchange: &Exchange, parts: &Parts, policy: &Policy) -> Result<V
         session.refusal = Empty,
     );
     async move {
+        let verified = match exchange.verified() {
+            Some(verified) => verified,
+            None => verify(exchange, parts, policy).await?,
+        };
         let span = tracing::Span::current();
-        let settings = exchange.guard.cookie_settings();
-        let Some((jwt, credential)) = settings.credential(&parts.headers) else {
-            span.record("session.refusal", "not_signed_in");
-            tracing::info!("no session JWT: not signed in");
-            return Err(Rejection::not_signed_in());
+        span.record("session.id", verified.session.session.id.as_str());
+        span.record("session.credential", verified.credential.as_str());
+        let checked = match verified.session.checked {
+            Checked::Locally => "locally",
+            Checked::Remotely(_) => "remotely",
         };
-        span.record("session.credential", credential.as_str());
-        let result = exchange
-            .guard
-            .client()
-            .sessions()
-            .authenticate_jwt(jwt.clone())
-            .max_token_age(policy.token_age_limit())
-            .leeway(exchange.guard.jwt_leeway())
-            .await;
-        let session = match result {
-            Ok(session) => session,
-            Err(error) => {
-                let rejection = Rejection::from_check(&error);
-                span.record("session.refusal", rejection.code());
-                if rejection.is_unauthenticated() {
-                    tracing::info!(reason = %error, "session refused");
-                    if credential == Credential::Cookie {
-                        exchange.remove_cookie();
-                    }
-                } else {
-                    tracing::warn!(error = %error, "the session could not be checked");
-                }
-                return Err(rejection);
-            }
-        };
-        span.record("session.id", session.session.id.as_str());
-        if let Checked::Remotely(fresh) = &session.checked {
-            span.record("session.checked", "remotely");
-            if credential == Credential::Cookie {
-                let expires_at = parse_time(&session.session.expires_at);
-                exchange.set_cookie(fresh.session_jwt.clone(), expires_at);
-            }
-        } else {
-            span.record("session.checked", "locally");
+        span.record("session.checked", checked);
+        if let Err(refusal) = policy.check(&verified.session.session, SystemTime::now()) {
+            let rejection = Rejection::policy(&refusal);
+            span.record("session.refusal", rejection.code());
+            tracing::info!("session refused by the route's policy");
+            return Err(rejection);
         }
-        let verified = Verified {
-            session: Arc::new(session),
-            credential,
-            jwt,
-        };
-        exchange.remember(verified.clone());
-        Ok(verified)
+        Ok(StytchSession {
+            verified: verified.session,
+            credential: verified.credential,
+            jwt: verified.jwt,
+        })
     }
     .instrument(span)
     .await
+}
+
+/// Verifies the JWT with the SDK (in the caller's span); decides the cookie on the way out.
+async fn verify(
+    exchange: &Exchange,
+    parts: &Parts,
+    policy: &Policy,
+) -> Result<Verified, Rejection> {
+    let span = tracing::Span::current();
+    let settings = exchange.guard.cookie_settings();
+    let Some((jwt, credential)) = settings.credential(&parts.headers) else {
+        span.record("session.refusal", "not_signed_in");
+        tracing::info!("no session JWT: not signed in");
+        return Err(Rejection::not_signed_in());
+    };
+    span.record("session.credential", credential.as_str());
+    let result = exchange
+        .guard
+        .client()
+        .sessions()
+        .authenticate_jwt(jwt.clone())
+        .max_token_age(policy.token_age_limit())
+        .leeway(exchange.guard.jwt_leeway())
+        .await;
+    let session = match result {
+        Ok(session) => session,
+        Err(error) => {
+            let rejection = Rejection::from_check(&error);
+            span.record("session.refusal", rejection.code());
+            if rejection.is_unauthenticated() {
+                tracing::info!(reason = %error, "session refused");
+                if credential == Credential::Cookie {
+                    exchange.remove_cookie();
+                }
+            } else {
+                tracing::warn!(error = %error, "the session could not be checked");
+            }
+            return Err(rejection);
+        }
+    };
+    if let Checked::Remotely(fresh) = &session.checked {
+        if credential == Credential::Cookie {
+            let expires_at = parse_time(&session.session.expires_at);
+            exchange.set_cookie(fresh.session_jwt.clone(), expires_at);
+        }
+    }
+    let verified = Verified {
+        session: Arc::new(session),
+        credential,
+        jwt,
+    };
+    exchange.remember(verified.clone());
+    Ok(verified)
 }
 
 /// Sets or deletes the session cookie on this request's response (written by the
@@ -229,7 +245,8 @@ impl SessionCookie {
     /// Answer `jwt` as the session cookie, kept until `expires_at` (Stytch's RFC 3339
     /// `session.expires_at`) when given and readable, else for the browser session.
     pub fn set(&self, jwt: SecretString, expires_at: Option<&str>) {
-        self.exchange.set_cookie(jwt, expires_at.and_then(parse_time));
+        self.exchange
+            .set_cookie(jwt, expires_at.and_then(parse_time));
     }
 
     /// Delete the session cookie.
