@@ -1,10 +1,12 @@
 //! `cargo xtask ci`: the full check, in the order that fails fastest: format, packaging
-//! (metadata, `rust-version`, `cargo package`), clippy, generated code, tests, docs, then
-//! `cargo check` of the separate `benches/` and `fuzz/` workspaces, so a change that breaks
+//! (metadata, `rust-version`, `cargo package`), clippy, generated code, tests (with
+//! `CI=true`, so the browser test runs or fails, never skips), docs, the public API listings,
+//! then `cargo check` of the separate `benches/` and `fuzz/` workspaces, so a change that breaks
 //! `cargo xtask bench` or a fuzz target fails CI too.
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::Instant;
 
 /// One cargo invocation of the check.
@@ -12,12 +14,16 @@ struct Step {
     name: &'static str,
     args: &'static [&'static str],
     env: Option<(&'static str, &'static str)>,
+    /// Warnings cargo itself prints (not rustc's, which `-D warnings` covers) that fail the
+    /// step even when cargo exits 0.
+    fail_on: &'static [&'static str],
 }
 
 const FORMAT: Step = Step {
     name: "format",
     args: &["fmt", "--all", "--", "--check"],
     env: None,
+    fail_on: &[],
 };
 
 const BEFORE_CODEGEN: &[Step] = &[Step {
@@ -31,13 +37,18 @@ const BEFORE_CODEGEN: &[Step] = &[Step {
         "warnings",
     ],
     env: None,
+    fail_on: &[],
 }];
 
 const AFTER_CODEGEN: &[Step] = &[
     Step {
         name: "tests",
         args: &["test", "--workspace"],
-        env: None,
+        // As on CI, wherever this runs: the browser test fails (saying what to install)
+        // instead of skipping without Chromium, and insta fails on a changed snapshot
+        // instead of writing a `.snap.new`.
+        env: Some(("CI", "true")),
+        fail_on: &[],
     },
     Step {
         name: "lint the models with the schemars feature",
@@ -53,6 +64,7 @@ const AFTER_CODEGEN: &[Step] = &[
             "warnings",
         ],
         env: None,
+        fail_on: &[],
     },
     Step {
         name: "schemas derived from the models match specs/ (feature schemars)",
@@ -66,11 +78,14 @@ const AFTER_CODEGEN: &[Step] = &[
             "schemas",
         ],
         env: None,
+        fail_on: &[],
     },
     Step {
         name: "docs",
         args: &["doc", "--workspace", "--no-deps"],
         env: Some(("RUSTDOCFLAGS", "-D warnings")),
+        // Two crates writing one page (a binary named like a library) is a cargo warning.
+        fail_on: &["output filename collision"],
     },
 ];
 
@@ -87,6 +102,7 @@ const SEPARATE_WORKSPACES: &[(&str, Step)] = &[
             name: "format benches/ (check)",
             args: FORMAT_CHECK,
             env: None,
+            fail_on: &[],
         },
     ),
     (
@@ -95,6 +111,7 @@ const SEPARATE_WORKSPACES: &[(&str, Step)] = &[
             name: "format fuzz/ (check)",
             args: FORMAT_CHECK,
             env: None,
+            fail_on: &[],
         },
     ),
     (
@@ -103,6 +120,7 @@ const SEPARATE_WORKSPACES: &[(&str, Step)] = &[
             name: "check benches/",
             args: &["check", "--all-targets", "--features", "emulator"],
             env: None,
+            fail_on: &[],
         },
     ),
     (
@@ -111,6 +129,7 @@ const SEPARATE_WORKSPACES: &[(&str, Step)] = &[
             name: "check fuzz/",
             args: &["check", "--all-targets"],
             env: None,
+            fail_on: &[],
         },
     ),
 ];
@@ -136,6 +155,13 @@ pub fn run(root: &Path) -> Result<(), String> {
     AFTER_CODEGEN
         .iter()
         .try_for_each(|step| cargo(root, step))?;
+    println!("==> xtask ci: public API unchanged (docs/public-api/)");
+    let public_api = Instant::now();
+    crate::public_api::run(root, crate::files::Mode::Check)?;
+    println!(
+        "==> xtask ci: public API took {:.1} s",
+        public_api.elapsed().as_secs_f64()
+    );
     SEPARATE_WORKSPACES
         .iter()
         .try_for_each(|(dir, step)| cargo_in(root, Some(dir), step))?;
@@ -169,8 +195,7 @@ fn cargo_in(root: &Path, separate: Option<&str>, step: &Step) -> Result<(), Stri
         command.env(key, value);
     }
     let step_started = Instant::now();
-    let status = command
-        .status()
+    let (status, refused) = run_watching_stderr(&mut command, step.fail_on)
         .map_err(|e| format!("could not run cargo {}: {e}", step.args.join(" ")))?;
     // Per-step times, so a CI log shows where the time budget goes.
     println!(
@@ -178,7 +203,12 @@ fn cargo_in(root: &Path, separate: Option<&str>, step: &Step) -> Result<(), Stri
         step.name,
         step_started.elapsed().as_secs_f64()
     );
-    if status.success() {
+    if let Some(warning) = refused {
+        Err(format!(
+            "step `{}` printed a warning CI refuses: {warning}",
+            step.name
+        ))
+    } else if status.success() {
         Ok(())
     } else {
         Err(format!(
@@ -187,4 +217,24 @@ fn cargo_in(root: &Path, separate: Option<&str>, step: &Step) -> Result<(), Stri
             step.args.join(" ")
         ))
     }
+}
+
+/// Runs `command`, passing its stderr through, and returns the first of `fail_on` seen in it.
+fn run_watching_stderr(
+    command: &mut Command,
+    fail_on: &[&'static str],
+) -> std::io::Result<(ExitStatus, Option<&'static str>)> {
+    if fail_on.is_empty() {
+        return Ok((command.status()?, None));
+    }
+    let mut child = command.stderr(Stdio::piped()).spawn()?;
+    let mut seen = None;
+    if let Some(stderr) = child.stderr.take() {
+        for line in BufReader::new(stderr).lines() {
+            let line = line?;
+            eprintln!("{line}");
+            seen = seen.or_else(|| fail_on.iter().copied().find(|w| line.contains(w)));
+        }
+    }
+    Ok((child.wait()?, seen))
 }

@@ -6,6 +6,7 @@ pub mod codegen;
 pub mod files;
 pub mod operations;
 pub mod package;
+pub mod public_api;
 pub mod reliability;
 pub mod specs;
 pub mod upstream;

@@ -8,6 +8,8 @@
 //!   OpenAPI (default `../shared/stytch-openapi/openapi.yml`), or check it is current.
 //! * `bench`: run the benchmarks (separate `benches/` workspace) into `docs/BENCHMARKS.md`.
 //! * `reliability`: re-measure the fault matrix into `docs/RELIABILITY.md`.
+//! * `public-api [--check]`: list each library crate's public API into `docs/public-api/`, or
+//!   (with `--check`) fail showing the diff when it changed.
 //! * `package`: the packaging checks of `ci` alone (metadata, `rust-version`, `cargo package`).
 //! * `ci`: the full check (fmt, packaging, clippy, codegen --check, tests, docs), exactly what
 //!   `.ci/run` runs.
@@ -17,7 +19,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use xtask::{bench, ci, codegen, package, reliability, upstream, vendor};
+use xtask::files::Mode;
+use xtask::{bench, ci, codegen, package, public_api, reliability, upstream, vendor};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -38,6 +41,8 @@ fn main() -> ExitCode {
         ["vendor-openapi", path] => vendor::run(&root, Path::new(path), false),
         ["ci"] => ci::run(&root),
         ["package"] => package::check(&root),
+        ["public-api"] => public_api::run(&root, Mode::Write),
+        ["public-api", "--check"] => public_api::run(&root, Mode::Check),
         ["reliability"] => reliability::run(&root),
         ["bench"] => bench::run(&root, false),
         ["bench", "--build-cost"] => bench::run(&root, true),
@@ -53,7 +58,7 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str =
-    "usage: cargo xtask <codegen [--check] | upstream-diff [PATH_TO_OPENAPI] | vendor-openapi [--check] [PATH] | reliability | bench [--build-cost] | package | ci>";
+    "usage: cargo xtask <codegen [--check] | upstream-diff [PATH_TO_OPENAPI] | vendor-openapi [--check] [PATH] | reliability | bench [--build-cost] | public-api [--check] | package | ci>";
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

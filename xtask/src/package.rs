@@ -23,6 +23,7 @@ pub fn check(root: &Path) -> Result<(), String> {
         return Err("no publishable crate found".into());
     }
     let mut problems = manifest_problems(&workspace);
+    problems.extend(license_file_problems(&workspace));
     problems.extend(msrv_problems(&workspace, &metadata(root, false)?));
     if !problems.is_empty() {
         return Err(format!("packaging: {}", problems.join("; ")));
@@ -46,6 +47,20 @@ pub fn check(root: &Path) -> Result<(), String> {
     }
     println!("==> xtask ci: packaged {}", publishable.join(", "));
     Ok(())
+}
+
+/// Publishable crates without a `LICENSE` file beside their manifest (`license = "MIT"` names
+/// the terms; the file, packaged with the crate, carries the copyright notice MIT requires).
+fn license_file_problems(workspace: &Value) -> Vec<String> {
+    packages(workspace)
+        .filter(|p| p["publish"].is_null())
+        .filter_map(|p| {
+            let name = p["name"].as_str()?;
+            let manifest = Path::new(p["manifest_path"].as_str()?);
+            let license = manifest.parent()?.join("LICENSE");
+            (!license.is_file()).then(|| format!("{name}: no LICENSE file"))
+        })
+        .collect()
 }
 
 fn metadata(root: &Path, no_deps: bool) -> Result<Value, String> {
