@@ -18,12 +18,14 @@ use stytch_totp::models::ErrorType;
 /// | wrong, replayed or unknown code / recovery code | 401 | `invalid_code`, `code_already_used`, `invalid_recovery_code` |
 /// | no such user, no TOTP | 404 | `not_found` |
 /// | already enrolled, enrollment expired | 409 | `already_enrolled`, `enrollment_pending`, `enrollment_expired` |
-/// | no session, a refused session JWT, an ended session | 401 | `not_signed_in`, `invalid_session`, `session_ended` |
-/// | a session without a TOTP or recovery-code factor | 403 | `mfa_required` |
 /// | user locked (`user_lock_limit_reached`) | 429 | `user_locked`, with `lock_expires_at` |
 /// | Stytch 5xx, rate limit, transport failure, timeout | 503 | `stytch_unavailable`, with `request_id` when Stytch answered |
 /// | undecodable Stytch answer | 502 | `stytch_bad_response` |
 /// | Stytch refused the project credentials, client bug | 500 | `stytch_misconfigured`, `internal` |
+///
+/// Refused sessions on the signed-in routes are answered by the session guard in the same
+/// shape ([`stytch_totp_axum::Rejection`]): 401 `not_signed_in`, `invalid_session`,
+/// `session_ended`; 403 `factors_required`, `step_up_required`; 503 `stytch_unavailable`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     status: StatusCode,
@@ -100,22 +102,6 @@ impl ApiError {
     #[must_use]
     pub fn with_lock_expires_at(mut self, lock_expires_at: Option<String>) -> Self {
         self.body.lock_expires_at = lock_expires_at;
-        self
-    }
-
-    /// Replaces status, code and message, keeping the request id (and records the new code on
-    /// the current span).
-    #[must_use]
-    pub(crate) fn with_code(
-        mut self,
-        status: StatusCode,
-        error: &'static str,
-        message: impl Into<String>,
-    ) -> Self {
-        tracing::Span::current().record("error.type", error);
-        self.status = status;
-        self.body.error = error;
-        self.body.message = message.into();
         self
     }
 

@@ -18,6 +18,7 @@
 use std::process::ExitCode;
 
 use mfa_service::{router, telemetry, AppState, Backend};
+use stytch_totp_axum::Secure;
 use tokio::net::TcpListener;
 
 const DEFAULT_ADDR: &str = "127.0.0.1:3000";
@@ -47,10 +48,15 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let addr = std::env::var("MFA_SERVICE_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
     let listener = TcpListener::bind(&addr).await?;
     let local = listener.local_addr()?;
-    // Browsers keep `Secure` cookies from https:// only: plain http is for loopback development.
-    let secure_cookies = !local.ip().is_loopback();
-    let app = router(AppState::new(backend.client().clone()).with_secure_cookies(secure_cookies));
-    tracing::info!(addr = %local, secure_cookies, "mfa-service listening");
+    // Browsers keep `Secure` cookies from https:// only: plain http is for loopback development,
+    // so only a service listening on loopback leaves `Secure` off (for loopback requests).
+    let secure = if local.ip().is_loopback() {
+        Secure::ExceptLoopback
+    } else {
+        Secure::Always
+    };
+    let app = router(AppState::new(backend.client().clone()).with_secure(secure));
+    tracing::info!(addr = %local, secure_cookies = ?secure, "mfa-service listening");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;

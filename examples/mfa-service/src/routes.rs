@@ -2,17 +2,15 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderName, HeaderValue};
 use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use stytch_totp::models::{check_external_id, CreateUserRequest, ErrorType, SecretString};
 use stytch_totp::Client;
+use stytch_totp_axum::SessionCookie;
 use tracing::field::Empty;
 use tracing::Instrument;
 
-use crate::session::session_cookie;
 use crate::{ApiError, AppState, USER_ID_CLAIM};
 
 /// `POST /mfa/enroll` body.
@@ -204,8 +202,9 @@ async fn ensure_stytch_user(client: &Client, external_id: &str) -> Result<String
 /// `POST /mfa/verify`: authenticate a code, starting a session.
 pub(crate) async fn verify(
     State(state): State<AppState>,
+    cookie: SessionCookie,
     JsonBody(request): JsonBody<VerifyRequest>,
-) -> Result<SessionAnswer, ApiError> {
+) -> Result<Json<SessionResponse>, ApiError> {
     let span = tracing::info_span!(
         "mfa.verify",
         user_id = %request.user_id,
@@ -223,7 +222,7 @@ pub(crate) async fn verify(
             .await;
         match result {
             Ok(auth) => Ok(session_answer(
-                &state,
+                &cookie,
                 request.user_id,
                 auth.totp_id,
                 auth.session_token,
@@ -240,8 +239,9 @@ pub(crate) async fn verify(
 /// `POST /mfa/recover`: spend a recovery code, starting a session.
 pub(crate) async fn recover(
     State(state): State<AppState>,
+    cookie: SessionCookie,
     JsonBody(request): JsonBody<RecoverRequest>,
-) -> Result<SessionAnswer, ApiError> {
+) -> Result<Json<SessionResponse>, ApiError> {
     let span = tracing::info_span!(
         "mfa.recover",
         user_id = %request.user_id,
@@ -262,7 +262,7 @@ pub(crate) async fn recover(
             .await;
         match result {
             Ok(recovered) => Ok(session_answer(
-                &state,
+                &cookie,
                 request.user_id,
                 recovered.totp_id,
                 recovered.session_token,
@@ -281,28 +281,25 @@ fn user_claim(user_id: &str) -> serde_json::Map<String, serde_json::Value> {
     serde_json::Map::from_iter([(USER_ID_CLAIM.to_owned(), user_id.into())])
 }
 
-/// A [`SessionResponse`] body with the session cookie.
-type SessionAnswer = ([(HeaderName, HeaderValue); 1], Json<SessionResponse>);
-
+/// A [`SessionResponse`] body; the session cookie is set to its JWT.
 fn session_answer(
-    state: &AppState,
+    cookie: &SessionCookie,
     user_id: String,
     totp_id: String,
     session_token: SecretString,
     session_jwt: SecretString,
     session_expires_at: Option<String>,
-) -> SessionAnswer {
+) -> Json<SessionResponse> {
     tracing::Span::current().record("totp_id", totp_id.as_str());
     tracing::info!("second factor accepted: session started");
-    let cookie = session_cookie(&session_jwt, state.session_duration(), state.secure_cookies);
-    let body = Json(SessionResponse {
+    cookie.set(session_jwt.clone(), session_expires_at.as_deref());
+    Json(SessionResponse {
         user_id,
         totp_id,
         session_token,
         session_jwt,
         session_expires_at,
-    });
-    ([(SET_COOKIE, cookie)], body)
+    })
 }
 
 /// Maps a failed authenticate/recover; a locked user's answer gets `lock_expires_at`.

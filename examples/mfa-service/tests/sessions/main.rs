@@ -312,13 +312,13 @@ async fn a_session_without_a_totp_or_recovery_factor_is_refused() {
     assert_refused(
         &service.me(Auth::Bearer(&email_only)).await,
         StatusCode::FORBIDDEN,
-        "mfa_required",
+        "factors_required",
     );
     let none = mint(der.as_bytes(), &kid, json!([]));
     assert_refused(
         &service.me(Auth::Cookie(&none)).await,
         StatusCode::FORBIDDEN,
-        "mfa_required",
+        "factors_required",
     );
 
     // The same session with a recovery-code factor passes: the factor made the difference.

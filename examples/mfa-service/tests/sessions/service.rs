@@ -49,7 +49,7 @@ impl Service {
         }));
         let guard = tracing::subscriber::set_default(subscriber);
         let backend = Backend::embedded_emulator_with(config).await.unwrap();
-        let app = router(AppState::new(backend.client().clone()).with_secure_cookies(false));
+        let app = router(AppState::new(backend.client().clone()));
         Self {
             app,
             backend,
@@ -142,7 +142,10 @@ impl Service {
     pub fn assert_logs_free_of(&self, secrets: &[&str]) {
         let text = self.logs.text();
         assert!(!self.logs.lines().is_empty(), "every log line is JSON");
-        assert!(text.contains("mfa.session"), "the session spans are logged");
+        assert!(
+            text.contains("session.check"),
+            "the session spans are logged"
+        );
         for secret in secrets.iter().filter(|s| !s.is_empty()) {
             assert!(!text.contains(secret), "a secret reached the logs");
         }
