@@ -19,6 +19,7 @@ mod log_buffer;
 #[path = "../shared/oneshot.rs"]
 mod oneshot;
 mod service;
+mod step_up;
 
 use service::*;
 

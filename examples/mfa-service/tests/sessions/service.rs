@@ -110,6 +110,12 @@ impl Service {
     /// Enrols `user_id` and verifies the current code; returns the session and the
     /// verify answer's `Set-Cookie`.
     pub async fn sign_in(&self, user_id: &str) -> (SessionResponse, String) {
+        let (session, cookie, _) = self.sign_in_keeping_secret(user_id).await;
+        (session, cookie)
+    }
+
+    /// [`Service::sign_in`], also answering the TOTP secret (as the authenticator app keeps it).
+    pub async fn sign_in_keeping_secret(&self, user_id: &str) -> (SessionResponse, String, String) {
         let enrolled = Self::call(
             &self.app,
             "POST",
@@ -119,8 +125,8 @@ impl Service {
         )
         .await;
         assert_eq!(enrolled.status, StatusCode::OK, "{}", enrolled.body);
-        let secret = enrolled.body["secret"].as_str().unwrap();
-        let code = code_at(secret, self.emulator().now()).unwrap();
+        let secret = enrolled.body["secret"].as_str().unwrap().to_owned();
+        let code = code_at(&secret, self.emulator().now()).unwrap();
         let verified = Self::call(
             &self.app,
             "POST",
@@ -135,7 +141,12 @@ impl Service {
             .expect("verify sets the session cookie")
             .to_owned();
         let session: SessionResponse = serde_json::from_value(verified.body).unwrap();
-        (session, cookie)
+        (session, cookie, secret)
+    }
+
+    /// The current code of the authenticator app holding `secret`, on the emulator's clock.
+    pub fn code(&self, secret: &str) -> String {
+        code_at(secret, self.emulator().now()).unwrap()
     }
 
     /// No log line at any level carries one of `secrets`.
