@@ -8,6 +8,8 @@
 //! * `STYTCH_PROJECT_ID`, `STYTCH_SECRET` (and optional `STYTCH_BASE_URL`): use Stytch. Without
 //!   both, an embedded emulator is started (offline, in memory) and a WARN line says so.
 //! * `MFA_SERVICE_ADDR`: where to listen (default `127.0.0.1:3000`).
+//! * `MFA_SERVICE_STEP_UP_SECONDS`: how recent a code must be to show the recovery codes
+//!   (default 300).
 //! * `RUST_LOG`: log filter (default `info`); logs are JSON lines on stdout.
 //! * With `--features opentelemetry-otlp`: `OTEL_EXPORTER_OTLP_ENDPOINT` (e.g.
 //!   `http://localhost:4318`) exports spans over OTLP/HTTP; `OTEL_SERVICE_NAME` names the service.
@@ -55,7 +57,15 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Secure::Always
     };
-    let app = router(AppState::new(backend.client().clone()).with_secure(secure));
+    let mut state = AppState::new(backend.client().clone()).with_secure(secure);
+    if let Ok(seconds) = std::env::var("MFA_SERVICE_STEP_UP_SECONDS") {
+        let seconds: u64 = seconds
+            .trim()
+            .parse()
+            .map_err(|_| "MFA_SERVICE_STEP_UP_SECONDS must be a number of seconds")?;
+        state = state.with_step_up_window(std::time::Duration::from_secs(seconds));
+    }
+    let app = router(state);
     tracing::info!(addr = %local, secure_cookies = ?secure, "mfa-service listening");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

@@ -1,8 +1,10 @@
 //! The MFA flow as a person sees it, in headless Chromium (driven through chromedriver with
 //! fantoccini) against the real `mfa-service` binary on its embedded emulator: open the page,
 //! enrol, read the QR code **from a screenshot's pixels**, type the code an authenticator app
-//! would show, see the signed-in page, sign out, type the same code again and see "already
-//! used", sign in with a recovery code, and check the service's logs hold no secret.
+//! would show, see the signed-in page, ask for the recovery codes once the code is older than
+//! the step-up window and be asked for a fresh code first, sign out, type the same code again
+//! and see "already used", sign in with a recovery code, and check the service's logs hold no
+//! secret.
 //!
 //! Needs `chromium` and `chromedriver` on PATH (or `CHROME_BIN` / `CHROMEDRIVER`). Without
 //! them it prints one line and skips, except under `CI=true`, where it fails. Screenshots of
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
 use stytch_totp_emulator::Operation;
-use support::{decode_qr, find_browser, inject_fault, Chromedriver, Service};
+use support::{decode_qr, find_browser, inject_fault, Chromedriver, Service, STEP_UP_SECONDS};
 use totp_rs::TOTP;
 
 /// Generous: each step takes well under a second here.
@@ -270,6 +272,30 @@ async fn walk(
         "nothing comes back on reload"
     );
 
+    // The recovery codes need a code from the last STEP_UP_SECONDS: older, the page asks for
+    // a fresh one (the next step's code: the current one was spent signing in).
+    tokio::time::sleep(Duration::from_secs(STEP_UP_SECONDS + 2)).await;
+    page.click("#show-codes-button").await;
+    page.visible("#view-step-up").await;
+    page.shot("step-up-prompt").await;
+    let next = next_code(&totp, &code);
+    page.type_into("#step-up-code", &next).await;
+    page.click("#step-up-button").await;
+    page.visible("#my-codes").await;
+    let mut shown = Vec::new();
+    for item in page
+        .client
+        .find_all(Locator::Css("#my-recovery-codes li"))
+        .await
+        .unwrap()
+    {
+        shown.push(item.text().await.unwrap());
+    }
+    assert_eq!(shown, recovery_codes, "the codes saved at enrolment");
+    page.shot("recovery-codes-after-step-up").await;
+    secrets.strings.push(page.session_cookie().await);
+    secrets.codes.push(next);
+
     // Sign out, then the same code again: "already used".
     page.click("#logout-button").await;
     assert_eq!(page.text("#notice").await, "You are signed out.");
@@ -298,6 +324,17 @@ async fn walk(
     page.click("#logout-button").await;
     page.visible("#notice").await;
     secrets
+}
+
+/// The code of the next 30-second step (accepted now, one step ahead), unlike `used`.
+fn next_code(totp: &TOTP, used: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let next = totp.generate(now + 30);
+    assert_ne!(next, used, "a fresh code");
+    next
 }
 
 /// Six digits that are none of the codes valid around now (previous, current, next step).

@@ -4,7 +4,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const VIEWS = ["view-start", "view-enroll", "view-code", "view-recover", "view-signed-in"];
+const VIEWS = ["view-start", "view-enroll", "view-code", "view-recover", "view-signed-in", "view-step-up"];
 let userId = "";
 
 function show(view) {
@@ -55,8 +55,10 @@ function describe(status, body) {
     case "invalid_session":
     case "session_ended":
       return "Your session has ended. Please sign in again.";
-    case "mfa_required":
+    case "factors_required":
       return "This page needs a sign-in with your authenticator app or a recovery code.";
+    case "step_up_required":
+      return "Type a new code from your app to see this.";
     case "bad_request":
       return body.message;
     default:
@@ -108,6 +110,7 @@ function when(iso) {
 
 async function showSignedIn(known) {
   const me = known || (await api("GET", "/me"));
+  forgetMyCodes();
   userId = me.user_id || userId;
   $("me-user").textContent = me.user_id || me.stytch_user_id;
   $("me-stytch-user").textContent = me.stytch_user_id;
@@ -126,6 +129,33 @@ async function showSignedIn(known) {
     me.checked === "locally" ? "JWT verified by this service (no call to Stytch)" : "by Stytch, with a fresh JWT";
   setError("signed-in-error", "");
   show("view-signed-in");
+}
+
+/** Shows the caller's recovery codes; asks for a fresh code first when the service wants one. */
+async function showMyCodes() {
+  let answer;
+  try {
+    answer = await api("POST", "/mfa/recovery-codes");
+  } catch (error) {
+    if (error.code !== "step_up_required") throw error;
+    $("step-up-code").value = "";
+    setError("step-up-error", "");
+    return show("view-step-up");
+  }
+  $("my-recovery-codes").replaceChildren(
+    ...answer.recovery_codes.map((code) => {
+      const item = document.createElement("li");
+      item.textContent = code;
+      return item;
+    }),
+  );
+  $("my-codes").hidden = false;
+  show("view-signed-in");
+}
+
+function forgetMyCodes() {
+  $("my-recovery-codes").replaceChildren();
+  $("my-codes").hidden = true;
 }
 
 function forgetEnrolment() {
@@ -199,9 +229,28 @@ $("lost-phone").addEventListener("click", () => show("view-recover"));
 $("use-app").addEventListener("click", () => show("view-code"));
 for (const back of document.querySelectorAll(".back")) back.addEventListener("click", () => show("view-start"));
 
+$("show-codes-button").addEventListener("click", () => {
+  busy($("view-signed-in"), "signed-in-error", showMyCodes);
+});
+
+$("step-up-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $("step-up-code");
+  busy(event.target, "step-up-error", async () => {
+    const code = input.value.replace(/\s/g, "");
+    if (!/^[0-9]{6}$/.test(code)) throw new Error("Type the 6 digits your app shows.");
+    await api("POST", "/mfa/step-up", { code });
+    input.value = "";
+    await showMyCodes();
+  });
+});
+
+$("step-up-cancel").addEventListener("click", () => show("view-signed-in"));
+
 $("logout-button").addEventListener("click", () => {
   busy($("view-signed-in"), "signed-in-error", async () => {
     await api("POST", "/logout");
+    forgetMyCodes();
     $("user-id").value = userId;
     notice("You are signed out.");
     show("view-start");
