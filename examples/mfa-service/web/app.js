@@ -241,6 +241,7 @@ $("step-up-form").addEventListener("submit", (event) => {
     if (!/^[0-9]{6}$/.test(code)) throw new Error("Type the 6 digits your app shows.");
     await api("POST", "/mfa/step-up", { code });
     input.value = "";
+    await showSignedIn(); // the factor's new time
     await showMyCodes();
   });
 });
