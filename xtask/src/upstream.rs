@@ -49,6 +49,26 @@ const COVERED: &[(&str, &str)] = &[
     ("GetUserResponse", "api_user_v1_GetResponse"),
     ("DeleteUserResponse", "api_user_v1_DeleteResponse"),
     ("DeleteTotpResponse", "api_user_v1_DeleteTOTPResponse"),
+    ("CreatePasswordRequest", "api_password_v1_CreateRequest"),
+    ("CreatePasswordResponse", "api_password_v1_CreateResponse"),
+    (
+        "AuthenticatePasswordRequest",
+        "api_password_v1_AuthenticateRequest",
+    ),
+    (
+        "AuthenticatePasswordResponse",
+        "api_password_v1_AuthenticateResponse",
+    ),
+    (
+        "PasswordStrengthCheckRequest",
+        "api_password_v1_StrengthCheckRequest",
+    ),
+    (
+        "PasswordStrengthCheckResponse",
+        "api_password_v1_StrengthCheckResponse",
+    ),
+    ("PasswordFeedback", "api_password_v1_Feedback"),
+    ("LudsRequirements", "api_password_v1_LUDSRequirements"),
     (
         "AuthenticateSessionRequest",
         "api_session_v1_AuthenticateRequest",

@@ -1,4 +1,5 @@
-//! `totps ...`, `users ...` and `sessions ...`: one API call each, printed as JSON.
+//! `passwords ...`, `totps ...`, `users ...` and `sessions ...`: one API call each, printed as
+//! JSON.
 
 use std::time::Duration;
 
@@ -6,8 +7,10 @@ use stytch_totp::{Checked, Client};
 use stytch_totp_models::{CreateUserRequest, UserName};
 
 use crate::args::{
-    Connection, SessionsArgs, SessionsCall, TotpsArgs, TotpsCall, UsersArgs, UsersCall,
+    Connection, PasswordsArgs, PasswordsCall, SessionsArgs, SessionsCall, StepUp, TotpsArgs,
+    TotpsCall, UsersArgs, UsersCall,
 };
+use crate::password::{read_password, Confirm};
 
 fn client(connection: &Connection) -> Result<Client, String> {
     let mut builder = Client::builder();
@@ -39,6 +42,60 @@ fn failed(error: stytch_totp::Error) -> String {
     }
 }
 
+/// Applies `--session-token` / `--session-jwt` to a builder that has the session setters.
+macro_rules! step_up_setters {
+    ($call:ident, $step_up:expr) => {
+        let StepUp {
+            session_token,
+            session_jwt,
+        } = $step_up;
+        if let Some(token) = session_token {
+            $call = $call.session_token(token);
+        }
+        if let Some(jwt) = session_jwt {
+            $call = $call.session_jwt(jwt);
+        }
+    };
+}
+
+pub async fn passwords(args: PasswordsArgs) -> Result<(), String> {
+    let c = &args.connection;
+    let client = client(c)?;
+    let passwords = client.passwords();
+    let print = |v: &dyn erased::Printable| v.print(c.json, c.show_secrets);
+    match args.call {
+        PasswordsCall::Create {
+            email,
+            session_duration_minutes,
+        } => {
+            let mut call = passwords.create(email, read_password(Confirm::Twice)?);
+            if let Some(minutes) = session_duration_minutes {
+                call = call.session_duration_minutes(minutes);
+            }
+            print(&call.await.map_err(failed)?)
+        }
+        PasswordsCall::Authenticate {
+            email,
+            session_duration_minutes,
+            step_up,
+        } => {
+            let mut call = passwords.authenticate(email, read_password(Confirm::Once)?);
+            if let Some(minutes) = session_duration_minutes {
+                call = call.session_duration_minutes(minutes);
+            }
+            step_up_setters!(call, step_up);
+            print(&call.await.map_err(failed)?)
+        }
+        PasswordsCall::StrengthCheck { email } => {
+            let mut call = passwords.strength_check(read_password(Confirm::Once)?);
+            if let Some(email) = email {
+                call = call.email(email);
+            }
+            print(&call.await.map_err(failed)?)
+        }
+    }
+}
+
 pub async fn totps(args: TotpsArgs) -> Result<(), String> {
     let c = &args.connection;
     let client = client(c)?;
@@ -59,11 +116,13 @@ pub async fn totps(args: TotpsArgs) -> Result<(), String> {
             user_id,
             code,
             session_duration_minutes,
+            step_up,
         } => {
             let mut call = totps.authenticate(user_id, code);
             if let Some(minutes) = session_duration_minutes {
                 call = call.session_duration_minutes(minutes);
             }
+            step_up_setters!(call, step_up);
             print(&call.await.map_err(failed)?)
         }
         TotpsCall::RecoveryCodes { user_id } => {
@@ -73,11 +132,13 @@ pub async fn totps(args: TotpsArgs) -> Result<(), String> {
             user_id,
             recovery_code,
             session_duration_minutes,
+            step_up,
         } => {
             let mut call = totps.recover(user_id, recovery_code);
             if let Some(minutes) = session_duration_minutes {
                 call = call.session_duration_minutes(minutes);
             }
+            step_up_setters!(call, step_up);
             print(&call.await.map_err(failed)?)
         }
     }

@@ -24,6 +24,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run the Stytch TOTP emulator as a standalone HTTP server (Ctrl-C stops it).
     Serve(ServeArgs),
+    /// Call the password endpoints (the first factor). The password comes from
+    /// STYTCH_PASSWORD or a prompt on the terminal, never from a flag.
+    Passwords(PasswordsArgs),
     /// Call the TOTP endpoints.
     Totps(TotpsArgs),
     /// Call the user endpoints.
@@ -132,9 +135,11 @@ pub enum TotpsCall {
         user_id: String,
         /// The code from the authenticator app.
         code: String,
-        /// Start a session of this many minutes (5-527040).
+        /// Start (or extend) a session of this many minutes (5-527040).
         #[arg(long)]
         session_duration_minutes: Option<i64>,
+        #[command(flatten)]
+        step_up: StepUp,
     },
     /// List the user's TOTPs and remaining recovery codes.
     RecoveryCodes {
@@ -147,9 +152,61 @@ pub enum TotpsCall {
         user_id: String,
         /// One recovery code (xxxx-xxxx-xxxx).
         recovery_code: String,
+        /// Start (or extend) a session of this many minutes (5-527040).
+        #[arg(long)]
+        session_duration_minutes: Option<i64>,
+        #[command(flatten)]
+        step_up: StepUp,
+    },
+}
+
+/// `passwords` options.
+#[derive(Debug, Args)]
+pub struct PasswordsArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    #[command(subcommand)]
+    pub call: PasswordsCall,
+}
+
+/// An existing session to add a factor to (step-up) instead of starting one.
+#[derive(Debug, Args)]
+#[group(required = false, multiple = false)]
+pub struct StepUp {
+    /// Add the factor to the session of this token.
+    #[arg(long)]
+    pub session_token: Option<String>,
+    /// Add the factor to the session of this JWT.
+    #[arg(long)]
+    pub session_jwt: Option<String>,
+}
+
+/// The password calls.
+#[derive(Debug, Subcommand)]
+pub enum PasswordsCall {
+    /// Create a user with an email address and a password (asked twice on a terminal).
+    Create {
+        /// The user's email address.
+        email: String,
         /// Start a session of this many minutes (5-527040).
         #[arg(long)]
         session_duration_minutes: Option<i64>,
+    },
+    /// Sign in with an email address and password.
+    Authenticate {
+        /// The user's email address.
+        email: String,
+        /// Start (or extend) a session of this many minutes (5-527040).
+        #[arg(long)]
+        session_duration_minutes: Option<i64>,
+        #[command(flatten)]
+        step_up: StepUp,
+    },
+    /// Score a password against Stytch's strength policy.
+    StrengthCheck {
+        /// The user's email address (a password built from it scores lower).
+        #[arg(long)]
+        email: Option<String>,
     },
 }
 

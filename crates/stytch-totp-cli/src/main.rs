@@ -12,6 +12,7 @@ mod args;
 mod code;
 mod demo;
 mod output;
+mod password;
 mod qr;
 mod serve;
 
@@ -34,6 +35,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo(args) => demo::run(args).await,
         Command::Serve(args) => serve::run(args).await,
+        Command::Passwords(args) => api::passwords(args).await,
         Command::Totps(args) => api::totps(args).await,
         Command::Users(args) => api::users(args).await,
         Command::Sessions(args) => api::sessions(args).await,

@@ -20,12 +20,15 @@ pub fn print_json(value: &impl Serialize, raw: bool, show_secrets: bool) -> Resu
     Ok(())
 }
 
-/// Replaces the value of every secret field, at any depth, with `[REDACTED]`.
+/// Replaces the value of every secret field, at any depth, with `[REDACTED]`. Secrets are
+/// strings or lists of strings: an object under a secret name (a user's `password`, which
+/// holds only its id and `requires_reset`) is walked instead.
 pub fn redact(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, child) in map.iter_mut() {
-                if SECRET_FIELD_NAMES.contains(&key.as_str()) {
+                let secret_shaped = child.is_string() || child.is_array();
+                if secret_shaped && SECRET_FIELD_NAMES.contains(&key.as_str()) {
                     *child = Value::String(REDACTED.into());
                 } else {
                     redact(child);
@@ -46,12 +49,16 @@ mod tests {
         let mut json = serde_json::json!({
             "totp_id": "totp-1", "secret": "ABC",
             "totps": [{"recovery_codes": ["a", "b"], "verified": true}],
+            "user": {"password": {"password_id": "password-1", "requires_reset": false}},
+            "request": {"password": "hunter2"},
         });
         redact(&mut json);
         assert_eq!(
             json,
             serde_json::json!({"totp_id": "totp-1", "secret": "[REDACTED]",
-                "totps": [{"recovery_codes": "[REDACTED]", "verified": true}]})
+                "totps": [{"recovery_codes": "[REDACTED]", "verified": true}],
+                "user": {"password": {"password_id": "password-1", "requires_reset": false}},
+                "request": {"password": "[REDACTED]"}})
         );
     }
 }

@@ -41,6 +41,9 @@ impl Ids {
     pub(crate) fn phone(self) -> String {
         self.make("phone-number")
     }
+    pub(crate) fn password(self) -> String {
+        self.make("password")
+    }
     pub(crate) fn recovery_code(self) -> String {
         self.make("totp-recovery-code")
     }

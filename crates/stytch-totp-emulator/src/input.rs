@@ -16,6 +16,9 @@ use crate::extract::JsonObject;
 use crate::server::AppState;
 use crate::totp;
 
+mod passwords;
+pub(crate) use passwords::{NewPasswordUser, PasswordCheck, StrengthQuestion};
+
 /// A request body checked into `T`.
 pub(crate) struct Input<T>(pub(crate) T);
 
@@ -137,7 +140,7 @@ pub(crate) struct SessionArgs {
 }
 
 impl SessionArgs {
-    fn from_body(body: &JsonObject) -> Result<Self, ApiError> {
+    pub(crate) fn from_body(body: &JsonObject) -> Result<Self, ApiError> {
         let duration = body.optional_minutes(
             "session_duration_minutes",
             SessionDurationMinutes::new,
@@ -373,18 +376,9 @@ fn non_blank(value: Option<&str>) -> Option<&str> {
     value.filter(|v| !v.is_empty())
 }
 
-/// `local@domain.tld`-ish, no whitespace, at most 254 characters.
-fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    email.len() <= 254
-        && !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+/// Stytch's email shape, by the one rule the client checks too.
+pub(crate) fn valid_email(email: &str) -> bool {
+    stytch_totp_models::check_email(email).is_ok()
 }
 
 /// E.164: `+` then 8 to 15 digits.

@@ -1,5 +1,5 @@
-//! A local, in-memory emulator of Stytch's TOTP and user API, for tests and offline
-//! development.
+//! A local, in-memory emulator of Stytch's TOTP, password, user and session API, for tests
+//! and offline development.
 //!
 //! It implements the API for real: RFC 6238 codes (HMAC-SHA-1, 6 digits, 30-second steps,
 //! the previous and next step accepted, a code never accepted twice), real QR code PNGs that
@@ -46,7 +46,8 @@
 //! # Behaviour worth knowing
 //!
 //! * **Ids** are `user-test-<uuid>`, `totp-test-<uuid>`, `request-id-test-<uuid>`,
-//!   `session-test-<uuid>`, `email-test-<uuid>`, `phone-number-test-<uuid>` and
+//!   `session-test-<uuid>`, `email-test-<uuid>`, `phone-number-test-<uuid>`,
+//!   `password-test-<uuid>` and
 //!   `totp-recovery-code-test-<uuid>`; `-live-` instead of `-test-` when the project id starts
 //!   with `project-live-`.
 //! * **QR codes**: `qr_code` is `data:image/png;base64, <base64 PNG>` (with the space after the
@@ -69,15 +70,36 @@
 //!   `totp_code_used_as_recovery_code`; any other shape 400 `invalid_recovery_code`; a user
 //!   without a TOTP 404 `recovery_codes_not_found`. A successful recover also verifies an
 //!   unverified TOTP.
-//! * **Locks**: after [`LockPolicy::max_failed_attempts`] (10) consecutive failures (wrong,
-//!   replayed or misplaced codes and recovery codes; not malformed ones) the user is locked for
+//! * **Passwords** (the first factor): `passwords.create` makes a user with an email and a
+//!   password, stored only as an Argon2id hash (salted PHC string, the `argon2` crate's
+//!   default parameters); the user shows `password: {password_id, requires_reset: false}`.
+//!   A taken email answers 400 `duplicate_email` (case-insensitive), a malformed one 400
+//!   `invalid_email`, a password zxcvbn scores below 3 (Stytch's default policy) 400
+//!   `weak_password`. `passwords.authenticate` answers 404 `email_not_found` for an unknown
+//!   email and 401 `unauthorized_credentials` for a wrong password or a user without one*;
+//!   a failure counts toward the lock below. `passwords.strength_check` answers zxcvbn's
+//!   score (0-4), `valid_password` (score >= 3) and its warning and suggestions. Where the
+//!   verdict can differ from Stytch's: no HaveIBeenPwned breach detection
+//!   (`breached_password` and `breach_detection_on_create` are always `false`), the Rust
+//!   zxcvbn port may score a password near a boundary one apart from Stytch's, only the
+//!   default zxcvbn policy is emulated (no LUDS), and the email (and its local part) counts
+//!   as a zxcvbn user input. Hashing and checking run on the blocking pool, not under the
+//!   store's lock. The session factor is `{type: "password", delivery_method: "knowledge",
+//!   email_factor: {email_id, email_address}}`.
+//! * **Locks**: after [`LockPolicy::max_failed_attempts`] (10) consecutive failures (wrong
+//!   passwords, wrong, replayed or misplaced codes and recovery codes; not malformed ones)
+//!   the user is locked for
 //!   [`LockPolicy::lock_duration`] (1 hour): `is_locked`, `lock_created_at` and
-//!   `lock_expires_at` show on the user and authenticate/recover answer 429
-//!   `user_lock_limit_reached`. A success resets the count.
+//!   `lock_expires_at` show on the user and password and TOTP authenticate and recover
+//!   answer 429 `user_lock_limit_reached`. A success resets the count.
 //! * **Sessions**: without `session_duration_minutes`, `session_token` or `session_jwt`,
 //!   TOTP authenticate/recover responses carry `session_token: ""`, `session_jwt: ""` and no
 //!   `session`. With a duration a session is created; with an existing token or JWT (at most
-//!   one of them) that session gains the factor (and is extended by the duration if given).
+//!   one of them) that session gains the factor (and is extended by the duration if given):
+//!   the step-up of a password session by a TOTP or recovery code keeps the `session_id` and
+//!   the token, and lists the factors in the order they were first used, each with its own
+//!   `last_authenticated_at` (a factor used again is refreshed in place). A revoked or
+//!   expired session answers 404 `session_not_found`, another user's 400 `user_id_mismatch`*.
 //!   See [Sessions](#sessions).
 //! * **Errors**: see [Errors](#errors).
 //! * **Timestamps** are RFC 3339 UTC strings with second precision, formatted by [`rfc3339`]
@@ -129,6 +151,9 @@
 //! | 404 | `project_not_found`* | the JWKS of another project id |
 //! | 400 | `invalid_email` / `invalid_phone_number` | malformed email / not E.164 |
 //! | 400 | `duplicate_email` / `duplicate_phone_number` / `duplicate_user_external_id` | already used by a user |
+//! | 400 | `weak_password` | `passwords.create` with a password zxcvbn scores below 3 |
+//! | 404 | `email_not_found` | `passwords.authenticate` for an email no user has |
+//! | 401 | `unauthorized_credentials` | a wrong password (or a user without one*) |
 //! | 400 | `active_totp_exists` | creating a TOTP while a verified one exists |
 //! | 400 | `invalid_expiration` / `invalid_session_duration_minutes` | out of range |
 //! | 400 | `expired_totp` | the unverified TOTP expired |
@@ -174,6 +199,7 @@ mod ids;
 mod input;
 mod jwt;
 mod model;
+mod passwords;
 pub mod qr;
 mod routes;
 mod server;

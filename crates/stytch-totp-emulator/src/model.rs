@@ -6,8 +6,8 @@
 use std::time::SystemTime;
 
 use stytch_totp_models::{
-    Attributes, AuthenticationFactor, AuthenticatorAppFactor, GetUserResponse, Jwk,
-    RecoveryCodeFactor, Session, User, UserTotp,
+    Attributes, AuthenticationFactor, AuthenticatorAppFactor, EmailFactor, GetUserResponse, Jwk,
+    RecoveryCodeFactor, Session, User, UserPassword, UserTotp,
 };
 
 use crate::clock::rfc3339;
@@ -29,7 +29,10 @@ pub(crate) fn user(record: &UserRecord, totp: Option<&TotpRecord>, lock: Option<
         lock_created_at: lock.map(|l| rfc3339(l.created_at)),
         lock_expires_at: lock.map(|l| rfc3339(l.expires_at)),
         name: Some(record.name.clone()),
-        password: None,
+        password: record.password.as_ref().map(|p| UserPassword {
+            password_id: p.password_id.clone(),
+            requires_reset: false,
+        }),
         phone_numbers: record.phone_numbers.clone(),
         providers: Vec::new(),
         roles: record.roles.clone(),
@@ -77,15 +80,25 @@ pub(crate) fn get_user_response(user: User, request_id: &str) -> GetUserResponse
 
 /// The session factor of a TOTP code.
 pub(crate) fn totp_factor(totp_id: &str, now: SystemTime) -> AuthenticationFactor {
-    factor(
-        "totp",
-        "authenticator_app",
-        now,
-        Some(AuthenticatorAppFactor {
-            totp_id: totp_id.to_owned(),
-        }),
-        None,
-    )
+    let mut factor = factor("totp", "authenticator_app", now);
+    factor.authenticator_app_factor = Some(AuthenticatorAppFactor {
+        totp_id: totp_id.to_owned(),
+    });
+    factor
+}
+
+/// The session factor of a password: Stytch's `password` / `knowledge`, naming the email.
+pub(crate) fn password_factor(
+    email_id: &str,
+    email_address: &str,
+    now: SystemTime,
+) -> AuthenticationFactor {
+    let mut factor = factor("password", "knowledge", now);
+    factor.email_factor = Some(EmailFactor {
+        email_address: email_address.to_owned(),
+        email_id: email_id.to_owned(),
+    });
+    factor
 }
 
 /// The session factor of a recovery code.
@@ -93,29 +106,20 @@ pub(crate) fn recovery_code_factor(
     recovery_code_id: &str,
     now: SystemTime,
 ) -> AuthenticationFactor {
-    factor(
-        "recovery_codes",
-        "recovery_code",
-        now,
-        None,
-        Some(RecoveryCodeFactor {
-            totp_recovery_code_id: recovery_code_id.to_owned(),
-        }),
-    )
+    let mut factor = factor("recovery_codes", "recovery_code", now);
+    factor.recovery_code_factor = Some(RecoveryCodeFactor {
+        totp_recovery_code_id: recovery_code_id.to_owned(),
+    });
+    factor
 }
 
-fn factor(
-    type_: &str,
-    delivery_method: &str,
-    now: SystemTime,
-    authenticator_app_factor: Option<AuthenticatorAppFactor>,
-    recovery_code_factor: Option<RecoveryCodeFactor>,
-) -> AuthenticationFactor {
+/// A factor of this type and delivery method authenticated `now`, with no details yet.
+fn factor(type_: &str, delivery_method: &str, now: SystemTime) -> AuthenticationFactor {
     let at = rfc3339(now);
     AuthenticationFactor {
         amazon_oauth_factor: None,
         apple_oauth_factor: None,
-        authenticator_app_factor,
+        authenticator_app_factor: None,
         biometric_factor: None,
         bitbucket_oauth_factor: None,
         coinbase_oauth_factor: None,
@@ -142,7 +146,7 @@ fn factor(
         oauth_access_token_exchange_factor: None,
         oidc_sso_factor: None,
         phone_number_factor: None,
-        recovery_code_factor,
+        recovery_code_factor: None,
         salesforce_oauth_factor: None,
         saml_sso_factor: None,
         shopify_oauth_factor: None,

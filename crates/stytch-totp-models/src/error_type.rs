@@ -8,7 +8,7 @@ macro_rules! error_types {
     ($($(#[$doc:meta])* $variant:ident = $wire:literal,)*) => {
         /// Stytch's machine-readable `error_type`.
         ///
-        /// The documented types for the TOTP, user and session endpoints have variants; anything else
+        /// The documented types for the TOTP, password, user and session endpoints have variants; anything else
         /// (Stytch adds types over time) is kept verbatim in [`ErrorType::Other`].
         ///
         /// ```
@@ -113,6 +113,17 @@ error_types! {
     MethodNotAllowed = "method_not_allowed",
     /// 400: the user has no active factor backed by recovery codes.
     NoActiveRecoveryCodeBackedFactor = "no_active_recovery_code_backed_factor",
+    /// 404: no user has this email address (`passwords.authenticate`).
+    EmailNotFound = "email_not_found",
+    /// 400: a user with this email address already exists (`passwords.create`).
+    DuplicateEmail = "duplicate_email",
+    /// 400: the password fails the project's strength policy (`passwords.create`).
+    WeakPassword = "weak_password",
+    /// 400: the email address is malformed.
+    InvalidEmail = "invalid_email",
+    /// 400: the password must be reset before it can be used again (breached, or the
+    /// account was deduplicated by another login method).
+    ResetPassword = "reset_password",
 }
 
 impl fmt::Display for ErrorType {

@@ -1,6 +1,6 @@
 //! Stytch TOTP API models, generated from the JSON Schemas in `specs/`.
 //!
-//! Every request, response, error and object of the TOTP, user and session endpoints is a plain serde
+//! Every request, response, error and object of the TOTP, password, user and session endpoints is a plain serde
 //! type. They are produced by `cargo xtask codegen` (typify) into `generated.rs`; the few types
 //! hand-written here stand in for schema definitions whose rules typify cannot express:
 //!
@@ -9,7 +9,9 @@
 //! * [`ExpirationMinutes`], [`SessionDurationMinutes`], [`UserIdentifier`], [`TotpIdentifier`]:
 //!   values that cannot be constructed out of range, with a [`ValidationError`] naming the
 //!   field and the rule;
-//! * [`ErrorType`]: Stytch's `error_type` with a fallback for types added later.
+//! * [`ErrorType`]: Stytch's `error_type` with a fallback for types added later;
+//! * [`check_email`], [`check_password`], [`check_external_id`]: input rules shared by the
+//!   client, the emulator and the CLI.
 //!
 //! The operations table (`specs/operations.json`) is generated too: [`Operation`] knows each
 //! call's name, method, path, retry safety and credentials, and the [`endpoints`] marker types
@@ -40,6 +42,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod credentials;
 mod endpoint;
 mod error_type;
 mod generated;
@@ -49,6 +52,7 @@ mod schema;
 mod secret;
 mod validated;
 
+pub use credentials::{check_email, check_password, MAX_EMAIL_LEN};
 pub use endpoint::{Endpoint, HttpMethod, RetrySafety};
 pub use error_type::ErrorType;
 pub use generated::*;

@@ -15,6 +15,9 @@ use crate::{Endpoint, HttpMethod, RetrySafety};
 /// | [`users.get`](Operation::UsersGet) | `GET /v1/users/{user_id}` | yes | yes |
 /// | [`users.delete`](Operation::UsersDelete) | `DELETE /v1/users/{user_id}` | no | yes |
 /// | [`users.delete_totp`](Operation::UsersDeleteTotp) | `DELETE /v1/users/totps/{totp_id}` | no | yes |
+/// | [`passwords.create`](Operation::PasswordsCreate) | `POST /v1/passwords` | no | yes |
+/// | [`passwords.authenticate`](Operation::PasswordsAuthenticate) | `POST /v1/passwords/authenticate` | no | yes |
+/// | [`passwords.strength_check`](Operation::PasswordsStrengthCheck) | `POST /v1/passwords/strength_check` | yes | yes |
 /// | [`sessions.authenticate`](Operation::SessionsAuthenticate) | `POST /v1/sessions/authenticate` | yes | yes |
 /// | [`sessions.revoke`](Operation::SessionsRevoke) | `POST /v1/sessions/revoke` | no | yes |
 /// | [`sessions.get`](Operation::SessionsGet) | `GET /v1/sessions?user_id=` | yes | yes |
@@ -40,6 +43,12 @@ pub enum Operation {
     UsersDelete,
     /// `DELETE /v1/users/totps/{totp_id}` (`users.delete_totp`).
     UsersDeleteTotp,
+    /// `POST /v1/passwords` (`passwords.create`).
+    PasswordsCreate,
+    /// `POST /v1/passwords/authenticate` (`passwords.authenticate`).
+    PasswordsAuthenticate,
+    /// `POST /v1/passwords/strength_check` (`passwords.strength_check`).
+    PasswordsStrengthCheck,
     /// `POST /v1/sessions/authenticate` (`sessions.authenticate`).
     SessionsAuthenticate,
     /// `POST /v1/sessions/revoke` (`sessions.revoke`).
@@ -52,10 +61,10 @@ pub enum Operation {
 
 impl Operation {
     /// How many operations there are.
-    pub const COUNT: usize = 12;
+    pub const COUNT: usize = 15;
 
     /// Every operation, in the order of the spec.
-    pub const ALL: [Operation; 12] = [
+    pub const ALL: [Operation; 15] = [
         Operation::TotpsCreate,
         Operation::TotpsAuthenticate,
         Operation::TotpsRecoveryCodes,
@@ -64,6 +73,9 @@ impl Operation {
         Operation::UsersGet,
         Operation::UsersDelete,
         Operation::UsersDeleteTotp,
+        Operation::PasswordsCreate,
+        Operation::PasswordsAuthenticate,
+        Operation::PasswordsStrengthCheck,
         Operation::SessionsAuthenticate,
         Operation::SessionsRevoke,
         Operation::SessionsGet,
@@ -81,10 +93,13 @@ impl Operation {
             Operation::UsersGet => 5,
             Operation::UsersDelete => 6,
             Operation::UsersDeleteTotp => 7,
-            Operation::SessionsAuthenticate => 8,
-            Operation::SessionsRevoke => 9,
-            Operation::SessionsGet => 10,
-            Operation::SessionsGetJwks => 11,
+            Operation::PasswordsCreate => 8,
+            Operation::PasswordsAuthenticate => 9,
+            Operation::PasswordsStrengthCheck => 10,
+            Operation::SessionsAuthenticate => 11,
+            Operation::SessionsRevoke => 12,
+            Operation::SessionsGet => 13,
+            Operation::SessionsGetJwks => 14,
         }
     }
 
@@ -99,6 +114,9 @@ impl Operation {
             Operation::UsersGet => "users.get",
             Operation::UsersDelete => "users.delete",
             Operation::UsersDeleteTotp => "users.delete_totp",
+            Operation::PasswordsCreate => "passwords.create",
+            Operation::PasswordsAuthenticate => "passwords.authenticate",
+            Operation::PasswordsStrengthCheck => "passwords.strength_check",
             Operation::SessionsAuthenticate => "sessions.authenticate",
             Operation::SessionsRevoke => "sessions.revoke",
             Operation::SessionsGet => "sessions.get",
@@ -117,6 +135,9 @@ impl Operation {
             Operation::UsersGet => "stytch.users.get",
             Operation::UsersDelete => "stytch.users.delete",
             Operation::UsersDeleteTotp => "stytch.users.delete_totp",
+            Operation::PasswordsCreate => "stytch.passwords.create",
+            Operation::PasswordsAuthenticate => "stytch.passwords.authenticate",
+            Operation::PasswordsStrengthCheck => "stytch.passwords.strength_check",
             Operation::SessionsAuthenticate => "stytch.sessions.authenticate",
             Operation::SessionsRevoke => "stytch.sessions.revoke",
             Operation::SessionsGet => "stytch.sessions.get",
@@ -135,6 +156,9 @@ impl Operation {
             Operation::UsersGet => HttpMethod::Get,
             Operation::UsersDelete => HttpMethod::Delete,
             Operation::UsersDeleteTotp => HttpMethod::Delete,
+            Operation::PasswordsCreate => HttpMethod::Post,
+            Operation::PasswordsAuthenticate => HttpMethod::Post,
+            Operation::PasswordsStrengthCheck => HttpMethod::Post,
             Operation::SessionsAuthenticate => HttpMethod::Post,
             Operation::SessionsRevoke => HttpMethod::Post,
             Operation::SessionsGet => HttpMethod::Get,
@@ -153,6 +177,9 @@ impl Operation {
             Operation::UsersGet => "/v1/users/{user_id}",
             Operation::UsersDelete => "/v1/users/{user_id}",
             Operation::UsersDeleteTotp => "/v1/users/totps/{totp_id}",
+            Operation::PasswordsCreate => "/v1/passwords",
+            Operation::PasswordsAuthenticate => "/v1/passwords/authenticate",
+            Operation::PasswordsStrengthCheck => "/v1/passwords/strength_check",
             Operation::SessionsAuthenticate => "/v1/sessions/authenticate",
             Operation::SessionsRevoke => "/v1/sessions/revoke",
             Operation::SessionsGet => "/v1/sessions",
@@ -171,6 +198,9 @@ impl Operation {
             Operation::UsersGet => &["user_id"],
             Operation::UsersDelete => &["user_id"],
             Operation::UsersDeleteTotp => &["totp_id"],
+            Operation::PasswordsCreate => &[],
+            Operation::PasswordsAuthenticate => &[],
+            Operation::PasswordsStrengthCheck => &[],
             Operation::SessionsAuthenticate => &[],
             Operation::SessionsRevoke => &[],
             Operation::SessionsGet => &[],
@@ -189,6 +219,9 @@ impl Operation {
             Operation::UsersGet => &[],
             Operation::UsersDelete => &[],
             Operation::UsersDeleteTotp => &[],
+            Operation::PasswordsCreate => &[],
+            Operation::PasswordsAuthenticate => &[],
+            Operation::PasswordsStrengthCheck => &[],
             Operation::SessionsAuthenticate => &[],
             Operation::SessionsRevoke => &[],
             Operation::SessionsGet => &["user_id"],
@@ -207,6 +240,9 @@ impl Operation {
             Operation::UsersGet => false,
             Operation::UsersDelete => false,
             Operation::UsersDeleteTotp => false,
+            Operation::PasswordsCreate => true,
+            Operation::PasswordsAuthenticate => true,
+            Operation::PasswordsStrengthCheck => true,
             Operation::SessionsAuthenticate => true,
             Operation::SessionsRevoke => true,
             Operation::SessionsGet => false,
@@ -225,6 +261,9 @@ impl Operation {
             Operation::UsersGet => true,
             Operation::UsersDelete => true,
             Operation::UsersDeleteTotp => true,
+            Operation::PasswordsCreate => true,
+            Operation::PasswordsAuthenticate => true,
+            Operation::PasswordsStrengthCheck => true,
             Operation::SessionsAuthenticate => true,
             Operation::SessionsRevoke => true,
             Operation::SessionsGet => true,
@@ -243,6 +282,9 @@ impl Operation {
             Operation::UsersGet => RetrySafety::Always,
             Operation::UsersDelete => RetrySafety::BeforeProcessingOnly,
             Operation::UsersDeleteTotp => RetrySafety::BeforeProcessingOnly,
+            Operation::PasswordsCreate => RetrySafety::BeforeProcessingOnly,
+            Operation::PasswordsAuthenticate => RetrySafety::BeforeProcessingOnly,
+            Operation::PasswordsStrengthCheck => RetrySafety::Always,
             Operation::SessionsAuthenticate => RetrySafety::Always,
             Operation::SessionsRevoke => RetrySafety::BeforeProcessingOnly,
             Operation::SessionsGet => RetrySafety::Always,
@@ -261,6 +303,9 @@ Operation::UsersCreate => "creates a user: a second send after an unknown outcom
 Operation::UsersGet => "a read",
 Operation::UsersDelete => "a second send after it worked answers a confusing 404",
 Operation::UsersDeleteTotp => "a second send after it worked answers a confusing 404",
+Operation::PasswordsCreate => "creates a user: a second send after an unknown outcome answers duplicate_email",
+Operation::PasswordsAuthenticate => "a failed attempt counts toward the user's lock like a wrong TOTP code, and a success starts a session: a blind resend could spend a second attempt or start a second session",
+Operation::PasswordsStrengthCheck => "a read: scores the password and changes nothing",
 Operation::SessionsAuthenticate => "spends nothing: sending it again re-checks the same session and extends it to the same end",
 Operation::SessionsRevoke => "a second send after it worked answers session_not_found, hiding that the revoke succeeded",
 Operation::SessionsGet => "a read",
@@ -288,6 +333,9 @@ macro_rules! for_each_operation {
         UsersGet => "stytch.users.get",
         UsersDelete => "stytch.users.delete",
         UsersDeleteTotp => "stytch.users.delete_totp",
+        PasswordsCreate => "stytch.passwords.create",
+        PasswordsAuthenticate => "stytch.passwords.authenticate",
+        PasswordsStrengthCheck => "stytch.passwords.strength_check",
         SessionsAuthenticate => "stytch.sessions.authenticate",
         SessionsRevoke => "stytch.sessions.revoke",
         SessionsGet => "stytch.sessions.get",
@@ -378,6 +426,36 @@ pub mod endpoints {
         const OPERATION: Operation = Operation::UsersDeleteTotp;
         type Request = ();
         type Response = crate::DeleteTotpResponse;
+    }
+
+    /// `POST /v1/passwords`.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct PasswordsCreate;
+
+    impl Endpoint for PasswordsCreate {
+        const OPERATION: Operation = Operation::PasswordsCreate;
+        type Request = crate::CreatePasswordRequest;
+        type Response = crate::CreatePasswordResponse;
+    }
+
+    /// `POST /v1/passwords/authenticate`.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct PasswordsAuthenticate;
+
+    impl Endpoint for PasswordsAuthenticate {
+        const OPERATION: Operation = Operation::PasswordsAuthenticate;
+        type Request = crate::AuthenticatePasswordRequest;
+        type Response = crate::AuthenticatePasswordResponse;
+    }
+
+    /// `POST /v1/passwords/strength_check`.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct PasswordsStrengthCheck;
+
+    impl Endpoint for PasswordsStrengthCheck {
+        const OPERATION: Operation = Operation::PasswordsStrengthCheck;
+        type Request = crate::PasswordStrengthCheckRequest;
+        type Response = crate::PasswordStrengthCheckResponse;
     }
 
     /// `POST /v1/sessions/authenticate`.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// What every secret-bearing value prints instead of itself.
 pub const REDACTED: &str = "[REDACTED]";
 
-/// A secret string: TOTP secret, QR code, recovery code, session token or JWT.
+/// A secret string: TOTP secret, QR code, recovery code, password, session token or JWT.
 ///
 /// `Debug` prints `[REDACTED]` and there is deliberately no `Display`; read the value with
 /// [`SecretString::expose_secret`], which makes every read visible in code review. JSON

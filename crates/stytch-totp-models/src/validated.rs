@@ -25,7 +25,7 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
-fn invalid(field: &'static str, reason: impl Into<String>) -> ValidationError {
+pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> ValidationError {
     ValidationError {
         field,
         reason: reason.into(),

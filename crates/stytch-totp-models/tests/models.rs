@@ -115,6 +115,12 @@ fn every_example_validates_decodes_and_round_trips() {
         GetSessionsResponse,
         GetJwksResponse,
         StytchSessionClaim,
+        CreatePasswordRequest,
+        CreatePasswordResponse,
+        AuthenticatePasswordRequest,
+        AuthenticatePasswordResponse,
+        PasswordStrengthCheckRequest,
+        PasswordStrengthCheckResponse,
     );
     let with_examples: Vec<&String> = specs
         .examples

@@ -21,7 +21,7 @@ use crate::middleware::request_id::RequestIdMiddleware;
 use crate::middleware::retry::RetryMiddleware;
 use crate::middleware::tracing::{operation_span, TracingMiddleware};
 use crate::middleware::{BufferedBody, CallContext};
-use crate::{Error, Operation, RetryPolicy, Sessions, Totps, Users};
+use crate::{Error, Operation, Passwords, RetryPolicy, Sessions, Totps, Users};
 
 /// A Stytch TOTP API client. Cheap to clone (one `Arc`); clones share the connection pool.
 /// `Send + Sync`: build one at start-up and share it.
@@ -83,6 +83,11 @@ impl Client {
     /// The TOTP endpoints.
     pub fn totps(&self) -> Totps<'_> {
         Totps::new(self)
+    }
+
+    /// The password endpoints: the first factor whose session a TOTP code steps up.
+    pub fn passwords(&self) -> Passwords<'_> {
+        Passwords::new(self)
     }
 
     /// The user endpoints.

@@ -2,7 +2,7 @@
 //!
 //! Build one [`Client`] at start-up, share it (it is `Clone + Send + Sync` and pools
 //! connections), and call the endpoints grouped by resource: [`Client::totps`],
-//! [`Client::users`] and [`Client::sessions`]. Requests are builders you `.await`; bad input fails with
+//! [`Client::passwords`], [`Client::users`] and [`Client::sessions`]. Requests are builders you `.await`; bad input fails with
 //! [`Error::InvalidRequest`] before anything is sent.
 //!
 //! ```no_run
@@ -63,6 +63,9 @@
 //! | `totps().authenticate` | retried | retried | returned | returned |
 //! | `totps().recover` | retried | retried | returned | returned |
 //! | `totps().recovery_codes` | retried | retried | retried | retried |
+//! | `passwords().create` | retried | retried | returned | returned |
+//! | `passwords().authenticate` | retried | retried | returned | returned |
+//! | `passwords().strength_check` | retried | retried | retried | retried |
 //! | `users().create` | retried | retried | returned | returned |
 //! | `users().get` | retried | retried | retried | retried |
 //! | `users().delete` | retried | retried | returned | returned |
@@ -114,7 +117,9 @@ mod identifiers;
 mod jwks;
 mod jwt;
 pub mod middleware;
+mod passwords;
 mod redact;
+mod session_options;
 mod sessions;
 mod tls;
 mod totps;
@@ -130,6 +135,7 @@ pub use error::Error;
 pub use jwks::MIN_REFETCH_INTERVAL;
 pub use jwt::{AuthenticateJwt, Checked, JwtRejection, VerifiedSession, SESSION_CLAIM};
 pub use middleware::retry::RetryPolicy;
+pub use passwords::{AuthenticatePassword, CreatePassword, PasswordStrengthCheck, Passwords};
 pub use sessions::{AuthenticateSession, GetJwks, GetSessions, RevokeSession, Sessions};
 pub use stytch_totp_models as models;
 pub use stytch_totp_models::{Operation, RetrySafety};

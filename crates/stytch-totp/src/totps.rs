@@ -3,15 +3,14 @@
 use std::future::Future;
 use std::time::Duration;
 
-use serde_json::{Map, Value};
 use stytch_totp_models::{
     endpoints, AuthenticateTotpRequest, AuthenticateTotpResponse, CreateTotpRequest,
     CreateTotpResponse, ExpirationMinutes, RecoverTotpRequest, RecoverTotpResponse, RecoveryCode,
-    SecretString, SessionDurationMinutes, TotpCode, TotpRecoveryCodesRequest,
-    TotpRecoveryCodesResponse, UserIdentifier,
+    SecretString, TotpCode, TotpRecoveryCodesRequest, TotpRecoveryCodesResponse, UserIdentifier,
 };
 
 use crate::call::call_builder;
+use crate::session_options::{session_setters, SessionOptions};
 use crate::{Client, Error};
 
 /// The TOTP endpoints. Get one with [`Client::totps`].
@@ -111,63 +110,6 @@ impl<'c> CreateTotp<'c> {
     }
 }
 call_builder!(CreateTotp => CreateTotpResponse);
-
-/// Session options shared by `authenticate` and `recover`.
-#[derive(Default)]
-struct SessionOptions {
-    duration_minutes: Option<i64>,
-    token: Option<SecretString>,
-    jwt: Option<SecretString>,
-    custom_claims: Map<String, Value>,
-    telemetry_id: Option<String>,
-}
-
-impl SessionOptions {
-    fn duration(&self) -> Result<Option<SessionDurationMinutes>, Error> {
-        Ok(self
-            .duration_minutes
-            .map(SessionDurationMinutes::new)
-            .transpose()?)
-    }
-}
-
-/// Setters for [`SessionOptions`] on a builder with a `session` field.
-macro_rules! session_setters {
-    ($builder:ident) => {
-        impl $builder<'_> {
-            /// Start (or extend) a session lasting this many minutes: 5 to 527040. Without it
-            /// no session is created and the response's `session_token`/`session_jwt` are empty.
-            pub fn session_duration_minutes(mut self, minutes: i64) -> Self {
-                self.session.duration_minutes = Some(minutes);
-                self
-            }
-
-            /// Extend this existing session instead of starting one.
-            pub fn session_token(mut self, token: impl Into<SecretString>) -> Self {
-                self.session.token = Some(token.into());
-                self
-            }
-
-            /// Extend the session of this JWT instead of starting one.
-            pub fn session_jwt(mut self, jwt: impl Into<SecretString>) -> Self {
-                self.session.jwt = Some(jwt.into());
-                self
-            }
-
-            /// Custom claims for the session (reserved JWT claims are ignored by Stytch).
-            pub fn session_custom_claims(mut self, claims: Map<String, Value>) -> Self {
-                self.session.custom_claims = claims;
-                self
-            }
-
-            /// Device fingerprinting telemetry id.
-            pub fn telemetry_id(mut self, telemetry_id: impl Into<String>) -> Self {
-                self.session.telemetry_id = Some(telemetry_id.into());
-                self
-            }
-        }
-    };
-}
 
 /// The [`TotpsAuthenticate`](crate::Operation::TotpsAuthenticate) request: await it, or call [`AuthenticateTotp::send`].
 #[must_use = "a request does nothing until awaited"]

@@ -16,7 +16,10 @@ use stytch_totp_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 pub const BOUND: Duration = Duration::from_secs(60);
 
 /// Variables the CLI reads; removed so the developer's own shell cannot change a test.
-pub const CLI_ENV: [&str; 7] = [
+pub const CLI_ENV: [&str; 10] = [
+    "STYTCH_PASSWORD",
+    "STYTCH_SESSION_TOKEN",
+    "STYTCH_SESSION_JWT",
     "STYTCH_CA_CERT",
     "STYTCH_PROJECT_ID",
     "STYTCH_SECRET",

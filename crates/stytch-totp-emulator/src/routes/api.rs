@@ -13,12 +13,12 @@ use crate::input::{
     TotpIdPath, UserIdPath, UserIdQuery, UserRef,
 };
 use crate::model;
-use crate::routes::RequestId;
+use crate::routes::{passwords, RequestId};
 use crate::server::AppState;
 use crate::Operation;
 use stytch_totp_models::{GetJwksResponse, HttpMethod};
 
-type Answer = Result<Response, ApiError>;
+pub(super) type Answer = Result<Response, ApiError>;
 
 /// The route of `op`: its handler, counted in [`Stats`](crate::Stats) when it succeeds.
 pub(super) fn route(op: Operation, state: &AppState) -> MethodRouter<AppState> {
@@ -36,6 +36,9 @@ pub(super) fn route(op: Operation, state: &AppState) -> MethodRouter<AppState> {
         Operation::SessionsRevoke => on(filter, revoke_session),
         Operation::SessionsGet => on(filter, get_sessions),
         Operation::SessionsGetJwks => on(filter, get_jwks),
+        Operation::PasswordsCreate => on(filter, passwords::create_password),
+        Operation::PasswordsAuthenticate => on(filter, passwords::authenticate_password),
+        Operation::PasswordsStrengthCheck => on(filter, passwords::strength_check),
     };
     route.route_layer(middleware::from_fn_with_state(
         (state.clone(), op),
@@ -65,7 +68,7 @@ async fn count_applied(
     response
 }
 
-fn ok<T: serde::Serialize>(body: &T) -> Response {
+pub(super) fn ok<T: serde::Serialize>(body: &T) -> Response {
     json_response(StatusCode::OK, body)
 }
 

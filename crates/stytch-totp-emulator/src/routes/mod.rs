@@ -9,6 +9,7 @@
 mod admin;
 mod api;
 mod layers;
+mod passwords;
 
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;

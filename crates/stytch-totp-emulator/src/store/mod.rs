@@ -8,6 +8,7 @@
 //! which is itself the change.
 
 pub(crate) mod locks;
+mod passwords;
 pub(crate) mod sessions;
 pub(crate) mod totps;
 pub(crate) mod users;

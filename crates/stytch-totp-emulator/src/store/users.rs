@@ -9,6 +9,7 @@ use stytch_totp_models::{UserEmail, UserName, UserPhoneNumber};
 
 use crate::errors::ApiError;
 use crate::input::NewUser;
+use crate::passwords::PasswordHashString;
 use crate::store::Ctx;
 
 /// The role every user has.
@@ -25,6 +26,15 @@ pub(crate) struct UserRecord {
     pub(crate) roles: Vec<String>,
     pub(crate) trusted_metadata: Map<String, Value>,
     pub(crate) untrusted_metadata: Map<String, Value>,
+    /// Set by `passwords.create`: an Argon2id hash, never the password.
+    pub(crate) password: Option<StoredPassword>,
+}
+
+/// A user's password as the emulator keeps it.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredPassword {
+    pub(crate) password_id: String,
+    pub(crate) hash: PasswordHashString,
 }
 
 impl UserRecord {
@@ -54,6 +64,27 @@ impl Users {
             .ok_or_else(ApiError::user_not_found)
     }
 
+    /// The user with this email address (case-insensitive, as uniqueness is checked).
+    pub(crate) fn by_email(&self, email: &str) -> Option<&UserRecord> {
+        self.by_id
+            .values()
+            .find(|u| u.emails.iter().any(|e| e.email.eq_ignore_ascii_case(email)))
+    }
+
+    /// Gives a user a password.
+    pub(crate) fn set_password(
+        &mut self,
+        user_id: &str,
+        password: StoredPassword,
+    ) -> Result<(), ApiError> {
+        let user = self
+            .by_id
+            .get_mut(user_id)
+            .ok_or_else(ApiError::user_not_found)?;
+        user.password = Some(password);
+        Ok(())
+    }
+
     pub(crate) fn get(&self, user_id: &str) -> Result<&UserRecord, ApiError> {
         self.by_id.get(user_id).ok_or_else(ApiError::user_not_found)
     }
@@ -65,11 +96,7 @@ impl Users {
         ctx: &Ctx<'_>,
     ) -> Result<&UserRecord, ApiError> {
         if let Some(email) = &input.email {
-            if self
-                .by_id
-                .values()
-                .any(|u| u.emails.iter().any(|e| e.email.eq_ignore_ascii_case(email)))
-            {
+            if self.by_email(email).is_some() {
                 return Err(ApiError::invalid(
                     "duplicate_email",
                     "A user with this email already exists.",
@@ -138,6 +165,7 @@ impl Users {
             roles,
             trusted_metadata: input.trusted_metadata,
             untrusted_metadata: input.untrusted_metadata,
+            password: None,
         };
         Ok(self.by_id.entry(user_id).or_insert(record))
     }

@@ -8,6 +8,7 @@ mod errors;
 mod leaks;
 mod middleware;
 mod observability;
+mod passwords;
 mod properties;
 mod retries;
 mod sessions;
