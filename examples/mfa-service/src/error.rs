@@ -14,7 +14,9 @@ use stytch_totp::models::ErrorType;
 ///
 /// | cause | status | `error` |
 /// |---|---|---|
-/// | malformed body or user id, code of the wrong shape | 400 | `bad_request` |
+/// | malformed body or email, code of the wrong shape | 400 | `bad_request` |
+/// | sign-up: a password too easy to guess, an email address already taken | 400, 409 | `weak_password`, `email_taken` |
+/// | sign-in: unknown email address or wrong password (one answer for both) | 401 | `invalid_credentials` |
 /// | wrong, replayed or unknown code / recovery code | 401 | `invalid_code`, `code_already_used`, `invalid_recovery_code` |
 /// | no such user, no TOTP | 404 | `not_found` |
 /// | already enrolled, enrollment expired | 409 | `already_enrolled`, `enrollment_pending`, `enrollment_expired` |
@@ -102,6 +104,22 @@ impl ApiError {
     #[must_use]
     pub fn with_lock_expires_at(mut self, lock_expires_at: Option<String>) -> Self {
         self.body.lock_expires_at = lock_expires_at;
+        self
+    }
+
+    /// Replaces status, code and message, keeping the request id (and records the new code on
+    /// the current span).
+    #[must_use]
+    pub(crate) fn with_code(
+        mut self,
+        status: StatusCode,
+        error: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        tracing::Span::current().record("error.type", error);
+        self.status = status;
+        self.body.error = error;
+        self.body.message = message.into();
         self
     }
 

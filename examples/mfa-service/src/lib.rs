@@ -1,37 +1,35 @@
-//! An example axum service that offers TOTP (authenticator app) MFA to its own users through
-//! [`stytch_totp`], with every Stytch call traced.
+//! An example axum service with two-factor sign-in (a password, then a TOTP code from an
+//! authenticator app) through [`stytch_totp`], its sessions guarded by [`stytch_totp_axum`],
+//! with every Stytch call traced.
 //!
 //! The binary (`cargo run -p mfa-service`) is a thin wrapper around this library, so tests can
 //! build the same [`router`] and drive it with `tower::ServiceExt::oneshot`.
 //!
 //! # Endpoints
 //!
-//! | HTTP | body | answer |
-//! |---|---|---|
-//! | `POST /mfa/enroll` | `{"user_id"}` | [`EnrollResponse`]: QR code, manual-entry key, recovery codes (shown once) |
-//! | `POST /mfa/verify` | `{"user_id", "code"}` | [`SessionResponse`]: a Stytch session |
-//! | `POST /mfa/recover` | `{"user_id", "recovery_code"}` | [`SessionResponse`] |
-//! | `GET /me` | session JWT (Bearer or cookie) | [`MeResponse`]: user, session, factors |
-//! | `POST /mfa/step-up` | session JWT, `{"code"}` | [`SessionResponse`]: the same session, its TOTP factor renewed |
-//! | `POST /mfa/recovery-codes` | session JWT with a code entered in the last 5 minutes | [`RecoveryCodesResponse`] |
-//! | `POST /logout` | session JWT (Bearer or cookie) | `{"status": "signed_out"}`; the session is revoked |
-//! | `GET /healthz` | | `{"status": "ok"}` (no Stytch call) |
-//! | `GET /` (`/app.js`, `/app.css`) | | the sign-in pages for people: enrol, verify, recover, signed in, sign out |
+//! | HTTP | needs | body | answer |
+//! |---|---|---|---|
+//! | `POST /signup` | | `{"email", "password"}` | [`SignedInResponse`]: a new user, signed in with the password |
+//! | `POST /login` | | `{"email", "password"}` | [`SignedInResponse`]: signed in with the password |
+//! | `POST /mfa/enroll` | password session | | [`EnrollResponse`]: QR code, manual-entry key, recovery codes (shown once) |
+//! | `POST /mfa/verify` | password session | `{"code"}` | [`SessionResponse`]: the same session, TOTP factor added (or renewed: a step-up) |
+//! | `POST /mfa/recover` | password session | `{"recovery_code"}` | [`SessionResponse`]: the same session, recovery-code factor added |
+//! | `GET /me` | both factors | | [`MeResponse`]: user, session, factors |
+//! | `POST /mfa/recovery-codes` | both factors, a code in the last 5 minutes | | [`RecoveryCodesResponse`] |
+//! | `POST /logout` | any session | | `{"status": "signed_out"}`; the session is revoked |
+//! | `GET /healthz` | | | `{"status": "ok"}` (no Stytch call) |
+//! | `GET /` (`/app.js`, `/app.css`) | | | the pages: sign up, sign in, enrol, code, signed in, step up, sign out |
 //!
-//! Verify, recover and step-up also set the session cookie ([`SESSION_COOKIE`]: the JWT,
-//! HttpOnly, SameSite=Strict). The signed-in routes sit behind the [`stytch_totp_axum`] session
-//! guard: the JWT is verified locally by the SDK (no Stytch call) unless it is past its `exp` or
-//! older than [`AppState::with_max_token_age`], when Stytch checks it and the guard writes the
-//! fresh JWT back as the cookie, whatever the route. `GET /me` needs a session authenticated
-//! with the authenticator (a TOTP or recovery code: [`AppState::policy`]), else 403
-//! `factors_required`; `POST /mfa/recovery-codes` also needs it used within the step-up window
-//! ([`AppState::step_up_policy`]), else 403 `step_up_required` until `POST /mfa/step-up`.
-//!
-//! `user_id` is the service's own user id. It is mapped to a Stytch user through Stytch's
-//! `external_id`: enroll creates the Stytch user on first use, and the TOTP calls pass the
-//! external id as `user_id` (Stytch accepts either). Ids must be 1 to 128 letters, digits, `.`,
-//! `_`, `-` or `|` (Stytch's rule for external ids) and must not look like a Stytch user id
-//! (`user-test-...`, `user-live-...`), which Stytch would resolve to that other user.
+//! Sign-up, sign-in, verify and recover set the session cookie ([`SESSION_COOKIE`]: the JWT,
+//! HttpOnly, SameSite=Strict; a Bearer header works too). Every route that needs a session sits
+//! behind the [`stytch_totp_axum`] guard: the JWT is verified locally by the SDK (no Stytch
+//! call) unless it is past its `exp` or older than [`AppState::with_max_token_age`], when
+//! Stytch checks it and the guard writes the fresh JWT back as the cookie, whatever the route.
+//! The factor routes act on the session's own user ([`AppState::first_factor_policy`]): no
+//! request names a user, so nobody can enrol or verify for someone else. `GET /me` needs both
+//! factors ([`AppState::policy`]), else 403 `factors_required`; `POST /mfa/recovery-codes` also
+//! needs a code within the step-up window ([`AppState::step_up_policy`]), else 403
+//! `step_up_required` until a fresh code is verified.
 //!
 //! Errors are JSON [`ApiError`] bodies (`error`, `message`, and when known `request_id`,
 //! `lock_expires_at`, `outcome_unknown`); see [`ApiError`] for the status mapping. No body and
@@ -44,7 +42,7 @@
 //! [`router`] wraps every route in a request span (`http.request`, with `otel.name` =
 //! `"POST /mfa/enroll"`, `http.route`, `http.response.status_code`, and the W3C trace ids: see
 //! [`trace_context`]). Each handler opens its own span (`mfa.enroll`, `mfa.verify`,
-//! `mfa.recover`, `mfa.step_up`, ...), under which the SDK's `stytch.*` operation spans nest;
+//! `mfa.recover`, `mfa.signup`, `mfa.login`, ...), under which the SDK's `stytch.*` operation spans nest;
 //! the guard's `session.check` span records each session check. [`telemetry::init`]
 //! installs JSON logs on stdout and, with the `opentelemetry-otlp` feature and
 //! `OTEL_EXPORTER_OTLP_ENDPOINT` set, an OTLP/HTTP span exporter.
@@ -75,11 +73,10 @@ use stytch_totp_axum::{CookieSettings, Guard, Policy, SameSite, Secure};
 pub use backend::{Backend, BackendError};
 pub use error::ApiError;
 pub use routes::{
-    EnrollRequest, EnrollResponse, JsonBody, RecoverRequest, SessionResponse, VerifyRequest,
+    CredentialsRequest, EnrollResponse, JsonBody, RecoverRequest, SessionResponse,
+    SignedInResponse, VerifyRequest,
 };
-pub use session::{
-    Factor, MeResponse, RecoveryCodesResponse, StepUpRequest, SESSION_COOKIE, USER_ID_CLAIM,
-};
+pub use session::{Factor, MeResponse, RecoveryCodesResponse, EMAIL_CLAIM, SESSION_COOKIE};
 
 /// Default length of the sessions started by verify and recover.
 pub const DEFAULT_SESSION_DURATION_MINUTES: i64 = 60;
@@ -151,12 +148,19 @@ impl AppState {
         &self.client
     }
 
-    /// The policy of the protected routes (`GET /me`): a session authenticated with the
+    /// The factor routes' policy (enroll, verify, recover): a session started with the
+    /// password; they act on that session's user only.
+    pub fn first_factor_policy(&self) -> Policy {
+        Policy::signed_in()
+            .require(stytch_totp_axum::Factor::password())
+            .max_token_age(self.max_token_age)
+    }
+
+    /// The policy of the protected routes (`GET /me`): both factors, the password and the
     /// authenticator app (a TOTP code or a recovery code).
     pub fn policy(&self) -> Policy {
-        Policy::signed_in()
+        self.first_factor_policy()
             .require(stytch_totp_axum::Factor::authenticator())
-            .max_token_age(self.max_token_age)
     }
 
     /// The sensitive route's policy: [`AppState::policy`], with the authenticator used within
@@ -181,21 +185,21 @@ impl AppState {
     }
 }
 
-/// The service: the MFA routes, the signed-in routes behind the session guard, and
-/// `/healthz`, each request traced (see [`telemetry::trace_layer`]).
+/// The service: sign-up and sign-in, the factor routes and the signed-in routes behind the
+/// session guard, and `/healthz`, each request traced (see [`telemetry::trace_layer`]).
 pub fn router(state: AppState) -> Router {
     let guard = state.guard();
-    // Any valid session may sign out or step up, whatever its factors.
-    let any_session = || {
-        Policy::signed_in()
-            .max_token_age(state.max_token_age)
-            .layer()
-    };
+    let first_factor = || state.first_factor_policy().layer();
+    // Any valid session may sign out, whatever its factors.
+    let any_session = Policy::signed_in()
+        .max_token_age(state.max_token_age)
+        .layer();
     Router::new()
-        .route("/mfa/enroll", post(routes::enroll))
-        .route("/mfa/verify", post(routes::verify))
-        .route("/mfa/recover", post(routes::recover))
-        .route("/mfa/step-up", post(session::step_up).layer(any_session()))
+        .route("/signup", post(routes::signup))
+        .route("/login", post(routes::login))
+        .route("/mfa/enroll", post(routes::enroll).layer(first_factor()))
+        .route("/mfa/verify", post(routes::verify).layer(first_factor()))
+        .route("/mfa/recover", post(routes::recover).layer(first_factor()))
         .route(
             "/mfa/recovery-codes",
             post(session::recovery_codes).layer(state.step_up_policy().layer()),
@@ -204,7 +208,7 @@ pub fn router(state: AppState) -> Router {
         .route("/app.js", get(pages::app_js))
         .route("/app.css", get(pages::app_css))
         .route("/me", get(session::me))
-        .route("/logout", post(session::logout).layer(any_session()))
+        .route("/logout", post(session::logout).layer(any_session))
         .route("/healthz", get(routes::healthz))
         .with_state(state)
         .layer(guard.layer())

@@ -1,5 +1,5 @@
-//! The signed-in routes, all behind the [`stytch_totp_axum`] guard: `GET /me`, `POST /logout`,
-//! the step-up `POST /mfa/step-up`, and the sensitive `POST /mfa/recovery-codes`.
+//! The signed-in routes, behind the [`stytch_totp_axum`] guard: `GET /me`, `POST /logout` and
+//! the sensitive `POST /mfa/recovery-codes`.
 //!
 //! The guard (installed by [`router`](crate::router)) reads the session JWT from the
 //! [`SESSION_COOKIE`] or a Bearer header, verifies it locally or with Stytch, writes the
@@ -17,22 +17,21 @@ use stytch_totp_axum::{Rejection, SessionCookie, StytchSession};
 use tracing::field::Empty;
 use tracing::Instrument;
 
-use crate::routes::{JsonBody, SessionResponse};
 use crate::{ApiError, AppState};
 
 /// The cookie holding the session JWT (HttpOnly, SameSite=Strict, Path=/; `Secure` except on
 /// loopback development).
 pub const SESSION_COOKIE: &str = "mfa_session";
 
-/// The custom claim in which verify and recover store the service's own user id, so a
-/// locally verified JWT names the user without a lookup.
-pub const USER_ID_CLAIM: &str = "mfa_service_user_id";
+/// The custom claim in which sign-up and sign-in store the email address, so a locally
+/// verified JWT names the user without a lookup.
+pub const EMAIL_CLAIM: &str = "mfa_service_email";
 
-/// The service's user id in a session's custom claims, if it is there.
-fn service_user_id(session: &StytchSession) -> Option<String> {
+/// The email address in a session's custom claims, if it is there.
+fn email(session: &StytchSession) -> Option<String> {
     session
         .custom_claims()
-        .get(USER_ID_CLAIM)
+        .get(EMAIL_CLAIM)
         .and_then(|v| v.as_str())
         .map(str::to_owned)
 }
@@ -53,10 +52,10 @@ pub struct Factor {
 /// `GET /me` answer: who is signed in, and the session.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct MeResponse {
-    /// The service's own user id (from the session's custom claim), if the session has it.
-    pub user_id: Option<String>,
     /// The Stytch user id (the JWT's `sub`).
-    pub stytch_user_id: String,
+    pub user_id: String,
+    /// The email address (from the session's custom claim), if the session has it.
+    pub email: Option<String>,
     /// The Stytch session id.
     pub session_id: String,
     /// When the session started (RFC 3339).
@@ -77,8 +76,8 @@ pub struct MeResponse {
 pub(crate) async fn me(session: StytchSession) -> Json<MeResponse> {
     let claim = session.session();
     Json(MeResponse {
-        user_id: service_user_id(&session),
-        stytch_user_id: session.user_id().to_owned(),
+        user_id: session.user_id().to_owned(),
+        email: email(&session),
         session_id: claim.id.clone(),
         started_at: claim.started_at.clone(),
         expires_at: claim.expires_at.clone(),
@@ -137,52 +136,6 @@ pub(crate) async fn logout(
             tracing::info!("session had already ended");
         }
         Ok(Json(serde_json::json!({ "status": "signed_out" })).into_response())
-    }
-    .instrument(span)
-    .await
-}
-
-/// `POST /mfa/step-up` body.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct StepUpRequest {
-    /// The 6-digit code from the authenticator app.
-    pub code: SecretString,
-}
-
-/// `POST /mfa/step-up`: a fresh code on the caller's own session (same session id, the TOTP
-/// factor's `last_authenticated_at` renewed), for routes that want a recent one. Answers a
-/// [`SessionResponse`] and the new session cookie.
-pub(crate) async fn step_up(
-    State(state): State<AppState>,
-    cookie: SessionCookie,
-    session: StytchSession,
-    JsonBody(request): JsonBody<StepUpRequest>,
-) -> Result<Json<SessionResponse>, ApiError> {
-    let span = tracing::info_span!(
-        "mfa.step_up",
-        session.id = session.session_id(),
-        totp_id = Empty,
-        error.type = Empty,
-    );
-    async move {
-        let client = state.client();
-        let auth = client
-            .totps()
-            .authenticate(session.user_id(), request.code.expose_secret())
-            .session_jwt(session.jwt().clone())
-            .await
-            .map_err(|e| ApiError::from_stytch(&e))?;
-        tracing::Span::current().record("totp_id", auth.totp_id.as_str());
-        tracing::info!("session stepped up with a fresh code");
-        let expires_at = auth.session.and_then(|s| s.expires_at);
-        cookie.set(auth.session_jwt.clone(), expires_at.as_deref());
-        Ok(Json(SessionResponse {
-            user_id: service_user_id(&session).unwrap_or_else(|| session.user_id().to_owned()),
-            totp_id: auth.totp_id,
-            session_token: auth.session_token,
-            session_jwt: auth.session_jwt,
-            session_expires_at: expires_at,
-        }))
     }
     .instrument(span)
     .await

@@ -115,15 +115,10 @@ impl Service {
     }
 
     /// [`Service::sign_in`], also answering the TOTP secret (as the authenticator app keeps it).
-    pub async fn sign_in_keeping_secret(&self, user_id: &str) -> (SessionResponse, String, String) {
-        let enrolled = Self::call(
-            &self.app,
-            "POST",
-            "/mfa/enroll",
-            Some(json!({ "user_id": user_id })),
-            Auth::None,
-        )
-        .await;
+    pub async fn sign_in_keeping_secret(&self, name: &str) -> (SessionResponse, String, String) {
+        let first = self.sign_up(name).await;
+        let jwt = first.body["session_jwt"].as_str().unwrap().to_owned();
+        let enrolled = Self::call(&self.app, "POST", "/mfa/enroll", None, Auth::Cookie(&jwt)).await;
         assert_eq!(enrolled.status, StatusCode::OK, "{}", enrolled.body);
         let secret = enrolled.body["secret"].as_str().unwrap().to_owned();
         let code = code_at(&secret, self.emulator().now()).unwrap();
@@ -131,8 +126,8 @@ impl Service {
             &self.app,
             "POST",
             "/mfa/verify",
-            Some(json!({ "user_id": user_id, "code": code })),
-            Auth::None,
+            Some(json!({ "code": code })),
+            Auth::Cookie(&jwt),
         )
         .await;
         assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
@@ -142,6 +137,20 @@ impl Service {
             .to_owned();
         let session: SessionResponse = serde_json::from_value(verified.body).unwrap();
         (session, cookie, secret)
+    }
+
+    /// `POST /signup` as `{name}@example.com` with [`PASSWORD`]: a password-only session.
+    pub async fn sign_up(&self, name: &str) -> Answer {
+        let answer = Self::call(
+            &self.app,
+            "POST",
+            "/signup",
+            Some(json!({ "email": email(name), "password": PASSWORD })),
+            Auth::None,
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer
     }
 
     /// The current code of the authenticator app holding `secret`, on the emulator's clock.
@@ -161,6 +170,13 @@ impl Service {
             assert!(!text.contains(secret), "a secret reached the logs");
         }
     }
+}
+
+/// A password Stytch's strength policy accepts.
+pub const PASSWORD: &str = "plaid-Kettle-orbit-97-quasar";
+
+pub fn email(name: &str) -> String {
+    format!("{name}@example.com")
 }
 
 pub fn me_of(answer: &Answer) -> MeResponse {

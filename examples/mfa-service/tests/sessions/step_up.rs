@@ -1,5 +1,5 @@
 //! The step-up rule end to end: the sensitive route refuses a session whose code is older than
-//! the step-up window (while still handing back the refreshed cookie), `POST /mfa/step-up`
+//! the step-up window (while still handing back the refreshed cookie), `POST /mfa/verify`
 //! renews the factor on the same session, and the route then answers.
 
 use std::time::{Duration, SystemTime};
@@ -56,7 +56,7 @@ async fn a_stale_code_is_refused_on_the_sensitive_route_and_accepted_after_a_ste
     let wrong = Service::call(
         &service.app,
         "POST",
-        "/mfa/step-up",
+        "/mfa/verify",
         Some(json!({ "code": "000000" })),
         Auth::Cookie(&refreshed),
     )
@@ -68,13 +68,13 @@ async fn a_stale_code_is_refused_on_the_sensitive_route_and_accepted_after_a_ste
     let stepped = Service::call(
         &service.app,
         "POST",
-        "/mfa/step-up",
+        "/mfa/verify",
         Some(json!({ "code": code })),
         Auth::Cookie(&refreshed),
     )
     .await;
     assert_eq!(stepped.status, StatusCode::OK, "{}", stepped.body);
-    assert_eq!(stepped.body["user_id"], "grace");
+    assert_eq!(stepped.body["user_id"], session.user_id.as_str());
     let stepped_jwt = cookie_jwt(&stepped);
     assert_eq!(stepped.body["session_jwt"], stepped_jwt.as_str());
     let after = me_of(&service.me(Auth::Cookie(&stepped_jwt)).await);
@@ -83,8 +83,8 @@ async fn a_stale_code_is_refused_on_the_sensitive_route_and_accepted_after_a_ste
         "the same session, stepped up"
     );
     assert_eq!(
-        after.user_id.as_deref(),
-        Some("grace"),
+        after.email.as_deref(),
+        Some("grace@example.com"),
         "custom claims kept"
     );
 
@@ -94,7 +94,12 @@ async fn a_stale_code_is_refused_on_the_sensitive_route_and_accepted_after_a_ste
     assert_eq!(shown.headers[CACHE_CONTROL], "no-store");
 
     // Anonymous callers reach neither route.
-    for path in ["/mfa/recovery-codes", "/mfa/step-up"] {
+    for path in [
+        "/mfa/recovery-codes",
+        "/mfa/verify",
+        "/mfa/enroll",
+        "/mfa/recover",
+    ] {
         let answer = Service::call(
             &service.app,
             "POST",
