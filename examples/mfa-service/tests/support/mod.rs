@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// The service's step-up window in the browser test.
-pub const STEP_UP_SECONDS: u64 = 2;
+pub const STEP_UP_SECONDS: u64 = 5;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
