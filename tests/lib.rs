@@ -50,3 +50,9 @@ pub fn shared_signing_key() -> SigningKey {
     static KEY: OnceLock<SigningKey> = OnceLock::new();
     KEY.get_or_init(SigningKey::generate).clone()
 }
+
+/// The repository's README (one level up), whose Rust snippets are compiled (and run, where
+/// they need no credentials) as doctests so that the front page cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct RepositoryReadmeDoctests;

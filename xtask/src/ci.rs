@@ -1,8 +1,10 @@
 //! `cargo xtask ci`: the full check, in the order that fails fastest: format, packaging
 //! (metadata, `rust-version`, `cargo package`), clippy, generated code, tests (with
 //! `CI=true`, so the browser test runs or fails, never skips), docs, the public API listings,
-//! then `cargo check` of the separate `benches/` and `fuzz/` workspaces, so a change that breaks
-//! `cargo xtask bench` or a fuzz target fails CI too.
+//! then the separate `benches/` workspace (its unit tests, the official `stytch` crate's
+//! interop run against the emulator, `cargo check` of the bench binary) and `fuzz/`
+//! (`cargo check`), so a change that breaks `cargo xtask bench`, the official crate's flows or
+//! a fuzz target fails CI too.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -117,8 +119,33 @@ const SEPARATE_WORKSPACES: &[(&str, Step)] = &[
     (
         "benches",
         Step {
-            name: "check benches/",
-            args: &["check", "--all-targets", "--features", "emulator"],
+            name: "test benches/ (the measuring code's unit tests)",
+            args: &["test", "--lib", "--features", "emulator"],
+            env: None,
+            fail_on: &[],
+        },
+    ),
+    (
+        "benches",
+        Step {
+            name: "the official stytch crate runs its flows against the emulator",
+            args: &[
+                "run",
+                "--quiet",
+                "--features",
+                "emulator",
+                "--example",
+                "official_interop",
+            ],
+            env: None,
+            fail_on: &[],
+        },
+    ),
+    (
+        "benches",
+        Step {
+            name: "check benches/ (the bench binary)",
+            args: &["check", "--benches", "--features", "emulator"],
             env: None,
             fail_on: &[],
         },

@@ -64,3 +64,9 @@ pub use guard::{Guard, GuardLayer, GuardService, PolicyLayer, PolicyService};
 pub use policy::{Factor, Policy, PolicyRefusal, DEFAULT_MAX_TOKEN_AGE};
 pub use rejection::{Redirects, Rejection};
 pub use session::{SessionCookie, StytchSession};
+
+/// This crate's README, whose Rust snippet is compiled as a doctest so that it cannot drift
+/// from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -220,3 +220,9 @@ pub use stats::Stats;
 /// The operation table of the models crate: the emulator serves exactly these.
 pub use stytch_totp_models::Operation;
 pub use tls::{LocalCa, TlsListener};
+
+/// This crate's README, whose Rust snippets are compiled (and run, where they need no
+/// credentials) as doctests so that it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

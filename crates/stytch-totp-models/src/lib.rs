@@ -62,3 +62,9 @@ pub use validated::{
     check_external_id, ExpirationMinutes, RecoveryCode, SessionDurationMinutes, TotpCode,
     TotpIdentifier, UserIdentifier, ValidationError,
 };
+
+/// This crate's README, whose Rust snippets are compiled (and run, where they need no
+/// credentials) as doctests so that it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

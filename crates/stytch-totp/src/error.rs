@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use stytch_totp_models::{ErrorType, ValidationError};
 
+use crate::middleware::retry::Outcome;
+
 /// Every way a call can fail. `Display` is a sentence a person can act on; nothing secret is
 /// ever part of it (response snippets are redacted).
 #[derive(Debug, thiserror::Error)]
@@ -117,16 +119,37 @@ impl Error {
         }
     }
 
-    /// Whether trying the same call again later may succeed (rate limits, Stytch or network
-    /// trouble). Check [`Error::is_outcome_unknown`] before repeating a call that consumes a
-    /// code.
+    /// Whether the client's retry layer would try this again for a call that is always safe
+    /// to repeat (a read): a rate limit, a 502/503/504, a connection or timeout failure. Not a
+    /// locked user (the lock lasts up to an hour) and not a 500. It is the retry layer's own
+    /// verdict, so the two never disagree. For a call that spends a code, use
+    /// [`Error::is_retryable_for`] or check [`Error::is_outcome_unknown`].
     pub fn is_retryable(&self) -> bool {
+        self.outcome().retryable(crate::RetrySafety::Always)
+    }
+
+    /// Whether the retry layer would try this again for `operation` (its retry class is in
+    /// the table of [`Operation`](crate::Operation)): for `totps.authenticate` a 503 is not,
+    /// since the code may already be spent.
+    pub fn is_retryable_for(&self, operation: crate::Operation) -> bool {
+        self.outcome().retryable(operation.retry_safety())
+    }
+
+    /// What this failure says about trying again (shared with the retry layer).
+    pub(crate) fn outcome(&self) -> Outcome {
         match self {
-            Error::Api { status, .. } | Error::Decode { status, .. } => {
-                matches!(status, 429 | 500 | 502 | 503 | 504)
+            Error::Api {
+                status, error_type, ..
+            } => Outcome::of_status(*status, Some(error_type.as_str())),
+            Error::Decode { status, .. } => Outcome::of_status(*status, None),
+            Error::Transport {
+                connected: false, ..
+            } => Outcome::NotSent,
+            Error::Transport {
+                connected: true, ..
             }
-            Error::Transport { .. } | Error::Timeout { .. } => true,
-            _ => false,
+            | Error::Timeout { .. } => Outcome::MaybeProcessed,
+            _ => Outcome::Final,
         }
     }
 

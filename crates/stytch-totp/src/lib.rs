@@ -141,3 +141,9 @@ pub use stytch_totp_models as models;
 pub use stytch_totp_models::{Operation, RetrySafety};
 pub use totps::{AuthenticateTotp, CreateTotp, RecoverTotp, TotpRecoveryCodes, Totps};
 pub use users::{CreateUser, DeleteTotp, DeleteUser, GetUser, Users};
+
+/// This crate's README, whose Rust snippets are compiled (and run, where they need no
+/// credentials) as doctests so that it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,4 +1,4 @@
-//! What the CLI tests share: the binary with a time bound and a clean environment, a `serve`
+//! What the CLI tests share: the binary with a time bound and an empty environment, a `serve`
 //! child that is killed however the test ends, an in-process emulator, and an RFC 6238
 //! oracle that is not the code under test.
 #![allow(dead_code)]
@@ -15,27 +15,12 @@ use stytch_totp_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 /// test instead of blocking it.
 pub const BOUND: Duration = Duration::from_secs(60);
 
-/// Variables the CLI reads; removed so the developer's own shell cannot change a test.
-pub const CLI_ENV: [&str; 10] = [
-    "STYTCH_PASSWORD",
-    "STYTCH_SESSION_TOKEN",
-    "STYTCH_SESSION_JWT",
-    "STYTCH_CA_CERT",
-    "STYTCH_PROJECT_ID",
-    "STYTCH_SECRET",
-    "STYTCH_BASE_URL",
-    "STYTCH_TOTP_SECRET",
-    "STYTCH_EMULATOR_PROJECT_ID",
-    "STYTCH_EMULATOR_SECRET",
-];
-
-/// The binary, killed after [`BOUND`], with none of the CLI's variables inherited.
+/// The binary, killed after [`BOUND`], in an empty environment: nothing of the developer's
+/// shell (`STYTCH_*`, `RUST_LOG`, `NO_COLOR`, ...) can change a test; each test sets what it
+/// means to.
 pub fn bin() -> assert_cmd::Command {
     let mut command = assert_cmd::Command::cargo_bin("stytch-totp").expect("the binary is built");
-    command.timeout(BOUND);
-    for name in CLI_ENV {
-        command.env_remove(name);
-    }
+    command.timeout(BOUND).env_clear();
     command
 }
 
@@ -81,10 +66,8 @@ impl Served {
             .args(["serve", "--addr", "127.0.0.1:0"])
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        for name in CLI_ENV {
-            command.env_remove(name);
-        }
+            .stderr(Stdio::null())
+            .env_clear();
         for (name, value) in env {
             command.env(name, value);
         }

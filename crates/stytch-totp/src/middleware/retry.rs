@@ -73,47 +73,84 @@ pub(crate) enum Verdict {
     Retry { retry_after: Option<Duration> },
 }
 
-/// Decides whether an attempt's outcome may be retried for an operation of `safety`.
-pub(crate) fn verdict(result: &Result<Response>, safety: RetrySafety) -> Verdict {
-    let always = safety == RetrySafety::Always;
-    match result {
-        Ok(response) => match response.status() {
-            // A locked user stays locked for up to an hour: retrying cannot help.
-            StatusCode::TOO_MANY_REQUESTS if is_user_lock(response) => Verdict::Done,
-            // Rate limited: Stytch did not process the request, safe for every operation.
-            StatusCode::TOO_MANY_REQUESTS => Verdict::Retry {
-                retry_after: retry_after(response),
-            },
-            StatusCode::SERVICE_UNAVAILABLE if always => Verdict::Retry {
-                retry_after: retry_after(response),
-            },
-            StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT if always => {
-                Verdict::Retry { retry_after: None }
+/// What one attempt's outcome says about trying again, whatever the operation. The retry
+/// layer and [`Error::is_retryable`] both decide from this, so they cannot disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Trying again cannot change it: a success, a 4xx (a locked user included: the lock lasts
+    /// up to an hour), a 500, an oversized body.
+    Final,
+    /// Refused before processing (429 rate limit): safe to repeat for every operation.
+    NotProcessed,
+    /// Nothing reached Stytch (the connection was never made): safe for every operation.
+    NotSent,
+    /// Transient trouble after Stytch may have acted (502, 503, 504, a timeout, a broken
+    /// connection): safe to repeat only for operations that are [`RetrySafety::Always`].
+    MaybeProcessed,
+}
+
+impl Outcome {
+    /// The outcome of an HTTP answer with `status` and Stytch's `error_type`, when known.
+    pub(crate) fn of_status(status: u16, error_type: Option<&str>) -> Self {
+        match status {
+            429 if error_type == Some("user_lock_limit_reached") => Outcome::Final,
+            429 => Outcome::NotProcessed,
+            502..=504 => Outcome::MaybeProcessed,
+            _ => Outcome::Final,
+        }
+    }
+
+    /// Whether an operation of `safety` may be tried again after this outcome.
+    pub(crate) fn retryable(self, safety: RetrySafety) -> bool {
+        match self {
+            Outcome::Final => false,
+            Outcome::NotProcessed | Outcome::NotSent => true,
+            Outcome::MaybeProcessed => safety == RetrySafety::Always,
+        }
+    }
+
+    /// The outcome of one attempt as the retry layer sees it.
+    fn of_attempt(result: &Result<Response>) -> Self {
+        match result {
+            Ok(response) => {
+                Outcome::of_status(response.status().as_u16(), user_error_type(response))
             }
-            _ => Verdict::Done,
-        },
-        // Never connected: nothing reached Stytch.
-        Err(reqwest_middleware::Error::Reqwest(e)) if e.is_connect() => {
-            Verdict::Retry { retry_after: None }
+            Err(reqwest_middleware::Error::Reqwest(e)) if e.is_connect() => Outcome::NotSent,
+            // Timeouts, resets, broken bodies: the request may have been processed.
+            Err(reqwest_middleware::Error::Reqwest(_)) => Outcome::MaybeProcessed,
+            Err(reqwest_middleware::Error::Middleware(e)) => match e.downcast_ref::<Error>() {
+                Some(error) => error.outcome(),
+                None => Outcome::Final,
+            },
         }
-        // Timeouts, resets, broken bodies: the request may have been processed.
-        Err(reqwest_middleware::Error::Reqwest(_)) if always => {
-            Verdict::Retry { retry_after: None }
-        }
-        Err(reqwest_middleware::Error::Middleware(e))
-            if always && matches!(e.downcast_ref::<Error>(), Some(Error::Timeout { .. })) =>
-        {
-            Verdict::Retry { retry_after: None }
-        }
-        Err(_) => Verdict::Done,
     }
 }
 
-fn is_user_lock(response: &Response) -> bool {
+/// Decides whether an attempt's outcome may be retried for an operation of `safety`.
+pub(crate) fn verdict(result: &Result<Response>, safety: RetrySafety) -> Verdict {
+    if !Outcome::of_attempt(result).retryable(safety) {
+        return Verdict::Done;
+    }
+    let retry_after = match result {
+        Ok(response)
+            if matches!(
+                response.status(),
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+            ) =>
+        {
+            retry_after(response)
+        }
+        _ => None,
+    };
+    Verdict::Retry { retry_after }
+}
+
+/// The `error_type` the request-id layer read from the body, when it did.
+fn user_error_type(response: &Response) -> Option<&str> {
     response
         .extensions()
         .get::<Identifiers>()
-        .is_some_and(|ids| ids.error_type.as_deref() == Some("user_lock_limit_reached"))
+        .and_then(|ids| ids.error_type.as_deref())
 }
 
 /// Parses `Retry-After` as delta-seconds or an HTTP date.
@@ -338,6 +375,62 @@ mod tests {
             },
         ));
         assert_eq!(verdict(&too_large, Always), Verdict::Done);
+    }
+
+    /// `Error::is_retryable_for` gives the retry layer's verdict for every status, Stytch
+    /// error type and operation, and `is_retryable` the verdict for a read.
+    #[test]
+    fn is_retryable_agrees_with_the_retry_layer() {
+        let error_types = [
+            None,
+            Some("user_lock_limit_reached"),
+            Some("too_many_requests"),
+        ];
+        let statuses = (200..=599u16).filter(|s| *s % 100 < 30);
+        for status in statuses {
+            for error_type in error_types {
+                let mut attempt = response(status, None).unwrap();
+                attempt.extensions_mut().insert(Identifiers {
+                    request_id: None,
+                    error_type: error_type.map(String::from),
+                });
+                let attempt = Ok(attempt);
+                let error = Error::Api {
+                    status,
+                    request_id: "request-id-test".into(),
+                    error_type: error_type.unwrap_or("bad_request").into(),
+                    error_message: String::new(),
+                    error_url: String::new(),
+                };
+                for operation in Operation::ALL {
+                    let layer = verdict(&attempt, operation.retry_safety()) != Verdict::Done;
+                    assert_eq!(
+                        error.is_retryable_for(operation),
+                        layer,
+                        "{status} {error_type:?} {}",
+                        operation.name()
+                    );
+                }
+                let read = verdict(&attempt, RetrySafety::Always) != Verdict::Done;
+                assert_eq!(error.is_retryable(), read, "{status} {error_type:?}");
+            }
+        }
+        let timeout = Error::Timeout {
+            after: Duration::from_secs(1),
+        };
+        let timed_out = Err(reqwest_middleware::Error::middleware(Error::Timeout {
+            after: Duration::from_secs(1),
+        }));
+        for operation in Operation::ALL {
+            let layer = verdict(&timed_out, operation.retry_safety()) != Verdict::Done;
+            assert_eq!(
+                timeout.is_retryable_for(operation),
+                layer,
+                "{}",
+                operation.name()
+            );
+        }
+        assert!(timeout.is_retryable());
     }
 
     #[test]

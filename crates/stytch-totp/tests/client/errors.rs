@@ -37,6 +37,11 @@ async fn stytch_errors_keep_status_request_id_and_type() {
         ),
         (404, "user_not_found", ErrorType::UserNotFound),
         (429, "too_many_requests", ErrorType::TooManyRequests),
+        (
+            429,
+            "user_lock_limit_reached",
+            ErrorType::UserLockLimitReached,
+        ),
         (500, "internal_server_error", ErrorType::InternalServerError),
         (
             400,
@@ -55,10 +60,12 @@ async fn stytch_errors_keep_status_request_id_and_type() {
             text.contains(&status.to_string()) && text.contains(REQUEST_ID) && text.contains(wire),
             "{text}"
         );
+        // The retry layer's verdict: a rate limit is retried, a 500 is not (it is not
+        // transient), nor a 4xx.
         assert_eq!(
             error.is_retryable(),
-            matches!(status, 429 | 500),
-            "{status}"
+            status == 429 && wire != "user_lock_limit_reached",
+            "{status} {wire}: a locked user stays locked"
         );
     }
 }

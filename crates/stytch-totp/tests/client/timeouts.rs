@@ -67,8 +67,19 @@ async fn the_default_connect_timeout_is_5_s_and_connect_timeout_changes_it() {
         .expect("a client");
     let (error, took) = timed_create(&by_default).await;
     assert_eq!(took.as_secs(), 5, "{error:?} after {took:?}");
-    // (Which error kind it is, is left open here: today it is `Error::Timeout` naming the
-    // call timeout, although nothing was sent; see the test report.)
+    // Nothing was sent: a connect error, not a timeout of the call, and not an unknown
+    // outcome (the guard against spending a code twice relies on this).
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                connected: false,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(!error.is_outcome_unknown(), "{error:?}");
 
     let custom = builder(&url)
         .retry_policy(RetryPolicy::none())
@@ -98,6 +109,31 @@ async fn a_connect_timeout_is_retried_like_any_connect_failure() {
         took >= Duration::from_secs(20) && took < Duration::from_secs(21),
         "{error:?} after {took:?}: expected 4 x 5 s"
     );
+    assert!(
+        matches!(
+            error,
+            Error::Transport {
+                connected: false,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+
+    // The same for a call that spends a code, which is never sent twice once it may have
+    // reached Stytch: a connect timeout proves it did not.
+    let started = Instant::now();
+    let error = client
+        .totps()
+        .authenticate(USER_ID, "123456")
+        .await
+        .expect_err("nothing answers");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(20) && took < Duration::from_secs(21),
+        "{error:?} after {took:?}: expected 4 x 5 s"
+    );
+    assert!(!error.is_outcome_unknown(), "{error:?}");
 }
 
 #[tokio::test(start_paused = true)]
