@@ -121,6 +121,63 @@ async fn no_secret_reaches_any_output_on_any_path() {
     out += &shown(&recovered);
     out += &shown(&ok.users().get(&user_id).await);
 
+    // Passwords: create, a weak and a taken one, sign-in right and wrong, a step-up of the
+    // TOTP session, the strength check, an unknown email and an after-apply fault.
+    let password = "plaid-Kettle-orbit-97-quasar-LEAK";
+    let wrong_password = "wrong-Kettle-orbit-97-quasar-LEAK";
+    let weak_password = "password1-LEAK";
+    secrets.extend([password, wrong_password, weak_password].map(String::from));
+    let created = ok
+        .passwords()
+        .create("leak.password@example.com", password)
+        .session_duration_minutes(30)
+        .await;
+    out += &shown(&created);
+    if let Ok(created) = &created {
+        secrets.push(created.session_token.expose_secret().to_owned());
+        secrets.push(created.session_jwt.expose_secret().to_owned());
+    }
+    out += &shown(
+        &ok.passwords()
+            .create("leak.weak@example.com", weak_password)
+            .await,
+    );
+    out += &shown(
+        &ok.passwords()
+            .create("leak.password@example.com", password)
+            .await,
+    );
+    out += &shown(
+        &ok.passwords()
+            .authenticate("leak.password@example.com", wrong_password)
+            .await,
+    );
+    out += &shown(
+        &ok.passwords()
+            .authenticate("leak.password@example.com", password)
+            .session_token(created.as_ref().unwrap().session_token.clone())
+            .await,
+    );
+    out += &shown(
+        &ok.passwords()
+            .authenticate("nobody@example.com", password)
+            .await,
+    );
+    out += &shown(
+        &ok.passwords()
+            .strength_check(weak_password)
+            .email("leak.password@example.com")
+            .await,
+    );
+    emulator.inject(
+        FaultSpec::new(Fault::after_apply(Fault::status(500))).on(Operation::PasswordsAuthenticate),
+    );
+    out += &shown(
+        &ok.passwords()
+            .authenticate("leak.password@example.com", password)
+            .await,
+    );
+
     // Sessions: local JWT verification (with the JWKS fetch), the remote check with a fresh
     // JWT, listing, a malformed JWT, revoking, and the refusal afterwards.
     let jwt = auth.session_jwt.clone();
@@ -239,6 +296,9 @@ async fn no_secret_reaches_any_output_on_any_path() {
     // The capture saw what it should, so the absence of secrets means something.
     for expected in [
         Operation::TotpsAuthenticate.span_name(),
+        Operation::PasswordsAuthenticate.span_name(),
+        "weak_password",
+        "email_not_found",
         "stytch.request_id=",
         "stytch.attempts=2",
         "http.response.status_code=500",

@@ -103,7 +103,7 @@ const fn too_large(attempts: u64) -> Expect {
 
 /// The columns of [`EXPECTED`]; a test checks they are exactly `Operation::ALL`, so a new
 /// operation cannot join the client without joining this table.
-pub const OPERATIONS: [Operation; 12] = [
+pub const OPERATIONS: [Operation; 15] = [
     Operation::TotpsCreate,
     Operation::TotpsAuthenticate,
     Operation::TotpsRecoveryCodes,
@@ -112,6 +112,9 @@ pub const OPERATIONS: [Operation; 12] = [
     Operation::UsersGet,
     Operation::UsersDelete,
     Operation::UsersDeleteTotp,
+    Operation::PasswordsCreate,
+    Operation::PasswordsAuthenticate,
+    Operation::PasswordsStrengthCheck,
     Operation::SessionsAuthenticate,
     Operation::SessionsRevoke,
     Operation::SessionsGet,
@@ -121,26 +124,26 @@ pub const OPERATIONS: [Operation; 12] = [
 /// Fault -> one cell per operation, in the order of [`OPERATIONS`]. The policy has 3 retries
 /// (4 attempts), so a fault that never clears shows 4 attempts where a retry is allowed.
 #[rustfmt::skip]
-pub const EXPECTED: [(Case, [Expect; 12]); 18] = [
-    //                         totps.create   authenticate   recovery_codes recover        users.create   users.get      users.delete   delete_totp    sessions.authenticate revoke  get    get_jwks
-    (Case::S500,                [api(500, 1),  api(500, 1),  api(500, 1),   api(500, 1),  api(500, 1),  api(500, 1),  api(500, 1),  api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1)]),
-    (Case::S502Html,            [decode(502, 1), decode(502, 1), ok(2),     decode(502, 1), decode(502, 1), ok(2),   decode(502, 1), decode(502, 1), ok(2), decode(502, 1), ok(2), ok(2)]),
-    (Case::S503,                [api(503, 1),  api(503, 1),  ok(2),         api(503, 1),  api(503, 1),  ok(2),         api(503, 1),  api(503, 1), ok(2), api(503, 1), ok(2), ok(2)]),
-    (Case::S503RetryAfter,      [api(503, 1),  api(503, 1),  ok(2),         api(503, 1),  api(503, 1),  ok(2),         api(503, 1),  api(503, 1), ok(2), api(503, 1), ok(2), ok(2)]),
-    (Case::S504,                [api(504, 1),  api(504, 1),  ok(2),         api(504, 1),  api(504, 1),  ok(2),         api(504, 1),  api(504, 1), ok(2), api(504, 1), ok(2), ok(2)]),
-    (Case::S429,                [ok(2),        ok(2),        ok(2),         ok(2),        ok(2),        ok(2),         ok(2),        ok(2), ok(2), ok(2), ok(2), ok(2)]),
-    (Case::S429RetryAfter,      [ok(2),        ok(2),        ok(2),         ok(2),        ok(2),        ok(2),         ok(2),        ok(2), ok(2), ok(2), ok(2), ok(2)]),
-    (Case::Refused,             [not_sent(4),  not_sent(4),  not_sent(4),   not_sent(4),  not_sent(4),  not_sent(4),   not_sent(4),  not_sent(4), not_sent(4), not_sent(4), not_sent(4), not_sent(4)]),
-    (Case::RefusedOnce,         [ok(2),        ok(2),        ok(2),         ok(2),        ok(2),        ok(2),         ok(2),        ok(2), ok(2), ok(2), ok(2), ok(2)]),
-    (Case::ResetBeforeResponse, [lost(1),      lost(1),      ok(2),         lost(1),      lost(1),      ok(2),         lost(1),      lost(1), ok(2), lost(1), ok(2), ok(2)]),
-    (Case::Stall,               [timeout(1),   timeout(1),   ok(2),         timeout(1),   timeout(1),   ok(2),         timeout(1),   timeout(1), ok(2), timeout(1), ok(2), ok(2)]),
-    (Case::TruncatedJson,       [decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1)]),
-    (Case::EmptyBody,           [decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1)]),
-    (Case::WrongContentType,    [decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1)]),
-    (Case::HugeBody,            [too_large(1), too_large(1), too_large(1),  too_large(1), too_large(1), too_large(1),  too_large(1), too_large(1), too_large(1), too_large(1), too_large(1), too_large(1)]),
-    (Case::InvalidUtf8,         [decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1)]),
-    (Case::S500AfterApply,      [api(500, 1),  api(500, 1),  api(500, 1),   api(500, 1),  api(500, 1),  api(500, 1),  api(500, 1),  api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1)]),
-    (Case::ResetAfterApply,     [lost(1),      lost(1),      ok(2),         lost(1),      lost(1),      ok(2),         lost(1),      lost(1), ok(2), lost(1), ok(2), ok(2)]),
+pub const EXPECTED: [(Case, [Expect; 15]); 18] = [
+    //                         totps.create   authenticate   recovery_codes recover        users.create   users.get      users.delete   delete_totp    passwords.create authenticate strength_check sessions.authenticate revoke  get    get_jwks
+    (Case::S500,                [api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1)]),
+    (Case::S502Html,            [decode(502, 1), decode(502, 1), ok(2), decode(502, 1), decode(502, 1), ok(2), decode(502, 1), decode(502, 1), decode(502, 1), decode(502, 1), ok(2), ok(2), decode(502, 1), ok(2), ok(2)]),
+    (Case::S503,                [api(503, 1), api(503, 1), ok(2), api(503, 1), api(503, 1), ok(2), api(503, 1), api(503, 1), api(503, 1), api(503, 1), ok(2), ok(2), api(503, 1), ok(2), ok(2)]),
+    (Case::S503RetryAfter,      [api(503, 1), api(503, 1), ok(2), api(503, 1), api(503, 1), ok(2), api(503, 1), api(503, 1), api(503, 1), api(503, 1), ok(2), ok(2), api(503, 1), ok(2), ok(2)]),
+    (Case::S504,                [api(504, 1), api(504, 1), ok(2), api(504, 1), api(504, 1), ok(2), api(504, 1), api(504, 1), api(504, 1), api(504, 1), ok(2), ok(2), api(504, 1), ok(2), ok(2)]),
+    (Case::S429,                [ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2)]),
+    (Case::S429RetryAfter,      [ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2)]),
+    (Case::Refused,             [not_sent(4), not_sent(4), not_sent(4), not_sent(4), not_sent(4), not_sent(4), not_sent(4), not_sent(4), not_sent(4), not_sent(4), not_sent(4), not_sent(4), not_sent(4), not_sent(4), not_sent(4)]),
+    (Case::RefusedOnce,         [ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2), ok(2)]),
+    (Case::ResetBeforeResponse, [lost(1), lost(1), ok(2), lost(1), lost(1), ok(2), lost(1), lost(1), lost(1), lost(1), ok(2), ok(2), lost(1), ok(2), ok(2)]),
+    (Case::Stall,               [timeout(1), timeout(1), ok(2), timeout(1), timeout(1), ok(2), timeout(1), timeout(1), timeout(1), timeout(1), ok(2), ok(2), timeout(1), ok(2), ok(2)]),
+    (Case::TruncatedJson,       [decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1)]),
+    (Case::EmptyBody,           [decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1)]),
+    (Case::WrongContentType,    [decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1)]),
+    (Case::HugeBody,            [too_large(1), too_large(1), too_large(1), too_large(1), too_large(1), too_large(1), too_large(1), too_large(1), too_large(1), too_large(1), too_large(1), too_large(1), too_large(1), too_large(1), too_large(1)]),
+    (Case::InvalidUtf8,         [decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1), decode(200, 1)]),
+    (Case::S500AfterApply,      [api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1), api(500, 1)]),
+    (Case::ResetAfterApply,     [lost(1), lost(1), ok(2), lost(1), lost(1), ok(2), lost(1), lost(1), lost(1), lost(1), ok(2), ok(2), lost(1), ok(2), ok(2)]),
 ];
 
 /// The expected cell for `operation` under `case`.

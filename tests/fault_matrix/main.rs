@@ -77,6 +77,9 @@ fn client_over(
 }
 
 /// Ids and codes an operation needs, prepared before any fault is queued.
+/// The password of the matrix's password users (strong enough for Stytch's policy).
+const PASSWORD: &str = "plaid-Kettle-orbit-97-quasar";
+
 struct Fixture {
     user_id: String,
     totp_id: String,
@@ -84,6 +87,8 @@ struct Fixture {
     recovery_code: String,
     /// A live session's token (session operations only).
     session_token: String,
+    /// The email of a user with [`PASSWORD`] (`passwords.authenticate`), or an unused one.
+    email: String,
     project_id: String,
 }
 
@@ -95,6 +100,7 @@ impl Fixture {
             totp_code: "123456".into(),
             recovery_code: "abcd-efgh-ijkl".into(),
             session_token: "placeholder-session-token".into(),
+            email: "new.user@example.com".into(),
             project_id: "project-test-x".into(),
         }
     }
@@ -105,7 +111,23 @@ impl Fixture {
             .create(CreateUserRequest::default())
             .await
             .unwrap();
-        if op == Operation::TotpsCreate || op == Operation::UsersCreate {
+        if op == Operation::PasswordsAuthenticate {
+            let email = "has.password@example.com";
+            client.passwords().create(email, PASSWORD).await.unwrap();
+            return Fixture {
+                user_id: user.user_id,
+                email: email.into(),
+                ..Fixture::placeholder()
+            };
+        }
+        if [
+            Operation::TotpsCreate,
+            Operation::UsersCreate,
+            Operation::PasswordsCreate,
+            Operation::PasswordsStrengthCheck,
+        ]
+        .contains(&op)
+        {
             return Fixture {
                 user_id: user.user_id,
                 ..Fixture::placeholder()
@@ -131,6 +153,7 @@ impl Fixture {
             totp_code: code,
             recovery_code: totp.recovery_codes[0].expose_secret().to_owned(),
             session_token,
+            email: Fixture::placeholder().email,
             project_id: emulator.project_id().to_owned(),
         }
     }
@@ -194,6 +217,17 @@ fn call<'a>(
         Operation::UsersDeleteTotp => {
             Box::pin(async move { client.users().delete_totp(&f.totp_id).await.map(drop) })
         }
+        Operation::PasswordsCreate => Box::pin(async move {
+            let call = client.passwords().create(&f.email, PASSWORD);
+            call.await.map(drop)
+        }),
+        Operation::PasswordsAuthenticate => Box::pin(async move {
+            let call = client.passwords().authenticate(&f.email, PASSWORD);
+            call.await.map(drop)
+        }),
+        Operation::PasswordsStrengthCheck => {
+            Box::pin(async move { client.passwords().strength_check(PASSWORD).await.map(drop) })
+        }
         Operation::SessionsAuthenticate => Box::pin(async move {
             let call = client.sessions().authenticate();
             call.session_token(f.session_token.as_str()).await.map(drop)
@@ -212,7 +246,7 @@ fn call<'a>(
 }
 
 /// The operations the matrix drives: all of them.
-const MATRIX_OPERATIONS: [Operation; 12] = Operation::ALL;
+const MATRIX_OPERATIONS: [Operation; 15] = Operation::ALL;
 
 /// One measured row.
 struct Row {

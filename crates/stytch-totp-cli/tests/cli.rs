@@ -44,10 +44,16 @@ fn demo_runs_the_whole_lifecycle_offline_and_hides_the_secret() {
     let stdout = demo(temp.path(), &[]);
     for step in [
         "against the embedded emulator",
-        Operation::UsersCreate.name(),
+        Operation::PasswordsStrengthCheck.name(),
+        Operation::PasswordsCreate.name(),
+        Operation::PasswordsAuthenticate.name(),
+        "(factors: password)",
         Operation::TotpsCreate.name(),
         Operation::TotpsAuthenticate.name(),
+        "verified; stepped up session",
+        "factors: password + totp",
         "session JWT verified                   locally, no request",
+        "factors password, totp",
         Operation::SessionsRevoke.name(),
         "refused as expected: HTTP 404 session_not_found",
         Operation::TotpsRecoveryCodes.name(),
@@ -84,6 +90,24 @@ fn demo_runs_the_whole_lifecycle_offline_and_hides_the_secret() {
         stdout.contains(&format!("secret: {}", "*".repeat(32))),
         "the secret's line is masked:\n{stdout}"
     );
+    assert!(
+        !stdout.contains("plaid-Kettle"),
+        "the demo password is printed:\n{stdout}"
+    );
+    // The password session's id is the one the TOTP code stepped up.
+    let session_of = |line_start: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains(line_start))
+            .and_then(|l| {
+                l.split_whitespace()
+                    .find(|w| w.starts_with("session-test-"))
+            })
+            .map(|id| id.trim_end_matches(',').to_owned())
+    };
+    let first = session_of(Operation::PasswordsAuthenticate.name());
+    assert!(first.is_some(), "{stdout}");
+    assert_eq!(first, session_of(Operation::TotpsAuthenticate.name()));
 }
 
 #[test]

@@ -64,3 +64,92 @@ fn a_malformed_email_is_refused_before_sending() {
     assert!(!stderr(&refused).contains(PASSWORD));
     assert_eq!(server.emulator.stats().requests_total, 0);
 }
+
+#[test]
+fn create_sign_in_step_up_and_strength_check_never_print_the_password() {
+    let server = InProcess::start();
+    let run = |args: &[&str], password: &str| {
+        let mut command = bin();
+        command
+            .args(args)
+            .args(server.flags())
+            .arg("--json")
+            .env("STYTCH_PASSWORD", password);
+        let stdout = ok(&mut command);
+        assert!(
+            !stdout.contains(password),
+            "the password is printed: {stdout}"
+        );
+        json(&stdout)
+    };
+    let created = run(&["passwords", "create", EMAIL], PASSWORD);
+    let user_id = created["user_id"].as_str().unwrap().to_owned();
+    assert!(created["user"]["password"]["password_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("password-test-"));
+
+    let signed_in = run(
+        &[
+            "passwords",
+            "authenticate",
+            EMAIL,
+            "--session-duration-minutes",
+            "60",
+            "--show-secrets",
+        ],
+        PASSWORD,
+    );
+    let token = signed_in["session_token"].as_str().unwrap().to_owned();
+    let session_id = signed_in["session"]["session_id"].clone();
+
+    // A TOTP code steps up the same session through the CLI's --session-token.
+    let totp = json(&ok(bin()
+        .args(["totps", "create", &user_id, "--show-secrets", "--json"])
+        .args(server.flags())));
+    let code = oracle_code(totp["secret"].as_str().unwrap(), unix_now());
+    let stepped = json(&ok(bin()
+        .args([
+            "totps",
+            "authenticate",
+            &user_id,
+            &code,
+            "--session-token",
+            &token,
+            "--json",
+        ])
+        .args(server.flags())));
+    assert_eq!(stepped["session"]["session_id"], session_id);
+    let types: Vec<&str> = stepped["session"]["authentication_factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["password", "totp"]);
+    assert_eq!(
+        stepped["session_token"], "[REDACTED]",
+        "tokens hidden by default"
+    );
+
+    let wrong = fails(
+        bin()
+            .args(["passwords", "authenticate", EMAIL])
+            .args(server.flags())
+            .env("STYTCH_PASSWORD", "not-the-password-at-all"),
+    );
+    let wrong_err = stderr(&wrong);
+    assert!(
+        wrong_err.contains("unauthorized_credentials"),
+        "{wrong_err}"
+    );
+    assert!(wrong_err.contains("request_id"), "{wrong_err}");
+    assert!(!wrong_err.contains("not-the-password-at-all"));
+
+    let weak = run(
+        &["passwords", "strength-check", "--email", EMAIL],
+        "password1",
+    );
+    assert_eq!(weak["valid_password"], false);
+    assert_eq!(weak["strength_policy"], "zxcvbn");
+}

@@ -1,18 +1,22 @@
-//! `demo`: the whole TOTP lifecycle through the real client, against the embedded emulator by
-//! default or against Stytch with credentials. Every step prints operation, latency and
-//! Stytch's `request_id`.
+//! `demo`: the whole two-factor flow through the real client, against the embedded emulator
+//! by default or against Stytch with credentials: a user signs up and signs in with a
+//! password (the first factor, which starts a session), enrols an authenticator app, and a
+//! TOTP code steps up that same session; the session then lists both factors, its JWT is
+//! verified locally, and it is revoked. Recovery codes and clean-up follow. Every step prints
+//! operation, latency and Stytch's `request_id`.
 
 use std::future::IntoFuture;
 use std::time::{Instant, SystemTime};
 
 use stytch_totp::{Client, Error, Operation};
 use stytch_totp_emulator::{Emulator, EmulatorHandle};
-use stytch_totp_models::{CreateUserRequest, ErrorType, UserName};
+use stytch_totp_models::{ErrorType, SecretString};
 
 use crate::args::DemoArgs;
 use crate::code::current_code;
 use crate::qr;
 
+mod first_factor;
 mod sessions;
 
 /// Numbered, timed steps.
@@ -88,7 +92,7 @@ impl Steps {
     }
 }
 
-fn hidden(value: &str, show: bool) -> String {
+pub(crate) fn hidden(value: &str, show: bool) -> String {
     if show {
         value.to_owned()
     } else {
@@ -139,27 +143,13 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     let started = Instant::now();
     let mut steps = Steps { next: 0 };
 
-    let user_id = match (&emulator, args.user_id) {
-        (_, Some(user_id)) => user_id,
+    // The first factor: on the emulator a new user signs up and signs in with a password;
+    // live, an existing user (without a password session: their TOTP code starts it).
+    let (user_id, first_session) = match (&emulator, args.user_id) {
+        (_, Some(user_id)) => (user_id, None),
         (Some(_), None) => {
-            let request = CreateUserRequest {
-                email: Some("jane.doe@example.com".into()),
-                name: Some(UserName {
-                    first_name: Some("Jane".into()),
-                    last_name: Some("Doe".into()),
-                    middle_name: None,
-                }),
-                ..Default::default()
-            };
-            let created = steps
-                .call(
-                    Operation::UsersCreate.name(),
-                    client.users().create(request),
-                    |r| &r.request_id,
-                    |r| format!("user {}", r.user_id),
-                )
-                .await?;
-            created.user_id
+            let signed_in = first_factor::run(&mut steps, &client, show).await?;
+            (signed_in.user_id, Some(signed_in.session_token))
         }
         (None, None) => {
             return Err("running live: pass --user-id of an existing Stytch user".into())
@@ -201,22 +191,36 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
         ),
     );
 
+    // The second factor: the first code verifies the new TOTP and, with the password
+    // session's token, adds `totp` to that same session (step-up).
+    let step_up = first_session.as_ref().map(SecretString::expose_secret);
+    let mut authenticate = client.totps().authenticate(&user_id, &code);
+    authenticate = match step_up {
+        Some(token) => authenticate.session_token(token),
+        None => authenticate.session_duration_minutes(60),
+    };
     let auth = steps
         .call(
             Operation::TotpsAuthenticate.name(),
-            client
-                .totps()
-                .authenticate(&user_id, &code)
-                .session_duration_minutes(60),
+            authenticate,
             |r| &r.request_id,
             |r| match &r.session {
                 Some(session) => {
-                    let token = if show {
-                        r.session_token.expose_secret()
+                    let factors: Vec<&str> = session
+                        .authentication_factors
+                        .iter()
+                        .map(|f| f.type_.as_str())
+                        .collect();
+                    let how = if step_up.is_some() {
+                        "stepped up session"
                     } else {
-                        stytch_totp_models::REDACTED
+                        "new session"
                     };
-                    format!("verified; session {} token {token}", session.session_id)
+                    format!(
+                        "verified; {how} {}, factors: {}",
+                        session.session_id,
+                        factors.join(" + ")
+                    )
                 }
                 None => "verified (no session)".into(),
             },
@@ -287,7 +291,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
             .await?;
     }
     println!(
-        "Done: the whole TOTP lifecycle ran in {:.0} ms.",
+        "Done: sign-in, step-up and the whole TOTP lifecycle ran in {:.0} ms.",
         started.elapsed().as_secs_f64() * 1000.0
     );
     if let Some(handle) = emulator {
