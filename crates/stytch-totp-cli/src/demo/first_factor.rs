@@ -4,7 +4,7 @@
 use stytch_totp::models::SecretString;
 use stytch_totp::{Client, Operation};
 
-use super::{hidden, Steps};
+use super::Steps;
 
 /// The demo user's email address.
 const EMAIL: &str = "jane.doe@example.com";
@@ -28,9 +28,9 @@ pub(super) async fn run(
             client.passwords().strength_check(PASSWORD).email(EMAIL),
             |r| &r.request_id,
             |r| {
+                let password = if show { PASSWORD } else { "the demo password" };
                 format!(
-                    "{} scores {}/4 ({})",
-                    hidden(PASSWORD, show),
+                    "{password} scores {}/4 ({})",
                     r.score,
                     if r.valid_password {
                         "valid"

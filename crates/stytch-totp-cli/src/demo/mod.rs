@@ -92,7 +92,7 @@ impl Steps {
     }
 }
 
-pub(crate) fn hidden(value: &str, show: bool) -> String {
+fn hidden(value: &str, show: bool) -> String {
     if show {
         value.to_owned()
     } else {
