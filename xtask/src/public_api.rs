@@ -19,6 +19,7 @@ pub const CRATES: &[(&str, &str)] = &[
     ("stytch-totp-models", "stytch_totp_models"),
     ("stytch-totp", "stytch_totp"),
     ("stytch-totp-emulator", "stytch_totp_emulator"),
+    ("stytch-totp-axum", "stytch_totp_axum"),
 ];
 
 /// The rustdoc JSON format the pinned `public-api` release reads.

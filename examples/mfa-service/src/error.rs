@@ -14,16 +14,20 @@ use stytch_totp::models::ErrorType;
 ///
 /// | cause | status | `error` |
 /// |---|---|---|
-/// | malformed body or user id, code of the wrong shape | 400 | `bad_request` |
+/// | malformed body or email, code of the wrong shape | 400 | `bad_request` |
+/// | sign-up: a password too easy to guess, an email address already taken | 400, 409 | `weak_password`, `email_taken` |
+/// | sign-in: unknown email address or wrong password (one answer for both) | 401 | `invalid_credentials` |
 /// | wrong, replayed or unknown code / recovery code | 401 | `invalid_code`, `code_already_used`, `invalid_recovery_code` |
 /// | no such user, no TOTP | 404 | `not_found` |
 /// | already enrolled, enrollment expired | 409 | `already_enrolled`, `enrollment_pending`, `enrollment_expired` |
-/// | no session, a refused session JWT, an ended session | 401 | `not_signed_in`, `invalid_session`, `session_ended` |
-/// | a session without a TOTP or recovery-code factor | 403 | `mfa_required` |
 /// | user locked (`user_lock_limit_reached`) | 429 | `user_locked`, with `lock_expires_at` |
 /// | Stytch 5xx, rate limit, transport failure, timeout | 503 | `stytch_unavailable`, with `request_id` when Stytch answered |
 /// | undecodable Stytch answer | 502 | `stytch_bad_response` |
 /// | Stytch refused the project credentials, client bug | 500 | `stytch_misconfigured`, `internal` |
+///
+/// Refused sessions on the signed-in routes are answered by the session guard in the same
+/// shape ([`stytch_totp_axum::Rejection`]): 401 `not_signed_in`, `invalid_session`,
+/// `session_ended`; 403 `factors_required`, `step_up_required`; 503 `stytch_unavailable`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     status: StatusCode,

@@ -8,6 +8,8 @@
 //! * `STYTCH_PROJECT_ID`, `STYTCH_SECRET` (and optional `STYTCH_BASE_URL`): use Stytch. Without
 //!   both, an embedded emulator is started (offline, in memory) and a WARN line says so.
 //! * `MFA_SERVICE_ADDR`: where to listen (default `127.0.0.1:3000`).
+//! * `MFA_SERVICE_STEP_UP_SECONDS`: how recent a code must be to show the recovery codes
+//!   (default 300).
 //! * `RUST_LOG`: log filter (default `info`); logs are JSON lines on stdout.
 //! * With `--features opentelemetry-otlp`: `OTEL_EXPORTER_OTLP_ENDPOINT` (e.g.
 //!   `http://localhost:4318`) exports spans over OTLP/HTTP; `OTEL_SERVICE_NAME` names the service.
@@ -18,6 +20,7 @@
 use std::process::ExitCode;
 
 use mfa_service::{router, telemetry, AppState, Backend};
+use stytch_totp_axum::Secure;
 use tokio::net::TcpListener;
 
 const DEFAULT_ADDR: &str = "127.0.0.1:3000";
@@ -47,10 +50,23 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let addr = std::env::var("MFA_SERVICE_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
     let listener = TcpListener::bind(&addr).await?;
     let local = listener.local_addr()?;
-    // Browsers keep `Secure` cookies from https:// only: plain http is for loopback development.
-    let secure_cookies = !local.ip().is_loopback();
-    let app = router(AppState::new(backend.client().clone()).with_secure_cookies(secure_cookies));
-    tracing::info!(addr = %local, secure_cookies, "mfa-service listening");
+    // Browsers keep `Secure` cookies from https:// only: plain http is for loopback development,
+    // so only a service listening on loopback leaves `Secure` off (for loopback requests).
+    let secure = if local.ip().is_loopback() {
+        Secure::ExceptLoopback
+    } else {
+        Secure::Always
+    };
+    let mut state = AppState::new(backend.client().clone()).with_secure(secure);
+    if let Ok(seconds) = std::env::var("MFA_SERVICE_STEP_UP_SECONDS") {
+        let seconds: u64 = seconds
+            .trim()
+            .parse()
+            .map_err(|_| "MFA_SERVICE_STEP_UP_SECONDS must be a number of seconds")?;
+        state = state.with_step_up_window(std::time::Duration::from_secs(seconds));
+    }
+    let app = router(state);
+    tracing::info!(addr = %local, secure_cookies = ?secure, "mfa-service listening");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;

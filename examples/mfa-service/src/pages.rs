@@ -58,7 +58,7 @@ mod tests {
     #[test]
     fn every_input_has_a_label_and_every_script_hook_exists() {
         let inputs = ids_of("<input");
-        assert_eq!(inputs.len(), 4, "{inputs:?}");
+        assert_eq!(inputs.len(), 6, "{inputs:?}");
         for id in inputs {
             assert!(
                 INDEX_HTML.contains(&format!("<label for=\"{id}\"")),

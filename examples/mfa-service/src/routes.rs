@@ -1,35 +1,56 @@
-//! The handlers and their request and response bodies.
+//! The handlers of the sign-up, sign-in and factor routes, and their bodies. Every factor
+//! route acts on the caller's own Stytch user, named by the session the guard verified: there
+//! is no user id in any request body, so nobody can enrol or verify for someone else.
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::StatusCode;
 use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use stytch_totp::models::{check_external_id, ErrorType, SecretString};
+use stytch_totp::models::{ErrorType, SecretString, Session, User};
 use stytch_totp::Client;
+use stytch_totp_axum::{SessionCookie, StytchSession};
 use tracing::field::Empty;
 use tracing::Instrument;
 
-use crate::session::session_cookie;
-use crate::{ApiError, AppState, USER_ID_CLAIM};
+use crate::{ApiError, AppState, EMAIL_CLAIM};
 
-/// `POST /mfa/enroll` body.
+/// `POST /signup` and `POST /login` body.
 #[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct EnrollRequest {
-    /// The service's own user id (becomes the Stytch user's `external_id`).
+pub struct CredentialsRequest {
+    /// The email address.
+    pub email: String,
+    /// The password. `Debug` prints `[REDACTED]`.
+    pub password: SecretString,
+}
+
+/// `POST /signup` and `POST /login` answer: a session with the password factor only (the
+/// two-factor routes refuse it until a code is verified), and the cookie set to its JWT.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SignedInResponse {
+    /// The Stytch user id.
     pub user_id: String,
+    /// The email address, as sent.
+    pub email: String,
+    /// Whether the user has a verified authenticator: `POST /mfa/verify` next, else
+    /// `POST /mfa/enroll`.
+    pub totp_enrolled: bool,
+    /// The Stytch session token.
+    pub session_token: SecretString,
+    /// The Stytch session JWT.
+    pub session_jwt: SecretString,
+    /// When the session ends (RFC 3339), if Stytch said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_expires_at: Option<String>,
 }
 
 /// `POST /mfa/enroll` answer. Show it to the user once and do not store it: it is everything
 /// needed to produce codes. `Debug` prints the secret fields as `[REDACTED]`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct EnrollResponse {
-    /// The service's user id, as sent.
+    /// The Stytch user (the caller's own).
     pub user_id: String,
-    /// The Stytch user behind it.
-    pub stytch_user_id: String,
     /// The new TOTP (unverified until the first successful verify).
     pub totp_id: String,
     /// `data:image/png;base64, ...`: a QR code of the `otpauth://` URI, for the
@@ -46,8 +67,6 @@ pub struct EnrollResponse {
 /// `POST /mfa/verify` body.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct VerifyRequest {
-    /// The service's user id.
-    pub user_id: String,
     /// The 6-digit code from the authenticator app.
     pub code: SecretString,
 }
@@ -55,17 +74,16 @@ pub struct VerifyRequest {
 /// `POST /mfa/recover` body.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct RecoverRequest {
-    /// The service's user id.
-    pub user_id: String,
     /// One of the recovery codes from enrollment (single use).
     pub recovery_code: SecretString,
 }
 
-/// `POST /mfa/verify` and `POST /mfa/recover` answer: the Stytch session that was started.
-/// The response also sets the session cookie ([`crate::SESSION_COOKIE`]) to `session_jwt`.
+/// `POST /mfa/verify` and `POST /mfa/recover` answer: the caller's session, stepped up (same
+/// session id, the factor added or renewed). The response also sets the session cookie
+/// ([`crate::SESSION_COOKIE`]) to `session_jwt`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct SessionResponse {
-    /// The service's user id, as sent.
+    /// The Stytch user id.
     pub user_id: String,
     /// The TOTP that authenticated.
     pub totp_id: String,
@@ -118,48 +136,145 @@ fn describe(rejection: &JsonRejection) -> String {
     }
 }
 
-/// Stytch's external id rule, and no id Stytch would take for one of its own user ids.
-fn check_user_id(user_id: &str) -> Result<(), ApiError> {
-    if let Err(broken) = check_external_id(user_id) {
-        // The service's field is `user_id`; the rule is Stytch's, for external ids.
-        return Err(ApiError::bad_request(format!("user_id {}", broken.reason)));
-    }
-    if user_id.starts_with("user-test-") || user_id.starts_with("user-live-") {
-        return Err(ApiError::bad_request(
-            "user_id must not start with user-test- or user-live-: Stytch would read it as \
-             one of its own user ids",
-        ));
-    }
-    Ok(())
+/// The session's custom claims: the email address, so `/me` shows it without a lookup.
+fn email_claim(email: &str) -> serde_json::Map<String, serde_json::Value> {
+    serde_json::Map::from_iter([(EMAIL_CLAIM.to_owned(), email.into())])
 }
 
-/// `POST /mfa/enroll`: make sure a Stytch user exists for this external id, then create a TOTP.
+/// The answer to a password sign-up or sign-in; sets the session cookie.
+fn signed_in(
+    cookie: &SessionCookie,
+    email: String,
+    user: &User,
+    session_token: SecretString,
+    session_jwt: SecretString,
+    session: Option<Session>,
+) -> Json<SignedInResponse> {
+    let session_expires_at = session.and_then(|s| s.expires_at);
+    cookie.set(session_jwt.clone(), session_expires_at.as_deref());
+    Json(SignedInResponse {
+        user_id: user.user_id.clone(),
+        email,
+        totp_enrolled: user.totps.iter().any(|t| t.verified),
+        session_token,
+        session_jwt,
+        session_expires_at,
+    })
+}
+
+/// `POST /signup`: a new Stytch user with this email and password, signed in with the
+/// password factor.
+pub(crate) async fn signup(
+    State(state): State<AppState>,
+    cookie: SessionCookie,
+    JsonBody(request): JsonBody<CredentialsRequest>,
+) -> Result<Json<SignedInResponse>, ApiError> {
+    let span = tracing::info_span!("mfa.signup", stytch.user_id = Empty, error.type = Empty);
+    async move {
+        let created = state
+            .client()
+            .passwords()
+            .create(request.email.as_str(), request.password)
+            .session_duration_minutes(state.session_duration_minutes)
+            .session_custom_claims(email_claim(&request.email))
+            .await
+            .map_err(|e| match e.error_type() {
+                Some(ErrorType::DuplicateEmail) => ApiError::from_stytch(&e).with_code(
+                    StatusCode::CONFLICT,
+                    "email_taken",
+                    "An account with this email address exists: sign in instead.",
+                ),
+                Some(ErrorType::WeakPassword) => ApiError::from_stytch(&e).with_code(
+                    StatusCode::BAD_REQUEST,
+                    "weak_password",
+                    "This password is too easy to guess: choose a longer or less common one.",
+                ),
+                _ => ApiError::from_stytch(&e),
+            })?;
+        tracing::Span::current().record("stytch.user_id", created.user_id.as_str());
+        tracing::info!("user created, signed in with the password");
+        Ok(signed_in(
+            &cookie,
+            request.email,
+            &created.user,
+            created.session_token,
+            created.session_jwt,
+            created.session,
+        ))
+    }
+    .instrument(span)
+    .await
+}
+
+/// `POST /login`: the first factor. The session it starts has the password factor only.
+pub(crate) async fn login(
+    State(state): State<AppState>,
+    cookie: SessionCookie,
+    JsonBody(request): JsonBody<CredentialsRequest>,
+) -> Result<Json<SignedInResponse>, ApiError> {
+    let span = tracing::info_span!("mfa.login", stytch.user_id = Empty, error.type = Empty);
+    async move {
+        let result = state
+            .client()
+            .passwords()
+            .authenticate(request.email.as_str(), request.password)
+            .session_duration_minutes(state.session_duration_minutes)
+            .session_custom_claims(email_claim(&request.email))
+            .await;
+        let auth = match result {
+            Ok(auth) => auth,
+            // One answer for an unknown address and a wrong password: no account probing.
+            Err(e)
+                if matches!(
+                    e.error_type(),
+                    Some(ErrorType::EmailNotFound | ErrorType::UnauthorizedCredentials)
+                ) =>
+            {
+                return Err(ApiError::from_stytch(&e).with_code(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_credentials",
+                    "The email address or the password is not right.",
+                ));
+            }
+            Err(e) => return Err(ApiError::from_stytch(&e)),
+        };
+        tracing::Span::current().record("stytch.user_id", auth.user_id.as_str());
+        tracing::info!("password accepted: one factor");
+        Ok(signed_in(
+            &cookie,
+            request.email,
+            &auth.user,
+            auth.session_token,
+            auth.session_jwt,
+            auth.session,
+        ))
+    }
+    .instrument(span)
+    .await
+}
+
+/// `POST /mfa/enroll`: a TOTP for the signed-in caller (their own Stytch user).
 pub(crate) async fn enroll(
     State(state): State<AppState>,
-    JsonBody(request): JsonBody<EnrollRequest>,
+    session: StytchSession,
 ) -> Result<Json<EnrollResponse>, ApiError> {
     let span = tracing::info_span!(
         "mfa.enroll",
-        user_id = %request.user_id,
-        stytch.user_id = Empty,
+        stytch.user_id = session.user_id(),
         totp_id = Empty,
         error.type = Empty,
     );
     async move {
-        check_user_id(&request.user_id)?;
-        let client = state.client();
-        let stytch_user_id = ensure_stytch_user(client, &request.user_id).await?;
-        tracing::Span::current().record("stytch.user_id", stytch_user_id.as_str());
-        let totp = client
+        let totp = state
+            .client()
             .totps()
-            .create(request.user_id.as_str())
+            .create(session.user_id())
             .await
             .map_err(|e| ApiError::from_stytch(&e))?;
         tracing::Span::current().record("totp_id", totp.totp_id.as_str());
         tracing::info!("enrollment started: waiting for the first code");
         Ok(Json(EnrollResponse {
-            user_id: request.user_id,
-            stytch_user_id,
+            user_id: session.user_id().to_owned(),
             totp_id: totp.totp_id,
             qr_code: totp.qr_code,
             secret: totp.secret,
@@ -170,135 +285,100 @@ pub(crate) async fn enroll(
     .await
 }
 
-/// The Stytch `user_id` of the user whose `external_id` is `external_id`, creating that user
-/// if Stytch says `user_not_found`.
-async fn ensure_stytch_user(client: &Client, external_id: &str) -> Result<String, ApiError> {
-    match client.users().get(external_id).await {
-        Ok(user) => return Ok(user.user_id),
-        Err(e) if e.error_type() == Some(&ErrorType::UserNotFound) => {}
-        Err(e) => return Err(ApiError::from_stytch(&e)),
-    }
-    match client.users().create().external_id(external_id).await {
-        Ok(created) => {
-            tracing::info!(
-                stytch.user_id = created.user_id.as_str(),
-                "created the Stytch user for this external_id"
-            );
-            Ok(created.user_id)
-        }
-        // A concurrent enroll of the same user created it first.
-        Err(e) if e.error_type().map(ErrorType::as_str) == Some("duplicate_user_external_id") => {
-            match client.users().get(external_id).await {
-                Ok(user) => Ok(user.user_id),
-                Err(e) => Err(ApiError::from_stytch(&e)),
-            }
-        }
-        Err(e) => Err(ApiError::from_stytch(&e)),
-    }
-}
-
-/// `POST /mfa/verify`: authenticate a code, starting a session.
+/// `POST /mfa/verify`: a code on the caller's session: the first one after sign-in adds the
+/// TOTP factor, a later one renews it (a step-up).
 pub(crate) async fn verify(
     State(state): State<AppState>,
+    cookie: SessionCookie,
+    session: StytchSession,
     JsonBody(request): JsonBody<VerifyRequest>,
-) -> Result<SessionAnswer, ApiError> {
+) -> Result<Json<SessionResponse>, ApiError> {
     let span = tracing::info_span!(
         "mfa.verify",
-        user_id = %request.user_id,
+        stytch.user_id = session.user_id(),
+        session.id = session.session_id(),
         totp_id = Empty,
         error.type = Empty,
     );
     async move {
-        check_user_id(&request.user_id)?;
         let client = state.client();
         let result = client
             .totps()
-            .authenticate(request.user_id.as_str(), request.code.expose_secret())
-            .session_duration_minutes(state.session_duration_minutes)
-            .session_custom_claims(user_claim(&request.user_id))
+            .authenticate(session.user_id(), request.code.expose_secret())
+            .session_jwt(session.jwt().clone())
             .await;
         match result {
             Ok(auth) => Ok(session_answer(
-                &state,
-                request.user_id,
+                &cookie,
+                session.user_id(),
                 auth.totp_id,
                 auth.session_token,
                 auth.session_jwt,
                 auth.session.and_then(|s| s.expires_at),
             )),
-            Err(e) => Err(failure(client, &request.user_id, &e).await),
+            Err(e) => Err(failure(client, session.user_id(), &e).await),
         }
     }
     .instrument(span)
     .await
 }
 
-/// `POST /mfa/recover`: spend a recovery code, starting a session.
+/// `POST /mfa/recover`: spend a recovery code on the caller's session.
 pub(crate) async fn recover(
     State(state): State<AppState>,
+    cookie: SessionCookie,
+    session: StytchSession,
     JsonBody(request): JsonBody<RecoverRequest>,
-) -> Result<SessionAnswer, ApiError> {
+) -> Result<Json<SessionResponse>, ApiError> {
     let span = tracing::info_span!(
         "mfa.recover",
-        user_id = %request.user_id,
+        stytch.user_id = session.user_id(),
+        session.id = session.session_id(),
         totp_id = Empty,
         error.type = Empty,
     );
     async move {
-        check_user_id(&request.user_id)?;
         let client = state.client();
         let result = client
             .totps()
-            .recover(
-                request.user_id.as_str(),
-                request.recovery_code.expose_secret(),
-            )
-            .session_duration_minutes(state.session_duration_minutes)
-            .session_custom_claims(user_claim(&request.user_id))
+            .recover(session.user_id(), request.recovery_code.expose_secret())
+            .session_jwt(session.jwt().clone())
             .await;
         match result {
             Ok(recovered) => Ok(session_answer(
-                &state,
-                request.user_id,
+                &cookie,
+                session.user_id(),
                 recovered.totp_id,
                 recovered.session_token,
                 recovered.session_jwt,
                 recovered.session.and_then(|s| s.expires_at),
             )),
-            Err(e) => Err(failure(client, &request.user_id, &e).await),
+            Err(e) => Err(failure(client, session.user_id(), &e).await),
         }
     }
     .instrument(span)
     .await
 }
 
-/// The session's custom claims: the service's user id, so `/me` knows it without a lookup.
-fn user_claim(user_id: &str) -> serde_json::Map<String, serde_json::Value> {
-    serde_json::Map::from_iter([(USER_ID_CLAIM.to_owned(), user_id.into())])
-}
-
-/// A [`SessionResponse`] body with the session cookie.
-type SessionAnswer = ([(HeaderName, HeaderValue); 1], Json<SessionResponse>);
-
+/// A [`SessionResponse`] body; the session cookie is set to its JWT.
 fn session_answer(
-    state: &AppState,
-    user_id: String,
+    cookie: &SessionCookie,
+    user_id: &str,
     totp_id: String,
     session_token: SecretString,
     session_jwt: SecretString,
     session_expires_at: Option<String>,
-) -> SessionAnswer {
+) -> Json<SessionResponse> {
     tracing::Span::current().record("totp_id", totp_id.as_str());
-    tracing::info!("second factor accepted: session started");
-    let cookie = session_cookie(&session_jwt, state.session_duration(), state.secure_cookies);
-    let body = Json(SessionResponse {
-        user_id,
+    tracing::info!("second factor accepted on the session");
+    cookie.set(session_jwt.clone(), session_expires_at.as_deref());
+    Json(SessionResponse {
+        user_id: user_id.to_owned(),
         totp_id,
         session_token,
         session_jwt,
         session_expires_at,
-    });
-    ([(SET_COOKIE, cookie)], body)
+    })
 }
 
 /// Maps a failed authenticate/recover; a locked user's answer gets `lock_expires_at`.
@@ -327,30 +407,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn user_ids_follow_the_external_id_rule() {
-        for ok in ["alice", "crm|42.a_b-c", &"x".repeat(128), "user-1"] {
-            assert!(check_user_id(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            "a b",
-            "é",
-            &"x".repeat(129),
-            "user-test-16d9ba61-97a1-4ba4-9720-b03761dc50c6",
-            "user-live-1",
-        ] {
-            assert_eq!(
-                check_user_id(bad).unwrap_err().status(),
-                axum::http::StatusCode::BAD_REQUEST,
-                "{bad}"
-            );
-        }
-    }
-
-    #[test]
     fn secret_fields_are_redacted_in_debug() {
-        let request: VerifyRequest =
-            serde_json::from_str(r#"{"user_id":"alice","code":"123456"}"#).unwrap();
+        let request: VerifyRequest = serde_json::from_str(r#"{"code":"123456"}"#).unwrap();
         assert!(!format!("{request:?}").contains("123456"));
+        let request: CredentialsRequest =
+            serde_json::from_str(r#"{"email":"a@example.com","password":"hunter2-hunter2"}"#)
+                .unwrap();
+        assert!(!format!("{request:?}").contains("hunter2"));
     }
 }

@@ -1,8 +1,12 @@
-//! The MFA flow as a person sees it, in headless Chromium (driven through chromedriver with
-//! fantoccini) against the real `mfa-service` binary on its embedded emulator: open the page,
-//! enrol, read the QR code **from a screenshot's pixels**, type the code an authenticator app
-//! would show, see the signed-in page, sign out, type the same code again and see "already
-//! used", sign in with a recovery code, and check the service's logs hold no secret.
+//! The two-factor flow as a person sees it, in headless Chromium (driven through chromedriver
+//! with fantoccini) against the real `mfa-service` binary on its embedded emulator: open the
+//! page, sign up with an email and a password, enrol, read the QR code **from a screenshot's
+//! pixels**, type the code an authenticator app would show, see the signed-in page (password
+//! and TOTP on one session), ask for the recovery codes once the code is older than the step-up
+//! window and be asked for a fresh code first, sign out, sign in with the password and type the
+//! same code again ("already used"), sign in with a recovery code instead, then a second person
+//! signs up and is refused when they try to verify with the first person's code, and the
+//! service's logs hold no secret.
 //!
 //! Needs `chromium` and `chromedriver` on PATH (or `CHROME_BIN` / `CHROMEDRIVER`). Without
 //! them it prints one line and skips, except under `CI=true`, where it fails. Screenshots of
@@ -15,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
 use stytch_totp_emulator::Operation;
-use support::{decode_qr, find_browser, inject_fault, Chromedriver, Service};
+use support::{decode_qr, find_browser, inject_fault, Chromedriver, Service, STEP_UP_SECONDS};
 use totp_rs::TOTP;
 
 /// Generous: each step takes well under a second here.
@@ -151,7 +155,7 @@ impl Page {
         cookie.value().to_owned()
     }
 
-    async fn signed_in_as(&self, user: &str, factor: &str) {
+    async fn signed_in_as(&self, user: &str, factors_expected: &[&str]) {
         assert_eq!(self.text("#view-signed-in #me-user").await, user);
         let factors = self
             .client
@@ -162,7 +166,7 @@ impl Page {
         for item in factors {
             types.push(item.attr("data-type").await.unwrap().unwrap_or_default());
         }
-        assert_eq!(types, [factor], "the session's factors");
+        assert_eq!(types, factors_expected, "the session's factors");
         assert!(self.text("#me-session").await.starts_with("session-test-"));
         assert!(!self.text("#me-expires").await.is_empty());
     }
@@ -181,11 +185,13 @@ async fn walk(
     };
     let mut secrets = Secrets::default();
 
-    // Start: a user name, then "set up".
+    // Start: an email address and a password, then "create an account".
     page.client.goto(&url).await.unwrap();
-    page.type_into("#user-id", "ada").await;
-    page.shot("start").await;
-    page.click("#enroll-button").await;
+    page.type_into("#email", ADA).await;
+    page.type_into("#password", PASSWORD).await;
+    page.shot("sign-up").await;
+    page.click("#sign-up-button").await;
+    secrets.strings.push(PASSWORD.to_owned());
 
     // Enrolment: the QR code is read from the screenshot's pixels, as a phone would.
     page.visible("#qr[src^='data:image/png']").await;
@@ -259,27 +265,54 @@ async fn walk(
 
     // The right code again: signed in, the page shows the session from GET /me.
     page.click("#code-button").await;
-    page.signed_in_as("ada", "totp").await;
+    page.signed_in_as(ADA, &["password", "totp"]).await;
     page.shot("signed-in").await;
     secrets.strings.push(page.session_cookie().await);
     secrets.codes.extend([code.clone(), wrong]);
     page.client.refresh().await.unwrap();
-    page.signed_in_as("ada", "totp").await;
+    page.signed_in_as(ADA, &["password", "totp"]).await;
     assert!(
         shown_once(page.client.source().await.unwrap()),
         "nothing comes back on reload"
     );
 
-    // Sign out, then the same code again: "already used".
+    // The recovery codes need a code from the last STEP_UP_SECONDS: older, the page asks for
+    // a fresh one (the next step's code: the current one was spent signing in).
+    tokio::time::sleep(Duration::from_secs(STEP_UP_SECONDS + 2)).await;
+    page.click("#show-codes-button").await;
+    page.visible("#view-step-up").await;
+    page.shot("step-up-prompt").await;
+    let next = next_code(&totp, &code);
+    page.type_into("#step-up-code", &next).await;
+    page.click("#step-up-button").await;
+    page.visible("#my-codes").await;
+    let mut shown = Vec::new();
+    for item in page
+        .client
+        .find_all(Locator::Css("#my-recovery-codes li"))
+        .await
+        .unwrap()
+    {
+        shown.push(item.text().await.unwrap());
+    }
+    assert_eq!(shown, recovery_codes, "the codes saved at enrolment");
+    page.shot("recovery-codes-after-step-up").await;
+    secrets.strings.push(page.session_cookie().await);
+    secrets.codes.push(next);
+
+    // Sign out, sign in with the password (one factor: the page asks for the code), then the
+    // same code again: "already used".
     page.click("#logout-button").await;
     assert_eq!(page.text("#notice").await, "You are signed out.");
     page.shot("signed-out").await;
     assert_eq!(
-        page.value("#user-id").await,
-        "ada",
-        "the name is kept for the next sign-in"
+        page.value("#email").await,
+        ADA,
+        "the address is kept for the next sign-in"
     );
+    page.type_into("#password", PASSWORD).await;
     page.click("#sign-in-button").await;
+    page.visible("#view-code").await;
     page.type_into("#code", &code).await;
     page.click("#code-button").await;
     let message = page.text("#code-error").await;
@@ -292,12 +325,82 @@ async fn walk(
     page.type_into("#recovery-code", &recovery_codes[0]).await;
     page.shot("recovery-code").await;
     page.click("#recover-button").await;
-    page.signed_in_as("ada", "recovery_codes").await;
+    page.signed_in_as(ADA, &["password", "recovery_codes"])
+        .await;
     page.shot("recovered").await;
     secrets.strings.push(page.session_cookie().await);
+    let ada_id = page.text("#me-stytch-user").await;
     page.click("#logout-button").await;
     page.visible("#notice").await;
+
+    // Signed out, nobody can enrol; a second person signs up and gets an enrolment of their
+    // own, and verifying with the first person's code (naming her) is refused: every factor
+    // route acts on the caller's own session.
+    let (status, body) = post_from_page(&page.client, "/mfa/enroll", "{}").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("not_signed_in")),
+        "{body}"
+    );
+    page.type_into("#email", "bob@example.com").await;
+    page.type_into("#password", PASSWORD).await;
+    page.click("#sign-up-button").await;
+    page.visible("#qr[src^='data:image/png']").await;
+    let bobs = page.text("#manual-key").await;
+    assert_ne!(bobs, secret, "an authenticator of his own");
+    secrets.strings.push(bobs);
+    let adas_code = totp.generate_current().unwrap();
+    let forged = serde_json::json!({ "user_id": ada_id, "code": adas_code }).to_string();
+    let (status, body) = post_from_page(&page.client, "/mfa/verify", &forged).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_code")),
+        "{body}"
+    );
+    let (status, body) = post_from_page(
+        &page.client,
+        "/mfa/recover",
+        &serde_json::json!({ "user_id": ada_id, "recovery_code": recovery_codes[1] }).to_string(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_recovery_code")),
+        "{body}"
+    );
+    page.shot("second-person-enrolment").await;
+    secrets.codes.push(adas_code);
     secrets
+}
+
+const ADA: &str = "ada@example.com";
+const PASSWORD: &str = "plaid-Kettle-orbit-97-quasar";
+
+/// POSTs `body` (JSON) to `path` with the page's own cookies, as a script on the page would;
+/// the answer's status and JSON body.
+async fn post_from_page(client: &Client, path: &str, body: &str) -> (u64, serde_json::Value) {
+    let script = r#"
+        const [path, body, done] = arguments;
+        fetch(path, { method: "POST", credentials: "same-origin",
+                      headers: { "content-type": "application/json" }, body })
+          .then(async (r) => done([r.status, await r.json().catch(() => null)]));
+    "#;
+    let answer = client
+        .execute_async(script, vec![path.into(), body.into()])
+        .await
+        .unwrap();
+    (answer[0].as_u64().unwrap(), answer[1].clone())
+}
+
+/// The code of the next 30-second step (accepted now, one step ahead), unlike `used`.
+fn next_code(totp: &TOTP, used: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let next = totp.generate(now + 30);
+    assert_ne!(next, used, "a fresh code");
+    next
 }
 
 /// Six digits that are none of the codes valid around now (previous, current, next step).

@@ -4,12 +4,12 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const VIEWS = ["view-start", "view-enroll", "view-code", "view-recover", "view-signed-in"];
-let userId = "";
+const VIEWS = ["view-start", "view-enroll", "view-code", "view-recover", "view-signed-in", "view-step-up"];
+let email = "";
 
 function show(view) {
   for (const id of VIEWS) $(id).hidden = id !== view;
-  for (const who of document.querySelectorAll(".who")) who.textContent = userId;
+  for (const who of document.querySelectorAll(".who")) who.textContent = email;
   const first = $(view).querySelector("input:not([type=checkbox]), button");
   if (first) first.focus();
 }
@@ -37,12 +37,18 @@ function describe(status, body) {
       return "That recovery code is not valid or was already used. Each recovery code works only once.";
     case "user_locked": {
       const until = body.lock_expires_at ? ` until ${new Date(body.lock_expires_at).toLocaleString()}` : " for a while";
-      return `Too many wrong codes: signing in is locked${until}.`;
+      return `Too many wrong attempts: signing in is locked${until}.`;
     }
+    case "invalid_credentials":
+      return "The email address or the password is not right.";
+    case "email_taken":
+      return "There is already an account with this email address: choose \u201cSign in\u201d.";
+    case "weak_password":
+      return "This password is too easy to guess. Choose a longer one, a few unusual words for example.";
     case "not_found":
-      return "This user has not set up an authenticator app yet. Choose \u201cSet up an authenticator app\u201d first.";
+      return "You have not set up an authenticator app yet. Sign out and sign in again to set it up.";
     case "already_enrolled":
-      return "This user already has an authenticator app. Choose \u201cI have one: sign in\u201d.";
+      return "You already have an authenticator app: type its code.";
     case "enrollment_expired":
       return "The set-up expired before it was finished. Start the set-up again.";
     case "enrollment_pending":
@@ -55,8 +61,10 @@ function describe(status, body) {
     case "invalid_session":
     case "session_ended":
       return "Your session has ended. Please sign in again.";
-    case "mfa_required":
-      return "This page needs a sign-in with your authenticator app or a recovery code.";
+    case "factors_required":
+      return "Type the code from your authenticator app (or a recovery code) to finish signing in.";
+    case "step_up_required":
+      return "Type a new code from your app to see this.";
     case "bad_request":
       return body.message;
     default:
@@ -100,7 +108,7 @@ async function busy(form, errorId, work) {
   }
 }
 
-const FACTOR_NAMES = { totp: "Authenticator app code", recovery_codes: "Recovery code" };
+const FACTOR_NAMES = { password: "Password", totp: "Authenticator app code", recovery_codes: "Recovery code" };
 
 function when(iso) {
   return iso ? new Date(iso).toLocaleString() : "";
@@ -108,9 +116,10 @@ function when(iso) {
 
 async function showSignedIn(known) {
   const me = known || (await api("GET", "/me"));
-  userId = me.user_id || userId;
-  $("me-user").textContent = me.user_id || me.stytch_user_id;
-  $("me-stytch-user").textContent = me.stytch_user_id;
+  forgetMyCodes();
+  email = me.email || email;
+  $("me-user").textContent = me.email || me.user_id;
+  $("me-stytch-user").textContent = me.user_id;
   $("me-session").textContent = me.session_id;
   $("me-factors").replaceChildren(
     ...me.factors.map((f) => {
@@ -128,6 +137,33 @@ async function showSignedIn(known) {
   show("view-signed-in");
 }
 
+/** Shows the caller's recovery codes; asks for a fresh code first when the service wants one. */
+async function showMyCodes() {
+  let answer;
+  try {
+    answer = await api("POST", "/mfa/recovery-codes");
+  } catch (error) {
+    if (error.code !== "step_up_required") throw error;
+    $("step-up-code").value = "";
+    setError("step-up-error", "");
+    return show("view-step-up");
+  }
+  $("my-recovery-codes").replaceChildren(
+    ...answer.recovery_codes.map((code) => {
+      const item = document.createElement("li");
+      item.textContent = code;
+      return item;
+    }),
+  );
+  $("my-codes").hidden = false;
+  show("view-signed-in");
+}
+
+function forgetMyCodes() {
+  $("my-recovery-codes").replaceChildren();
+  $("my-codes").hidden = true;
+}
+
 function forgetEnrolment() {
   $("qr").removeAttribute("src");
   $("manual-key").textContent = "";
@@ -136,29 +172,44 @@ function forgetEnrolment() {
   $("saved-button").disabled = true;
 }
 
+/** Starts enrolment for the signed-in user: the QR code, the key and the recovery codes. */
+async function enroll() {
+  const enrolled = await api("POST", "/mfa/enroll");
+  $("qr").src = enrolled.qr_code;
+  $("manual-key").textContent = enrolled.secret;
+  $("recovery-codes").replaceChildren(
+    ...enrolled.recovery_codes.map((code) => {
+      const item = document.createElement("li");
+      item.textContent = code;
+      return item;
+    }),
+  );
+  show("view-enroll");
+}
+
 $("start-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const action = event.submitter ? event.submitter.value : "sign-in";
-  const input = $("user-id");
+  const action = event.submitter ? event.submitter.value : "login";
+  const emailInput = $("email");
+  const passwordInput = $("password");
   busy(event.target, "start-error", async () => {
     notice("");
-    userId = input.value.trim();
-    if (!userId || !input.checkValidity()) {
-      input.focus();
-      throw new Error("Type your user name: letters, digits, '.', '_', '-' or '|'.");
+    email = emailInput.value.trim();
+    if (!email || !emailInput.checkValidity()) {
+      emailInput.focus();
+      throw new Error("Type your email address.");
     }
-    if (action !== "enroll") return show("view-code");
-    const enrolled = await api("POST", "/mfa/enroll", { user_id: userId });
-    $("qr").src = enrolled.qr_code;
-    $("manual-key").textContent = enrolled.secret;
-    $("recovery-codes").replaceChildren(
-      ...enrolled.recovery_codes.map((code) => {
-        const item = document.createElement("li");
-        item.textContent = code;
-        return item;
-      }),
-    );
-    show("view-enroll");
+    if (!passwordInput.value) {
+      passwordInput.focus();
+      throw new Error("Type your password.");
+    }
+    const signedIn = await api("POST", action === "signup" ? "/signup" : "/login", {
+      email,
+      password: passwordInput.value,
+    });
+    passwordInput.value = "";
+    if (signedIn.totp_enrolled) return show("view-code");
+    await enroll();
   });
 });
 
@@ -177,7 +228,7 @@ $("code-form").addEventListener("submit", (event) => {
   busy(event.target, "code-error", async () => {
     const code = input.value.replace(/\s/g, "");
     if (!/^[0-9]{6}$/.test(code)) throw new Error("Type the 6 digits your app shows.");
-    await api("POST", "/mfa/verify", { user_id: userId, code });
+    await api("POST", "/mfa/verify", { code });
     input.value = "";
     await showSignedIn();
   });
@@ -189,7 +240,7 @@ $("recover-form").addEventListener("submit", (event) => {
   busy(event.target, "recover-error", async () => {
     const recoveryCode = input.value.trim();
     if (!recoveryCode) throw new Error("Type one of your recovery codes.");
-    await api("POST", "/mfa/recover", { user_id: userId, recovery_code: recoveryCode });
+    await api("POST", "/mfa/recover", { recovery_code: recoveryCode });
     input.value = "";
     await showSignedIn();
   });
@@ -197,19 +248,45 @@ $("recover-form").addEventListener("submit", (event) => {
 
 $("lost-phone").addEventListener("click", () => show("view-recover"));
 $("use-app").addEventListener("click", () => show("view-code"));
-for (const back of document.querySelectorAll(".back")) back.addEventListener("click", () => show("view-start"));
+for (const back of document.querySelectorAll(".back")) {
+  back.addEventListener("click", async () => {
+    await api("POST", "/logout").catch(() => null);
+    show("view-start");
+  });
+}
+
+$("show-codes-button").addEventListener("click", () => {
+  busy($("view-signed-in"), "signed-in-error", showMyCodes);
+});
+
+$("step-up-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $("step-up-code");
+  busy(event.target, "step-up-error", async () => {
+    const code = input.value.replace(/\s/g, "");
+    if (!/^[0-9]{6}$/.test(code)) throw new Error("Type the 6 digits your app shows.");
+    await api("POST", "/mfa/verify", { code });
+    input.value = "";
+    await showSignedIn(); // the factor's new time
+    await showMyCodes();
+  });
+});
+
+$("step-up-cancel").addEventListener("click", () => show("view-signed-in"));
 
 $("logout-button").addEventListener("click", () => {
   busy($("view-signed-in"), "signed-in-error", async () => {
     await api("POST", "/logout");
-    $("user-id").value = userId;
+    forgetMyCodes();
+    $("email").value = email;
     notice("You are signed out.");
     show("view-start");
   });
 });
 
-// Signed in already (the session cookie)? Show the session; otherwise start.
+// Signed in already (the session cookie)? Show the session; half signed in (password only)?
+// Ask for the code; otherwise start.
 api("GET", "/me").then(
   (me) => showSignedIn(me),
-  () => show("view-start"),
+  (error) => show(error.code === "factors_required" ? "view-code" : "view-start"),
 );

@@ -19,6 +19,7 @@ mod log_buffer;
 #[path = "../shared/oneshot.rs"]
 mod oneshot;
 mod service;
+mod step_up;
 
 use service::*;
 
@@ -36,35 +37,28 @@ async fn a_fresh_session_jwt_is_verified_locally_without_calling_stytch() {
         assert!(cookie.contains(part), "cookie attribute");
     }
 
-    // The first check fetches the project's keys once, and nothing else.
-    let (before, jwks_before) = (
-        service.requests(),
-        service
-            .emulator()
-            .stats()
-            .applied(Operation::SessionsGetJwks),
-    );
-    let me = me_of(&service.me(Auth::Cookie(jwt)).await);
-    assert_eq!(service.requests(), before + 1);
+    // The project's keys were fetched once, when enroll and verify checked the password
+    // session; `/me` makes no request at all.
     assert_eq!(
         service
             .emulator()
             .stats()
             .applied(Operation::SessionsGetJwks),
-        jwks_before + 1
+        1
     );
+    let before = service.requests();
+    let me = me_of(&service.me(Auth::Cookie(jwt)).await);
+    assert_eq!(service.requests(), before);
 
-    assert_eq!(me.user_id.as_deref(), Some("alice"));
-    assert!(
-        me.stytch_user_id.starts_with("user-test-"),
-        "{}",
-        me.stytch_user_id
-    );
+    assert_eq!(me.email.as_deref(), Some("alice@example.com"));
+    assert_eq!(me.user_id, session.user_id);
+    assert!(me.user_id.starts_with("user-test-"), "{}", me.user_id);
     assert!(me.session_id.starts_with("session-test-"));
     assert_eq!(me.checked, "locally");
     assert!(me.session_jwt.is_none(), "nothing to refresh");
-    assert_eq!(me.factors[0].type_, "totp");
-    assert_eq!(me.factors[0].delivery_method, "authenticator_app");
+    let types: Vec<&str> = me.factors.iter().map(|f| f.type_.as_str()).collect();
+    assert_eq!(types, ["password", "totp"], "both factors, one session");
+    assert_eq!(me.factors[1].delivery_method, "authenticator_app");
 
     // From then on: no request to Stytch at all, by cookie or by Bearer token.
     let warm = service.requests();
@@ -107,11 +101,11 @@ async fn an_expired_session_jwt_is_refreshed_by_stytch_and_handed_back() {
     let me = me_of(&answer);
     assert_eq!(me.checked, "remotely");
     assert_eq!(
-        me.user_id.as_deref(),
-        Some("bob"),
+        me.email.as_deref(),
+        Some("bob@example.com"),
         "custom claims survive the refresh"
     );
-    assert_eq!(me.factors[0].type_, "totp");
+    assert_eq!(me.factors[1].type_, "totp");
     assert_eq!(
         service
             .emulator()
@@ -173,7 +167,7 @@ async fn logout_revokes_and_a_revoked_session_is_refused() {
         .backend
         .client()
         .sessions()
-        .get("carol")
+        .get(session.user_id.as_str())
         .await
         .unwrap()
         .sessions
@@ -283,9 +277,9 @@ async fn jwts_of_another_key_or_project_and_garbage_are_refused() {
                 .me(Auth::Bearer(ours.session_jwt.expose_secret()))
                 .await
         )
-        .user_id
+        .email
         .as_deref(),
-        Some("dave")
+        Some("dave@example.com")
     );
 }
 
@@ -307,7 +301,7 @@ fn mint(der: &[u8], kid: &str, factors: Value) -> String {
             "expires_at": "2026-11-30T07:00:00Z",
             "authentication_factors": factors,
         },
-        "mfa_service_user_id": "erin",
+        "mfa_service_email": "erin@example.com",
     });
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(kid.to_owned());
@@ -329,37 +323,49 @@ async fn a_session_without_a_totp_or_recovery_factor_is_refused() {
     assert_refused(
         &service.me(Auth::Bearer(&email_only)).await,
         StatusCode::FORBIDDEN,
-        "mfa_required",
+        "factors_required",
     );
     let none = mint(der.as_bytes(), &kid, json!([]));
     assert_refused(
         &service.me(Auth::Cookie(&none)).await,
         StatusCode::FORBIDDEN,
-        "mfa_required",
+        "factors_required",
     );
+
+    // Half signed in (password only): refused.
+    let password_only = mint(
+        der.as_bytes(),
+        &kid,
+        json!([factor("password", "knowledge")]),
+    );
+    let half = service.me(Auth::Bearer(&password_only)).await;
+    assert_refused(&half, StatusCode::FORBIDDEN, "factors_required");
+    assert_eq!(half.body["missing_factors"], json!(["totp"]));
 
     // The same session with a recovery-code factor passes: the factor made the difference.
     let stepped_up = mint(
         der.as_bytes(),
         &kid,
         json!([
-            factor("magic_link", "email"),
+            factor("password", "knowledge"),
             factor("recovery_codes", "recovery_code")
         ]),
     );
     let me = me_of(&service.me(Auth::Bearer(&stepped_up)).await);
     assert_eq!(
-        (me.user_id.as_deref(), me.checked.as_str()),
-        (Some("erin"), "locally")
+        (me.email.as_deref(), me.checked.as_str()),
+        (Some("erin@example.com"), "locally")
     );
     assert_eq!(me.factors.len(), 2);
-    // And a real session started with a recovery code passes too.
+    // And a real session stepped up with a recovery code passes too.
+    let signed_up = service.sign_up("frank").await;
+    let first = signed_up.body["session_jwt"].as_str().unwrap();
     let enrolled = Service::call(
         &service.app,
         "POST",
         "/mfa/enroll",
-        Some(json!({ "user_id": "frank" })),
-        Auth::None,
+        None,
+        Auth::Cookie(first),
     )
     .await;
     let recovery_code = enrolled.body["recovery_codes"][0].as_str().unwrap();
@@ -367,14 +373,15 @@ async fn a_session_without_a_totp_or_recovery_factor_is_refused() {
         &service.app,
         "POST",
         "/mfa/recover",
-        Some(json!({ "user_id": "frank", "recovery_code": recovery_code })),
-        Auth::None,
+        Some(json!({ "recovery_code": recovery_code })),
+        Auth::Cookie(first),
     )
     .await;
     assert_eq!(recovered.status, StatusCode::OK, "{}", recovered.body);
     let jwt = recovered.body["session_jwt"].as_str().unwrap();
     let me = me_of(&service.me(Auth::Cookie(jwt)).await);
-    assert_eq!(me.user_id.as_deref(), Some("frank"));
-    assert_eq!(me.factors[0].type_, "recovery_codes");
-    service.assert_logs_free_of(&[jwt, recovery_code]);
+    assert_eq!(me.email.as_deref(), Some("frank@example.com"));
+    let types: Vec<&str> = me.factors.iter().map(|f| f.type_.as_str()).collect();
+    assert_eq!(types, ["password", "recovery_codes"]);
+    service.assert_logs_free_of(&[jwt, first, recovery_code, PASSWORD]);
 }

@@ -49,7 +49,7 @@ impl Service {
         }));
         let guard = tracing::subscriber::set_default(subscriber);
         let backend = Backend::embedded_emulator_with(config).await.unwrap();
-        let app = router(AppState::new(backend.client().clone()).with_secure_cookies(false));
+        let app = router(AppState::new(backend.client().clone()));
         Self {
             app,
             backend,
@@ -110,23 +110,24 @@ impl Service {
     /// Enrols `user_id` and verifies the current code; returns the session and the
     /// verify answer's `Set-Cookie`.
     pub async fn sign_in(&self, user_id: &str) -> (SessionResponse, String) {
-        let enrolled = Self::call(
-            &self.app,
-            "POST",
-            "/mfa/enroll",
-            Some(json!({ "user_id": user_id })),
-            Auth::None,
-        )
-        .await;
+        let (session, cookie, _) = self.sign_in_keeping_secret(user_id).await;
+        (session, cookie)
+    }
+
+    /// [`Service::sign_in`], also answering the TOTP secret (as the authenticator app keeps it).
+    pub async fn sign_in_keeping_secret(&self, name: &str) -> (SessionResponse, String, String) {
+        let first = self.sign_up(name).await;
+        let jwt = first.body["session_jwt"].as_str().unwrap().to_owned();
+        let enrolled = Self::call(&self.app, "POST", "/mfa/enroll", None, Auth::Cookie(&jwt)).await;
         assert_eq!(enrolled.status, StatusCode::OK, "{}", enrolled.body);
-        let secret = enrolled.body["secret"].as_str().unwrap();
-        let code = code_at(secret, self.emulator().now()).unwrap();
+        let secret = enrolled.body["secret"].as_str().unwrap().to_owned();
+        let code = code_at(&secret, self.emulator().now()).unwrap();
         let verified = Self::call(
             &self.app,
             "POST",
             "/mfa/verify",
-            Some(json!({ "user_id": user_id, "code": code })),
-            Auth::None,
+            Some(json!({ "code": code })),
+            Auth::Cookie(&jwt),
         )
         .await;
         assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
@@ -135,18 +136,47 @@ impl Service {
             .expect("verify sets the session cookie")
             .to_owned();
         let session: SessionResponse = serde_json::from_value(verified.body).unwrap();
-        (session, cookie)
+        (session, cookie, secret)
+    }
+
+    /// `POST /signup` as `{name}@example.com` with [`PASSWORD`]: a password-only session.
+    pub async fn sign_up(&self, name: &str) -> Answer {
+        let answer = Self::call(
+            &self.app,
+            "POST",
+            "/signup",
+            Some(json!({ "email": email(name), "password": PASSWORD })),
+            Auth::None,
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer
+    }
+
+    /// The current code of the authenticator app holding `secret`, on the emulator's clock.
+    pub fn code(&self, secret: &str) -> String {
+        code_at(secret, self.emulator().now()).unwrap()
     }
 
     /// No log line at any level carries one of `secrets`.
     pub fn assert_logs_free_of(&self, secrets: &[&str]) {
         let text = self.logs.text();
         assert!(!self.logs.lines().is_empty(), "every log line is JSON");
-        assert!(text.contains("mfa.session"), "the session spans are logged");
+        assert!(
+            text.contains("session.check"),
+            "the session spans are logged"
+        );
         for secret in secrets.iter().filter(|s| !s.is_empty()) {
             assert!(!text.contains(secret), "a secret reached the logs");
         }
     }
+}
+
+/// A password Stytch's strength policy accepts.
+pub const PASSWORD: &str = "plaid-Kettle-orbit-97-quasar";
+
+pub fn email(name: &str) -> String {
+    format!("{name}@example.com")
 }
 
 pub fn me_of(answer: &Answer) -> MeResponse {

@@ -5,6 +5,9 @@ use std::io::{BufRead, BufReader, Cursor};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+
+/// The service's step-up window in the browser test.
+pub const STEP_UP_SECONDS: u64 = 5;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -80,6 +83,8 @@ impl Service {
     pub fn start() -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mfa-service"))
             .env("MFA_SERVICE_ADDR", "127.0.0.1:0")
+            // A short step-up window, so the walk sees the step-up prompt without waiting.
+            .env("MFA_SERVICE_STEP_UP_SECONDS", STEP_UP_SECONDS.to_string())
             .env("RUST_LOG", "trace")
             .env_remove("STYTCH_PROJECT_ID")
             .env_remove("STYTCH_SECRET")

@@ -4,7 +4,7 @@
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use base64::Engine;
-use mfa_service::{router, AppState, Backend, EnrollResponse, SessionResponse};
+use mfa_service::{router, AppState, Backend, EnrollResponse, SessionResponse, SignedInResponse};
 use serde_json::{json, Value};
 use stytch_totp_emulator::totp::code_at;
 use tracing_subscriber::layer::SubscriberExt;
@@ -14,11 +14,16 @@ use crate::log_buffer::LogBuffer;
 
 pub struct Harness {
     pub app: Router,
+    /// The session JWT sent as a Bearer token with every call, once signed up.
+    pub session: std::sync::Mutex<Option<String>>,
     pub backend: Backend,
     pub capture: Capture,
     pub logs: LogBuffer,
     pub _guard: tracing::subscriber::DefaultGuard,
 }
+
+/// A password Stytch's strength policy accepts.
+pub const PASSWORD: &str = "plaid-Kettle-orbit-97-quasar";
 
 pub const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 pub const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -41,6 +46,7 @@ impl Harness {
         let app = router(AppState::new(backend.client().clone()));
         Self {
             app,
+            session: std::sync::Mutex::default(),
             backend,
             capture,
             logs,
@@ -60,6 +66,9 @@ impl Harness {
         traceparent: Option<&str>,
     ) -> (StatusCode, axum::http::HeaderMap, Value) {
         let mut request = Request::builder().method(method).uri(path);
+        if let Some(jwt) = self.session.lock().unwrap().clone() {
+            request = request.header("authorization", format!("Bearer {jwt}"));
+        }
         if let Some(tp) = traceparent {
             request = request.header("traceparent", tp);
         }
@@ -71,10 +80,25 @@ impl Harness {
         (status, json)
     }
 
-    pub async fn enroll(&self, user_id: &str) -> (EnrollResponse, String) {
+    /// Signs up `{name}@example.com`; later calls carry its (password-only) session.
+    pub async fn sign_up(&self, name: &str) -> SignedInResponse {
+        *self.session.lock().unwrap() = None;
         let (status, body) = self
-            .post("/mfa/enroll", json!({ "user_id": user_id }))
+            .post(
+                "/signup",
+                json!({ "email": format!("{name}@example.com"), "password": PASSWORD }),
+            )
             .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let signed_in: SignedInResponse = serde_json::from_value(body).unwrap();
+        *self.session.lock().unwrap() = Some(signed_in.session_jwt.expose_secret().to_owned());
+        signed_in
+    }
+
+    /// Signs up `name` and enrols an authenticator for them.
+    pub async fn enroll(&self, name: &str) -> (EnrollResponse, String) {
+        self.sign_up(name).await;
+        let (status, _, body) = self.call("POST", "/mfa/enroll", None, None).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let enrolled: EnrollResponse = serde_json::from_value(body).unwrap();
         let secret = secret_from_qr(enrolled.qr_code.expose_secret());
@@ -90,12 +114,12 @@ impl Harness {
         code_at(secret, self.emulator().now()).unwrap()
     }
 
-    /// The first handler span `name` (`mfa.enroll`, ...) for `user_id`.
+    /// The first handler span `name` (`mfa.enroll`, ...) for the Stytch user `user_id`.
     pub fn handler_span(&self, name: &str, user_id: &str) -> SpanRecord {
         self.capture
             .named(name)
             .into_iter()
-            .find(|s| s.fields.get("user_id").map(String::as_str) == Some(user_id))
+            .find(|s| s.fields.get("stytch.user_id").map(String::as_str) == Some(user_id))
             .unwrap_or_else(|| panic!("no {name} span for {user_id}"))
     }
 
@@ -213,6 +237,7 @@ pub fn secrets_of_enrollment(h: &Harness, enrolled: &EnrollResponse, secret: &st
         // Any 40-character slice of the PNG's base64.
         png_base64[png_base64.len() / 2..png_base64.len() / 2 + 40].to_owned(),
         h.emulator().secret().to_owned(),
+        PASSWORD.to_owned(),
     ];
     secrets.extend(
         enrolled

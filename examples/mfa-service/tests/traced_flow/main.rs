@@ -22,15 +22,10 @@ use harness::*;
 async fn enroll_verify_recover_are_traced_correlated_and_secret_free() {
     let h = Harness::start().await;
 
-    // Enroll, with the caller's W3C trace context.
-    let (status, _, body) = h
-        .call(
-            "POST",
-            "/mfa/enroll",
-            Some(json!({ "user_id": "alice" })),
-            Some(TRACEPARENT),
-        )
-        .await;
+    // Sign up, then enroll with the caller's W3C trace context.
+    let signed_up = h.sign_up("alice").await;
+    assert!(!signed_up.totp_enrolled);
+    let (status, _, body) = h.call("POST", "/mfa/enroll", None, Some(TRACEPARENT)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let enrolled: EnrollResponse = serde_json::from_value(body).unwrap();
     assert_eq!(enrolled.recovery_codes.len(), 10);
@@ -39,16 +34,12 @@ async fn enroll_verify_recover_are_traced_correlated_and_secret_free() {
 
     // Verify with the code an authenticator app would show, then replay it.
     let code = h.code(&secret);
-    let (status, body) = h
-        .post("/mfa/verify", json!({ "user_id": "alice", "code": code }))
-        .await;
+    let (status, body) = h.post("/mfa/verify", json!({ "code": code })).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let verified: SessionResponse = serde_json::from_value(body).unwrap();
     assert!(!verified.session_token.is_empty() && !verified.session_jwt.is_empty());
     assert!(verified.session_expires_at.is_some());
-    let (status, body) = h
-        .post("/mfa/verify", json!({ "user_id": "alice", "code": code }))
-        .await;
+    let (status, body) = h.post("/mfa/verify", json!({ "code": code })).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("code_already_used"))
@@ -56,13 +47,14 @@ async fn enroll_verify_recover_are_traced_correlated_and_secret_free() {
 
     // Recover with a recovery code, then try to spend it again.
     let recovery_code = enrolled.recovery_codes[0].expose_secret();
-    let body = json!({ "user_id": "alice", "recovery_code": recovery_code });
+    let body = json!({ "recovery_code": recovery_code });
     let (status, answer) = h.post("/mfa/recover", body.clone()).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     let recovered: SessionResponse = serde_json::from_value(answer).unwrap();
-    assert_ne!(
+    assert_eq!(
         recovered.session_token.expose_secret(),
-        verified.session_token.expose_secret()
+        verified.session_token.expose_secret(),
+        "both factors land on the one session started by sign-up"
     );
     let (status, answer) = h.post("/mfa/recover", body).await;
     assert_eq!(
@@ -71,7 +63,7 @@ async fn enroll_verify_recover_are_traced_correlated_and_secret_free() {
     );
 
     // The request span honours the caller's traceparent and names the route.
-    let enroll = h.handler_span("mfa.enroll", "alice");
+    let enroll = h.handler_span("mfa.enroll", &enrolled.user_id);
     let request = h.capture.parent(&enroll).expect("mfa.enroll has a parent");
     assert_eq!(request.name, "http.request");
     assert_eq!(field(&request, "http.route"), "/mfa/enroll");
@@ -81,14 +73,11 @@ async fn enroll_verify_recover_are_traced_correlated_and_secret_free() {
     assert_eq!(field(&request, "http.response.status_code"), "200");
     assert_eq!(request.parent, None, "the request span is a root");
 
-    // Enroll: users.get (404: new user), users.create, totps.create, all under mfa.enroll.
+    // Sign-up: passwords.create under mfa.signup; enroll: totps.create under mfa.enroll, for
+    // the session's user.
+    let signup = h.capture.named("mfa.signup").remove(0);
     assert_stytch_span(
-        &h.child(&enroll, Operation::UsersGet.span_name()),
-        "404",
-        "1",
-    );
-    assert_stytch_span(
-        &h.child(&enroll, Operation::UsersCreate.span_name()),
+        &h.child(&signup, Operation::PasswordsCreate.span_name()),
         "200",
         "1",
     );
@@ -97,7 +86,7 @@ async fn enroll_verify_recover_are_traced_correlated_and_secret_free() {
         "200",
         "1",
     );
-    assert!(field(&enroll, "stytch.user_id").starts_with("user-test-"));
+    assert_eq!(field(&enroll, "stytch.user_id"), signed_up.user_id);
     assert_eq!(field(&enroll, "totp_id"), enrolled.totp_id);
 
     // Verify and recover: one SDK span each under the handler span (first call of each).
@@ -159,6 +148,7 @@ async fn enroll_verify_recover_are_traced_correlated_and_secret_free() {
     let mut secrets = secrets_of_enrollment(&h, &enrolled, &secret);
     secrets.extend(session_secrets(&verified));
     secrets.extend(session_secrets(&recovered));
+    secrets.push(signed_up.session_jwt.expose_secret().to_owned());
     assert_no_secret(&h, &secrets);
     assert_code_not_logged(&h, &code);
 }
@@ -166,42 +156,46 @@ async fn enroll_verify_recover_are_traced_correlated_and_secret_free() {
 #[tokio::test]
 async fn a_read_retried_after_503s_shows_every_attempt_under_one_span() {
     let h = Harness::start().await;
+    let (enrolled, secret) = h.enroll("bob").await;
+    let code = h.code(&secret);
+    let (status, body) = h.post("/mfa/verify", json!({ "code": code })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let verified: SessionResponse = serde_json::from_value(body).unwrap();
+    *h.session.lock().unwrap() = Some(verified.session_jwt.expose_secret().to_owned());
     h.emulator().inject(
         FaultSpec::new(Fault::status(503))
-            .on(Operation::UsersGet)
+            .on(Operation::TotpsRecoveryCodes)
             .times(2),
     );
-    let (enrolled, secret) = h.enroll("bob").await;
+    let (status, _, body) = h.call("POST", "/mfa/recovery-codes", None, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     assert!(h.emulator().pending_faults().is_empty());
 
-    let enroll = h.handler_span("mfa.enroll", "bob");
-    let get = h.child(&enroll, Operation::UsersGet.span_name());
-    // Two 503s, then the real answer (404: a new user), all in one operation span.
-    assert_stytch_span(&get, "404", "3");
+    let handler = h.capture.named("mfa.recovery_codes").remove(0);
+    let read = h.child(&handler, Operation::TotpsRecoveryCodes.span_name());
+    // Two 503s, then the real answer, all in one operation span.
+    assert_stytch_span(&read, "200", "3");
     let responses: Vec<_> = h
         .capture
         .events()
         .into_iter()
-        .filter(|e| e.span == Some(get.seq) && e.fields.contains_key("request_id"))
+        .filter(|e| e.span == Some(read.seq) && e.fields.contains_key("request_id"))
         .collect();
     let statuses: Vec<&str> = responses
         .iter()
         .map(|e| e.fields["status"].as_str())
         .collect();
-    assert_eq!(statuses, ["503", "503", "404"]);
+    assert_eq!(statuses, ["503", "503", "200"]);
     let mut ids: Vec<&str> = responses
         .iter()
         .map(|e| e.fields["request_id"].as_str())
         .collect();
     ids.dedup();
     assert_eq!(ids.len(), 3, "each attempt has its own request id");
-    assert_stytch_span(
-        &h.child(&enroll, Operation::TotpsCreate.span_name()),
-        "200",
-        "1",
-    );
 
-    assert_no_secret(&h, &secrets_of_enrollment(&h, &enrolled, &secret));
+    let mut secrets = secrets_of_enrollment(&h, &enrolled, &secret);
+    secrets.extend(session_secrets(&verified));
+    assert_no_secret(&h, &secrets);
 }
 
 #[tokio::test]
@@ -213,12 +207,7 @@ async fn verify_during_a_stytch_outage_answers_503_with_the_request_id() {
         .inject(FaultSpec::new(Fault::status(503)).on(Operation::TotpsAuthenticate));
 
     let (status, headers, body) = h
-        .call(
-            "POST",
-            "/mfa/verify",
-            Some(json!({ "user_id": "carol", "code": code })),
-            None,
-        )
+        .call("POST", "/mfa/verify", Some(json!({ "code": code })), None)
         .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"], "stytch_unavailable");
@@ -227,7 +216,7 @@ async fn verify_during_a_stytch_outage_answers_503_with_the_request_id() {
     let request_id = body["request_id"].as_str().expect("request_id in the body");
 
     // Not retried (authenticate consumes the code): one attempt, same request id as the body.
-    let verify = h.handler_span("mfa.verify", "carol");
+    let verify = h.handler_span("mfa.verify", &enrolled.user_id);
     let authenticate = h.child(&verify, Operation::TotpsAuthenticate.span_name());
     assert_eq!(assert_stytch_span(&authenticate, "503", "1"), request_id);
     assert_eq!(field(&verify, "error.type"), "stytch_unavailable");
@@ -243,9 +232,7 @@ async fn verify_during_a_stytch_outage_answers_503_with_the_request_id() {
     assert!(logged, "{}", h.logs.text());
 
     // Nothing was applied, so the same code still works once Stytch is back.
-    let (status, body) = h
-        .post("/mfa/verify", json!({ "user_id": "carol", "code": code }))
-        .await;
+    let (status, body) = h.post("/mfa/verify", json!({ "code": code })).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let verified: SessionResponse = serde_json::from_value(body).unwrap();
 
@@ -278,39 +265,88 @@ async fn errors_map_to_http_answers_without_secrets() {
     let (status, _, body) = h.call("GET", "/healthz", None, None).await;
     assert_eq!((status, body), (StatusCode::OK, json!({ "status": "ok" })));
 
+    // Anonymous: no factor route answers.
+    for path in ["/mfa/enroll", "/mfa/verify", "/mfa/recover", "/me"] {
+        let method = if path == "/me" { "GET" } else { "POST" };
+        let (status, _, answer) = h
+            .call(method, path, Some(json!({ "code": "123456" })), None)
+            .await;
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("not_signed_in")),
+            "{path}"
+        );
+    }
+
+    // Sign-up and sign-in refusals, one answer for an unknown address and a wrong password.
+    let erin = h.sign_up("erin").await;
+    *h.session.lock().unwrap() = None;
+    let again = json!({ "email": "erin@example.com", "password": PASSWORD });
+    let (status, answer) = h.post("/signup", again).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (StatusCode::CONFLICT, Some("email_taken"))
+    );
+    let weak = json!({ "email": "weak@example.com", "password": "password1" });
+    let (status, answer) = h.post("/signup", weak).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("weak_password"))
+    );
+    let mut messages = Vec::new();
+    for (email, password) in [
+        ("erin@example.com", "wrong-Kettle-orbit-98"),
+        ("nobody@example.com", PASSWORD),
+    ] {
+        let (status, answer) = h
+            .post("/login", json!({ "email": email, "password": password }))
+            .await;
+        assert_eq!(
+            (status, answer["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_credentials")),
+            "{answer}"
+        );
+        assert!(!answer.to_string().contains("Kettle"), "{answer}");
+        messages.push(answer["message"].clone());
+    }
+    assert_eq!(messages[0], messages[1], "no account probing");
+    let (status, body) = h
+        .post(
+            "/login",
+            json!({ "email": "erin@example.com", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["user_id"], erin.user_id.as_str());
+    assert_eq!(body["totp_enrolled"], false);
+    *h.session.lock().unwrap() = Some(body["session_jwt"].as_str().unwrap().to_owned());
+    // Half signed in: the two-factor route refuses.
+    let (status, _, answer) = h.call("GET", "/me", None, None).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("factors_required"))
+    );
+
     // Bad input: 400, nothing sent to Stytch, the value never echoed.
     for (path, body) in [
-        ("/mfa/enroll", json!({})),
-        ("/mfa/enroll", json!({ "user_id": "has space" })),
-        (
-            "/mfa/enroll",
-            json!({ "user_id": "user-test-16d9ba61-97a1-4ba4-9720-b03761dc50c6" }),
-        ),
-        ("/mfa/verify", json!({ "user_id": "dave", "code": 987654 })),
-        (
-            "/mfa/verify",
-            json!({ "user_id": "dave", "code": "98x654" }),
-        ),
-        ("/mfa/recover", json!({ "user_id": "dave" })),
+        ("/mfa/verify", json!({ "code": 987654 })),
+        ("/mfa/verify", json!({ "code": "98x654" })),
+        ("/mfa/recover", json!({})),
+        ("/signup", json!({ "email": "x98@", "password": PASSWORD })),
     ] {
         let (status, answer) = h.post(path, body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path} {body}: {answer}");
         assert_eq!(answer["error"], "bad_request");
         assert!(!answer.to_string().contains("98"), "{answer}");
     }
-    let (status, answer) = h.post("/mfa/enroll", json!({})).await;
+    let (status, answer) = h.post("/signup", json!({})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(answer["message"], "missing field `user_id`");
-    let (status, _, _) = h.call("POST", "/mfa/enroll", None, None).await;
+    assert_eq!(answer["message"], "missing field `email`");
+    let (status, _, _) = h.call("POST", "/login", None, None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "no JSON content type");
 
     // Not enrolled: 404.
-    let (status, answer) = h
-        .post(
-            "/mfa/verify",
-            json!({ "user_id": "nobody", "code": "123456" }),
-        )
-        .await;
+    let (status, answer) = h.post("/mfa/verify", json!({ "code": "123456" })).await;
     assert_eq!(
         (status, answer["error"].as_str()),
         (StatusCode::NOT_FOUND, Some("not_found"))
@@ -319,12 +355,10 @@ async fn errors_map_to_http_answers_without_secrets() {
     // Enrolled twice after verifying: 409.
     let (enrolled, secret) = h.enroll("dave").await;
     let code = h.code(&secret);
-    let (status, body) = h
-        .post("/mfa/verify", json!({ "user_id": "dave", "code": code }))
-        .await;
+    let (status, body) = h.post("/mfa/verify", json!({ "code": code })).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let verified: SessionResponse = serde_json::from_value(body).unwrap();
-    let (status, answer) = h.post("/mfa/enroll", json!({ "user_id": "dave" })).await;
+    let (status, _, answer) = h.call("POST", "/mfa/enroll", None, None).await;
     assert_eq!(
         (status, answer["error"].as_str()),
         (StatusCode::CONFLICT, Some("already_enrolled"))
@@ -334,9 +368,7 @@ async fn errors_map_to_http_answers_without_secrets() {
     let wrong = wrong_code(&h, &secret);
     let mut statuses = Vec::new();
     let locked = loop {
-        let (status, answer) = h
-            .post("/mfa/verify", json!({ "user_id": "dave", "code": wrong }))
-            .await;
+        let (status, answer) = h.post("/mfa/verify", json!({ "code": wrong })).await;
         statuses.push(status.as_u16());
         if status == StatusCode::TOO_MANY_REQUESTS || statuses.len() > 12 {
             break answer;
