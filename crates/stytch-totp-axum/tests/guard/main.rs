@@ -158,9 +158,14 @@ async fn max_token_age_decides_when_stytch_is_asked_per_route() {
 
 #[tokio::test]
 async fn forged_foreign_and_garbage_jwts_are_refused_without_asking_stytch() {
-    // Another emulator (another key), set up first: each world keeps its own logs.
+    // Another project's genuine JWT (emulators share the process's signing key, so the
+    // signature verifies; its audience does not), set up first: each world keeps its own logs.
     let foreign = {
-        let other = World::start(EmulatorConfig::default()).await;
+        let other = World::start(EmulatorConfig::default().with_credentials(
+            "project-test-11111111-1111-1111-1111-111111111111",
+            "secret-test-another-project-0000000000000000",
+        ))
+        .await;
         other.sign_in(60).await
     };
     let world = World::start(EmulatorConfig::default()).await;
