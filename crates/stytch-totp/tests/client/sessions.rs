@@ -451,3 +451,41 @@ async fn ambiguous_or_missing_session_arguments_are_refused_before_sending() {
         }
     ));
 }
+
+/// `leeway` tolerates a clock skew on `exp`: a JWT 10 s past its `exp` verifies locally with
+/// 30 s of leeway, and without leeway is checked with Stytch.
+#[tokio::test]
+async fn leeway_tolerates_a_just_expired_jwt() {
+    let server = MockServer::start().await;
+    serve_jwks(&server, 1).await;
+    let just_expired = sign(&claims(310, PROJECT_ID));
+    Mock::given(method("POST"))
+        .and(path(Operation::SessionsAuthenticate.path()))
+        .and(body_json(json!({"session_jwt": just_expired})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(example("AuthenticateSessionResponse", 0)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server);
+
+    let tolerated = client
+        .sessions()
+        .authenticate_jwt(just_expired.clone())
+        .max_token_age(Duration::from_secs(600))
+        .leeway(Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert!(
+        matches!(tolerated.checked, Checked::Locally),
+        "{tolerated:?}"
+    );
+    let strict = client
+        .sessions()
+        .authenticate_jwt(just_expired)
+        .max_token_age(Duration::from_secs(600))
+        .await
+        .unwrap();
+    assert!(matches!(strict.checked, Checked::Remotely(_)), "{strict:?}");
+}
