@@ -5,9 +5,9 @@
 //! the session under `https://stytch.com/session`, and the custom claims at top level.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Once, OnceLock};
 
-use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rand::{SecureRandom as _, SystemRandom};
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{self, KeyPair as _};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -22,11 +22,13 @@ use stytch_totp_models::StytchSessionClaim;
 /// Lifetime of every JWT, in seconds (Stytch's fixed five minutes).
 pub(crate) const JWT_LIFETIME_SECONDS: u64 = 300;
 
+/// The default signing key (PKCS#8 DER), made by `build.rs` when the crate was compiled.
+const BUILD_TIME_KEY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default_signing_key.p8"));
+
 /// The RSA key pair that signs an emulator's session JWTs (RS256), with its key id.
 ///
-/// Emulators without a configured key share one made once per process
-/// ([`SigningKey::process_default`]), so starting many emulators costs no key generation
-/// each; [`EmulatorConfig::with_signing_key`](crate::EmulatorConfig::with_signing_key) pins
+/// Emulators without a configured key share one made when the crate was built
+/// ([`SigningKey::process_default`]), so starting emulators costs no key generation; [`EmulatorConfig::with_signing_key`](crate::EmulatorConfig::with_signing_key) pins
 /// another, e.g. to sign "another project's" JWTs. Cloning shares the key. `Debug` shows the
 /// key id only. Keys and signatures come from aws-lc-rs, called directly: no process-wide
 /// crypto provider is read or installed.
@@ -78,11 +80,37 @@ impl SigningKey {
         Self::from_pair(pair)
     }
 
-    /// The key every emulator without a configured one signs with: made on first use, once
-    /// per process, then shared.
+    /// The key every emulator without a configured one signs with, shared by all of them in a
+    /// process.
+    ///
+    /// It is made when this crate is compiled (by its build script: random, fresh for each
+    /// build, never in the repository) and only read at run time, so no test process waits
+    /// for RSA key generation; each build of the crate, and so each user, has its own.
     pub fn process_default() -> Self {
         static KEY: OnceLock<SigningKey> = OnceLock::new();
-        KEY.get_or_init(Self::generate).clone()
+        KEY.get_or_init(|| {
+            // Only a broken build could embed a key that does not read: make one then.
+            KeyPair::from_pkcs8(BUILD_TIME_KEY).map_or_else(|_| Self::generate(), Self::from_pair)
+        })
+        .clone()
+    }
+
+    /// Gets the first signature of the process ready on a background thread, once per process:
+    /// reads the default key and seeds aws-lc's random generator (RSA signing draws random
+    /// blinding values). aws-lc seeds that generator from CPU jitter entropy on its first
+    /// use, tens of milliseconds of one core; started when the first emulator is built, that
+    /// overlaps the test's own set-up (listener, client, user, TOTP) instead of delaying its
+    /// first signed session. Best effort: without a thread, the first signature does it.
+    pub(crate) fn prepare_in_background() {
+        static STARTED: Once = Once::new();
+        STARTED.call_once(|| {
+            let _ = std::thread::Builder::new()
+                .name("stytch-emulator-signing-warm-up".to_owned())
+                .spawn(|| {
+                    let _ = Self::process_default();
+                    let _ = SystemRandom::new().fill(&mut [0u8; 1]);
+                });
+        });
     }
 
     /// Reads a PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1
@@ -372,7 +400,12 @@ mod tests {
     }
 
     #[test]
-    fn the_process_default_key_is_made_once() {
+    fn the_process_default_key_is_the_one_made_at_build_time() {
+        let built = KeyPair::from_pkcs8(BUILD_TIME_KEY)
+            .map(SigningKey::from_pair)
+            .expect("the build script's key reads");
+        assert_eq!(built.inner.public.n.len() * 8, SigningKey::BITS);
+        assert_eq!(SigningKey::process_default().key_id(), built.key_id());
         assert_eq!(
             SigningKey::process_default().key_id(),
             SigningKey::process_default().key_id()

@@ -20,7 +20,7 @@ pub(crate) struct KeyRing {
 
 #[derive(Default)]
 struct Ring {
-    /// Set on first use (so an emulator that never signs never makes the default key).
+    /// Set on first use (so an emulator that never signs never reads the default key).
     signing: Option<SigningKey>,
     retired: Vec<RetiredKey>,
 }

@@ -110,7 +110,7 @@
 //! # Sessions
 //!
 //! `session_token` is 44 random base64url characters. `session_jwt` is an RS256 JWT signed
-//! with the emulator's [`SigningKey`] (one per process, made on first use, or pinned with
+//! with the emulator's [`SigningKey`] (one per process, made when the crate was built, or pinned with
 //! [`EmulatorConfig::with_signing_key`], until a [rotation](#key-rotation)); its header names
 //! the key's `kid` ([`Emulator::key_id`]) and [`SessionsGetJwks`](crate::Operation::SessionsGetJwks)
 //! ([`EmulatorHandle::jwks_url`]) serves the public keys as a JWK set (`kty` RSA, `use` sig,
@@ -123,6 +123,15 @@
 //! "authenticator_app", authenticator_app_factor: {totp_id}}`; recovery factors `{type:
 //! "recovery_codes", delivery_method: "recovery_code", recovery_code_factor:
 //! {totp_recovery_code_id}}`.
+//!
+//! The default key is made when the crate is compiled (`build.rs`: random, fresh for each
+//! build, so each user's differs; never in the repository, never logged) rather than on first
+//! use: generating an RSA-2048 key takes a tenth of a second on average and several times
+//! that at worst, which every test process would pay again. Its first signature also waits
+//! for aws-lc to seed its random generator (RSA blinding) from CPU jitter entropy, tens of
+//! milliseconds once per process: the first emulator built in a process starts that on a
+//! background thread, so it overlaps the test's own set-up. A key made at run time (a
+//! [rotation](#key-rotation), [`SigningKey::generate`]) pays generation as before.
 //!
 //! `sessions.authenticate` takes exactly one of `session_token` / `session_jwt`, answers a
 //! fresh JWT every time (also for a JWT past its `exp` whose signature is valid and whose

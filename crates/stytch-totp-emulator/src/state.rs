@@ -30,6 +30,7 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn new(config: EmulatorConfig) -> Self {
+        SigningKey::prepare_in_background();
         Self {
             ids: Ids::for_project(&config.project_id),
             keys: KeyRing::new(config.signing_key.clone()),
