@@ -259,6 +259,8 @@ mod ids;
 mod jwt;
 mod keys;
 mod passwords;
+#[cfg(test)]
+mod probe;
 pub mod qr;
 mod stats;
 mod tls;

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::ops::Deref;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -16,6 +17,7 @@ use tokio::task::JoinHandle;
 
 use crate::faults::FaultSpec;
 use crate::state::{AppState, Shared};
+use crate::tls::LocalCa;
 use crate::{EmulatorConfig, Operation, SigningKey, Stats};
 
 /// How long [`EmulatorHandle::shutdown`] waits for in-flight requests.
@@ -79,13 +81,48 @@ impl Emulator {
         Ok(self.spawn_on(listener, format!("http://{addr}"), None))
     }
 
+    /// Starts an emulator with the default configuration serving HTTPS on
+    /// `127.0.0.1:<free port>`, with a fresh CA whose certificate is written to a temporary
+    /// file: see [`EmulatorHandle::ca_cert_path`] and [`EmulatorHandle::ca_cert_pem`].
+    ///
+    /// # Errors
+    /// If the port cannot be bound or the CA file cannot be written.
+    pub async fn start_tls() -> io::Result<EmulatorHandle> {
+        Self::start_tls_with(EmulatorConfig::default()).await
+    }
+
+    /// [`Emulator::start_tls`] with `config`.
+    ///
+    /// # Errors
+    /// If the port cannot be bound or the CA file cannot be written.
+    pub async fn start_tls_with(config: EmulatorConfig) -> io::Result<EmulatorHandle> {
+        Self::new(config).spawn_tls().await
+    }
+
+    /// Serves this emulator over HTTPS on `127.0.0.1:<free port>` in a background task.
+    ///
+    /// # Errors
+    /// If the port cannot be bound or the CA file cannot be written.
+    pub async fn spawn_tls(self) -> io::Result<EmulatorHandle> {
+        let ca = LocalCa::generate()?;
+        let tcp = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = tcp.local_addr()?;
+        let path = std::env::temp_dir().join(format!(
+            "stytch-totp-emulator-ca-{}-{}.pem",
+            addr.port(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        ca.write_ca_cert(&path)?;
+        let ca_file = CaFile {
+            path,
+            pem: ca.ca_cert_pem().to_owned(),
+        };
+        let listener = ca.listener(tcp);
+        Ok(self.spawn_on(listener, format!("https://{addr}"), Some(ca_file)))
+    }
+
     /// Serves on `listener` in a background task; the handle stops it.
-    pub(crate) fn spawn_on<L>(
-        self,
-        listener: L,
-        base_url: String,
-        ca: Option<crate::tls::CaFile>,
-    ) -> EmulatorHandle
+    fn spawn_on<L>(self, listener: L, base_url: String, ca: Option<CaFile>) -> EmulatorHandle
     where
         L: Listener<Addr = SocketAddr>,
     {
@@ -258,7 +295,20 @@ pub struct EmulatorHandle {
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<io::Result<()>>>,
     /// Set when serving HTTPS ([`Emulator::start_tls`]).
-    ca: Option<crate::tls::CaFile>,
+    ca: Option<CaFile>,
+}
+
+/// The CA file of an emulator started with [`Emulator::start_tls`]: removed when the handle
+/// is dropped (the CA key is gone by then, so the file is useless).
+struct CaFile {
+    path: PathBuf,
+    pem: String,
+}
+
+impl Drop for CaFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 impl fmt::Debug for EmulatorHandle {

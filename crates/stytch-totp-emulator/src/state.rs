@@ -25,7 +25,7 @@ pub(crate) struct Shared {
     keys: KeyRing,
     /// Lets a unit test see two signatures made at the same time.
     #[cfg(test)]
-    pub(crate) signing_probe: crate::http::tests::SigningProbe,
+    pub(crate) signing_probe: crate::probe::SigningProbe,
 }
 
 impl Shared {

@@ -8,8 +8,8 @@
 //! trusts nothing else once the emulator is gone.
 
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,9 +22,6 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
-
-use crate::server::EmulatorHandle;
-use crate::{Emulator, EmulatorConfig};
 
 /// The names the server certificate is valid for.
 const SERVER_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1"];
@@ -180,60 +177,5 @@ impl axum::serve::Listener for TlsListener {
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
         self.tcp.local_addr()
-    }
-}
-
-/// The CA file of an emulator started with [`Emulator::start_tls`]: removed when the handle
-/// is dropped (the CA key is gone by then, so the file is useless).
-pub(crate) struct CaFile {
-    pub(crate) path: PathBuf,
-    pub(crate) pem: String,
-}
-
-impl Drop for CaFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-impl Emulator {
-    /// Starts an emulator with the default configuration serving HTTPS on
-    /// `127.0.0.1:<free port>`, with a fresh CA whose certificate is written to a temporary
-    /// file: see [`EmulatorHandle::ca_cert_path`] and [`EmulatorHandle::ca_cert_pem`].
-    ///
-    /// # Errors
-    /// If the port cannot be bound or the CA file cannot be written.
-    pub async fn start_tls() -> io::Result<EmulatorHandle> {
-        Self::start_tls_with(EmulatorConfig::default()).await
-    }
-
-    /// [`Emulator::start_tls`] with `config`.
-    ///
-    /// # Errors
-    /// If the port cannot be bound or the CA file cannot be written.
-    pub async fn start_tls_with(config: EmulatorConfig) -> io::Result<EmulatorHandle> {
-        Self::new(config).spawn_tls().await
-    }
-
-    /// Serves this emulator over HTTPS on `127.0.0.1:<free port>` in a background task.
-    ///
-    /// # Errors
-    /// If the port cannot be bound or the CA file cannot be written.
-    pub async fn spawn_tls(self) -> io::Result<EmulatorHandle> {
-        let ca = LocalCa::generate()?;
-        let tcp = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
-        let addr = tcp.local_addr()?;
-        let path = std::env::temp_dir().join(format!(
-            "stytch-totp-emulator-ca-{}-{}.pem",
-            addr.port(),
-            uuid::Uuid::new_v4().simple()
-        ));
-        ca.write_ca_cert(&path)?;
-        let ca_file = CaFile {
-            path,
-            pem: ca.ca_cert_pem().to_owned(),
-        };
-        let listener = ca.listener(tcp);
-        Ok(self.spawn_on(listener, format!("https://{addr}"), Some(ca_file)))
     }
 }

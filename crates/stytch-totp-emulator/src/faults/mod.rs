@@ -29,7 +29,6 @@
 //! ```
 
 mod queue;
-mod shape;
 
 use std::time::Duration;
 
@@ -38,7 +37,6 @@ use serde::{Deserialize, Serialize};
 use stytch_totp_models::Operation;
 
 pub(crate) use queue::FaultQueue;
-pub(crate) use shape::Dropped;
 
 /// One way to fail a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

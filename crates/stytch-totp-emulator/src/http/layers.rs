@@ -7,7 +7,7 @@ use axum::response::Response;
 use base64::Engine;
 
 use super::errors::ApiError;
-use crate::faults::Dropped;
+use super::faults::Dropped;
 use crate::state::AppState;
 use crate::Operation;
 

@@ -12,6 +12,7 @@ mod admin;
 mod api;
 mod body;
 pub(crate) mod errors;
+mod faults;
 mod input;
 mod layers;
 mod passwords;

@@ -1,4 +1,5 @@
-//! How each [`Fault`] shapes the response a caller sees.
+//! How each [`Fault`] shapes the response a caller sees: the HTTP side of the fault queue
+//! ([`crate::faults`] says what to inject and when, this module what the caller then gets).
 
 use std::future::Future;
 use std::io;
@@ -10,8 +11,8 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body::Frame;
 
-use super::Fault;
-use crate::http::errors::ApiError;
+use super::errors::ApiError;
+use crate::faults::Fault;
 
 /// Marks a response whose connection is dropped (counted apart in [`Stats`](crate::Stats)).
 #[derive(Debug, Clone, Copy)]
