@@ -63,10 +63,12 @@ pub(crate) struct TotpCreated {
     pub(crate) user: UserView,
 }
 
-/// A successful TOTP authenticate or recover: the factor's TOTP, the user, and the session
-/// it started or stepped up (none if none was asked for).
+/// A successful sign-in, whatever the factor: what it signed in with, the user, and the
+/// session it started or stepped up (none if none was asked for).
 pub(crate) struct SignedIn {
-    pub(crate) totp_id: String,
+    /// The id of the credential signed in with: the TOTP's `totp_id` for a code or a recovery
+    /// code, the email's `email_id` for a password.
+    pub(crate) credential_id: String,
     pub(crate) user: UserView,
     pub(crate) session: Option<SessionView>,
 }
@@ -146,38 +148,26 @@ impl Store {
         })
     }
 
-    /// What every successful sign-in shares once its factor was accepted: the failure count
-    /// reset, the session started or stepped up with `factor`, and the user as it is now.
+    /// What every successful sign-in shares once its factor (proven with the credential
+    /// `credential_id`) was accepted: the failure count reset, the session started or stepped
+    /// up with `factor`, and the user as it is now.
     fn sign_in(
         &mut self,
         user_id: &str,
+        credential_id: String,
         factor: Factor,
         plan: sessions::Plan,
         args: &SessionArgs,
         ctx: &Ctx,
-    ) -> Result<(UserView, Option<SessionView>), Refusal> {
+    ) -> Result<SignedIn, Refusal> {
         self.locks.reset(user_id);
         let session_id = self.sessions.apply(plan, user_id, factor, args, ctx)?;
         let user = self.user_view(user_id, ctx.now)?;
         let session = session_id
             .map(|id| self.sessions.view(&id, user.record.roles.clone(), ctx.now))
             .transpose()?;
-        Ok((user, session))
-    }
-
-    /// [`Self::sign_in`] with a TOTP factor (a code or a recovery code of `totp_id`).
-    fn signed_in(
-        &mut self,
-        user_id: &str,
-        totp_id: String,
-        factor: Factor,
-        plan: sessions::Plan,
-        args: &SessionArgs,
-        ctx: &Ctx,
-    ) -> Result<SignedIn, Refusal> {
-        let (user, session) = self.sign_in(user_id, factor, plan, args, ctx)?;
         Ok(SignedIn {
-            totp_id,
+            credential_id,
             user,
             session,
         })
@@ -215,7 +205,7 @@ impl Store {
             },
             ctx.now,
         );
-        self.signed_in(&user_id, totp_id, factor, plan, &input.session, ctx)
+        self.sign_in(&user_id, totp_id, factor, plan, &input.session, ctx)
     }
 
     /// A `totp_code` shaped like a recovery code: one of the user's is
@@ -259,7 +249,7 @@ impl Store {
         };
         let recovery_code_id = self.totps.accept_recovery_code(&user_id, index);
         let factor = Factor::proven(FactorKind::RecoveryCode { recovery_code_id }, ctx.now);
-        self.signed_in(&user_id, totp_id, factor, plan, &input.session, ctx)
+        self.sign_in(&user_id, totp_id, factor, plan, &input.session, ctx)
     }
 
     /// Deletes a TOTP; its user as it is now.

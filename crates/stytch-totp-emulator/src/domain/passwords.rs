@@ -8,10 +8,11 @@
 //! session started or stepped up with the `password` factor.
 
 use super::commands::{NewPasswordUser, NewUser, PasswordCheck};
-use super::sessions::{Factor, FactorKind, SessionView};
+use super::sessions::{Factor, FactorKind};
 use super::users::StoredPassword;
-use super::{Ctx, Refusal, Store, UserView};
+use super::{Ctx, Refusal, SignedIn, Store};
 use crate::passwords::PasswordHashString;
+use stytch_totp_models::UserEmail;
 
 /// What `authenticate` learnt under the lock before the password check: whose password, and
 /// its hash to check with the lock released.
@@ -21,20 +22,12 @@ pub(crate) struct PasswordAttempt {
     pub(crate) hash: PasswordHashString,
 }
 
-/// A successful `passwords.create` or `passwords.authenticate`: the email signed in with,
-/// the user, and the session started or stepped up (none if none was asked for).
-pub(crate) struct PasswordSignedIn {
-    pub(crate) email_id: String,
-    pub(crate) user: UserView,
-    pub(crate) session: Option<SessionView>,
-}
-
-/// The `password` factor of the email `email_id` / `email_address`, proven now.
-fn password_factor(email_id: &str, email_address: &str, ctx: &Ctx) -> Factor {
+/// The `password` factor of `email`, proven now.
+fn password_factor(email: &UserEmail, ctx: &Ctx) -> Factor {
     Factor::proven(
         FactorKind::Password {
-            email_id: email_id.to_owned(),
-            email_address: email_address.to_owned(),
+            email_id: email.email_id.clone(),
+            email_address: email.email.clone(),
         },
         ctx.now,
     )
@@ -48,7 +41,7 @@ impl Store {
         input: NewPasswordUser,
         hash: PasswordHashString,
         ctx: &Ctx,
-    ) -> Result<PasswordSignedIn, Refusal> {
+    ) -> Result<SignedIn, Refusal> {
         // No existing session on create: the plan is a new session or none.
         let plan = self.sessions.plan("", &input.session, ctx.now)?;
         let new_user = NewUser {
@@ -73,13 +66,8 @@ impl Store {
             hash,
         };
         self.users.set_password(&user_id, stored)?;
-        let factor = password_factor(&email.email_id, &email.email, ctx);
-        let (user, session) = self.sign_in(&user_id, factor, plan, &input.session, ctx)?;
-        Ok(PasswordSignedIn {
-            email_id: email.email_id,
-            user,
-            session,
-        })
+        let factor = password_factor(&email, ctx);
+        self.sign_in(&user_id, email.email_id, factor, plan, &input.session, ctx)
     }
 
     /// `passwords.authenticate`, first step: the user by email, not locked, with a password,
@@ -117,7 +105,7 @@ impl Store {
         attempt: PasswordAttempt,
         matched: bool,
         ctx: &Ctx,
-    ) -> Result<PasswordSignedIn, Refusal> {
+    ) -> Result<SignedIn, Refusal> {
         // The store was unlocked meanwhile: the user may be gone, locked, or have a new password.
         let user = self
             .users
@@ -137,13 +125,8 @@ impl Store {
         if !(matched && same_password) {
             return Err(self.failed(&user_id, Refusal::WrongPassword, ctx));
         }
-        let factor = password_factor(&email.email_id, &email.email, ctx);
-        let (user, session) = self.sign_in(&user_id, factor, plan, &input.session, ctx)?;
-        Ok(PasswordSignedIn {
-            email_id: email.email_id,
-            user,
-            session,
-        })
+        let factor = password_factor(&email, ctx);
+        self.sign_in(&user_id, email.email_id, factor, plan, &input.session, ctx)
     }
 }
 
@@ -188,7 +171,7 @@ mod tests {
         password: &str,
         args: SessionArgs,
         ctx: &Ctx,
-    ) -> Result<super::PasswordSignedIn, Refusal> {
+    ) -> Result<super::SignedIn, Refusal> {
         let input = PasswordCheck {
             email: email.to_owned(),
             password: SecretString::from(password),
@@ -223,7 +206,7 @@ mod tests {
         assert!(matches!(
             &started.record.factors[..],
             [f] if f.kind == FactorKind::Password {
-                email_id: created.email_id.clone(),
+                email_id: created.credential_id.clone(),
                 email_address: "jane@example.com".into(),
             }
         ));

@@ -1,35 +1,29 @@
-//! One handler per API operation: the request as a domain command (checked by its extractor,
+//! The route of each API operation: the request as a domain command (checked by its extractor,
 //! JWTs verified), one domain operation under the store's lock, then — the lock released —
-//! QR codes drawn, JWTs signed and Stytch's JSON rendered.
+//! QR codes drawn, JWTs signed and Stytch's JSON rendered. Sign-ins (TOTP codes, recovery
+//! codes, passwords) share their handling in [`sign_in`](super::sign_in).
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Extension;
 
 use stytch_totp_models::{
-    AuthenticateSessionResponse, AuthenticateTotpResponse, CreateTotpResponse, CreateUserResponse,
-    DeleteTotpResponse, DeleteUserResponse, GetJwksResponse, GetSessionsResponse, HttpMethod,
-    RecoverTotpResponse, RevokeSessionResponse, SecretString, Session, TotpRecoveryCodesResponse,
-    TotpWithRecoveryCodes,
+    AuthenticateSessionResponse, CreateTotpResponse, CreateUserResponse, DeleteTotpResponse,
+    DeleteUserResponse, GetJwksResponse, GetSessionsResponse, HttpMethod, RevokeSessionResponse,
+    SecretString, TotpRecoveryCodesResponse, TotpWithRecoveryCodes,
 };
 
-use super::errors::{json_response, ApiError};
+use super::errors::{ok, Answer, ApiError};
 use super::input::{Input, ProjectIdPath, TotpIdPath, UserIdPath, UserIdQuery};
-use super::passwords;
-use super::render::{self, SessionFields};
-use super::RequestId;
+use super::render;
+use super::{passwords, sign_in, RequestId};
 use crate::domain::commands::{
     NewTotp, NewUser, RecoveryCheck, RevokeTarget, SessionCheck, TotpCheck, UserRef,
 };
-use crate::domain::sessions::SessionView;
-use crate::domain::SignedIn;
-use crate::state::{AppState, Shared};
+use crate::state::AppState;
 use crate::{totp, Operation};
-
-pub(super) type Answer = Result<Response, ApiError>;
 
 /// The route of `op`: its handler, counted in [`Stats`](crate::Stats) when it succeeds.
 pub(super) fn route(op: Operation, state: &AppState) -> MethodRouter<AppState> {
@@ -40,9 +34,9 @@ pub(super) fn route(op: Operation, state: &AppState) -> MethodRouter<AppState> {
         Operation::UsersDelete => on(filter, delete_user),
         Operation::UsersDeleteTotp => on(filter, delete_totp),
         Operation::TotpsCreate => on(filter, create_totp),
-        Operation::TotpsAuthenticate => on(filter, authenticate_totp),
+        Operation::TotpsAuthenticate => on(filter, sign_in::factor_sign_in::<TotpCheck>),
         Operation::TotpsRecoveryCodes => on(filter, recovery_codes),
-        Operation::TotpsRecover => on(filter, recover_totp),
+        Operation::TotpsRecover => on(filter, sign_in::factor_sign_in::<RecoveryCheck>),
         Operation::SessionsAuthenticate => on(filter, authenticate_session),
         Operation::SessionsRevoke => on(filter, revoke_session),
         Operation::SessionsGet => on(filter, get_sessions),
@@ -77,40 +71,6 @@ async fn count_applied(
         state.applied(op);
     }
     response
-}
-
-pub(super) fn ok<T: serde::Serialize>(body: &T) -> Response {
-    json_response(StatusCode::OK, body)
-}
-
-/// Renders a session and signs its JWT: never under the store's lock.
-fn session_fields(state: &Shared, view: &SessionView) -> Result<SessionFields, ApiError> {
-    #[cfg(test)]
-    let _probe = state.signing_probe.enter();
-    render::session_fields(view, &state.signing_key(), &state.config.project_id)
-}
-
-/// The session fields of a sign-in response: empty without a session (`session_token: ""`,
-/// `session_jwt: ""`, no `session`).
-pub(super) fn optional_session_fields(
-    state: &Shared,
-    view: Option<&SessionView>,
-) -> Result<(Option<Session>, String, String), ApiError> {
-    match view {
-        Some(view) => {
-            let fields = session_fields(state, view)?;
-            Ok((Some(fields.session), fields.token, fields.jwt))
-        }
-        None => Ok((None, String::new(), String::new())),
-    }
-}
-
-/// [`optional_session_fields`] of a TOTP authenticate/recover.
-fn sign_in_fields(
-    state: &Shared,
-    signed_in: &SignedIn,
-) -> Result<(Option<Session>, String, String), ApiError> {
-    optional_session_fields(state, signed_in.session.as_ref())
 }
 
 async fn create_user(
@@ -203,30 +163,6 @@ async fn create_totp(
     }))
 }
 
-async fn authenticate_totp(
-    State(state): State<AppState>,
-    Extension(RequestId(request_id)): Extension<RequestId>,
-    Input(input): Input<TotpCheck>,
-) -> Answer {
-    let signed_in = state.with_store(|store, ctx| store.authenticate_totp(&input, ctx))?;
-    let (session, token, jwt) = sign_in_fields(&state, &signed_in)?;
-    let no_session = session.is_none();
-    Ok(ok(&render::SignInBody {
-        no_session,
-        body: AuthenticateTotpResponse {
-            request_id,
-            session,
-            session_jwt: jwt.into(),
-            session_token: token.into(),
-            status_code: 200,
-            totp_id: signed_in.totp_id,
-            user_id: signed_in.user.record.user_id.clone(),
-            user: render::user(&signed_in.user),
-            user_device: None,
-        },
-    }))
-}
-
 async fn recovery_codes(
     State(state): State<AppState>,
     Extension(RequestId(request_id)): Extension<RequestId>,
@@ -248,37 +184,13 @@ async fn recovery_codes(
     }))
 }
 
-async fn recover_totp(
-    State(state): State<AppState>,
-    Extension(RequestId(request_id)): Extension<RequestId>,
-    Input(input): Input<RecoveryCheck>,
-) -> Answer {
-    let signed_in = state.with_store(|store, ctx| store.recover(&input, ctx))?;
-    let (session, token, jwt) = sign_in_fields(&state, &signed_in)?;
-    let no_session = session.is_none();
-    Ok(ok(&render::SignInBody {
-        no_session,
-        body: RecoverTotpResponse {
-            request_id,
-            session,
-            session_jwt: jwt.into(),
-            session_token: token.into(),
-            status_code: 200,
-            totp_id: signed_in.totp_id,
-            user_id: signed_in.user.record.user_id.clone(),
-            user: render::user(&signed_in.user),
-            user_device: None,
-        },
-    }))
-}
-
 async fn authenticate_session(
     State(state): State<AppState>,
     Extension(RequestId(request_id)): Extension<RequestId>,
     Input(input): Input<SessionCheck>,
 ) -> Answer {
     let authenticated = state.with_store(|store, ctx| store.authenticate_session(&input, ctx))?;
-    let fields = session_fields(&state, &authenticated.session)?;
+    let fields = sign_in::session_fields(&state, &authenticated.session)?;
     Ok(ok(&AuthenticateSessionResponse {
         request_id,
         session: fields.session,

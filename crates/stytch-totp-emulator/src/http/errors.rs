@@ -358,6 +358,14 @@ pub(crate) fn error_url(status: StatusCode, error_type: &ErrorType) -> String {
     )
 }
 
+/// What an API handler answers: Stytch's JSON, or an error rendered by the request-id layer.
+pub(crate) type Answer = Result<Response, ApiError>;
+
+/// A 200 with `body` as JSON.
+pub(crate) fn ok<T: serde::Serialize>(body: &T) -> Response {
+    json_response(StatusCode::OK, body)
+}
+
 /// A JSON response; serialization of our own models cannot fail, but if it ever did the
 /// answer is a 500 rather than a panic.
 pub(crate) fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {

@@ -17,6 +17,7 @@ mod input;
 mod layers;
 mod passwords;
 mod render;
+mod sign_in;
 #[cfg(test)]
 pub(crate) mod tests;
 

@@ -7,11 +7,9 @@ use stytch_totp_models::{
     AuthenticatePasswordResponse, CreatePasswordResponse, PasswordStrengthCheckResponse,
 };
 
-use super::api::{ok, optional_session_fields, Answer};
-use super::errors::ApiError;
+use super::errors::{ok, Answer, ApiError};
 use super::input::Input;
-use super::render;
-use super::RequestId;
+use super::{sign_in, RequestId};
 use crate::domain::commands::{NewPasswordUser, PasswordCheck, StrengthQuestion};
 use crate::domain::Refusal;
 use crate::passwords;
@@ -50,18 +48,7 @@ pub(super) async fn create_password(
         Some(hash) => hash.map_err(ApiError::internal)?,
     };
     let signed_in = state.with_store(|store, ctx| store.create_password(input, hash, ctx))?;
-    let (session, token, jwt) = optional_session_fields(&state, signed_in.session.as_ref())?;
-    Ok(ok(&CreatePasswordResponse {
-        email_id: signed_in.email_id,
-        request_id,
-        session,
-        session_jwt: jwt.into(),
-        session_token: token.into(),
-        status_code: 200,
-        user_id: signed_in.user.record.user_id.clone(),
-        user: render::user(&signed_in.user),
-        user_device: None,
-    }))
+    sign_in::answer::<CreatePasswordResponse>(&state, request_id, signed_in)
 }
 
 pub(super) async fn authenticate_password(
@@ -74,17 +61,7 @@ pub(super) async fn authenticate_password(
     let matched = blocking(move || passwords::verify(&password, &hash)).await?;
     let signed_in =
         state.with_store(|store, ctx| store.password_checked(&input, attempt, matched, ctx))?;
-    let (session, token, jwt) = optional_session_fields(&state, signed_in.session.as_ref())?;
-    Ok(ok(&AuthenticatePasswordResponse {
-        request_id,
-        session,
-        session_jwt: jwt.into(),
-        session_token: token.into(),
-        status_code: 200,
-        user_id: signed_in.user.record.user_id.clone(),
-        user: render::user(&signed_in.user),
-        user_device: None,
-    }))
+    sign_in::answer::<AuthenticatePasswordResponse>(&state, request_id, signed_in)
 }
 
 pub(super) async fn strength_check(
