@@ -209,7 +209,10 @@
 //! * **`pending_totp_exists`** is in the same lists, undocumented too. The emulator keeps
 //!   replacing an unverified TOTP on `totps.create` (Stytch's docs say only that an unverified
 //!   TOTP becomes unusable after `expiration_minutes`), so a user who abandoned an enrolment
-//!   can start again; a client must not rely on either answer.
+//!   can start again without waiting for it to expire, and a client whose first create's
+//!   answer was lost can simply create again; a client must not rely on either answer.
+//!   Pinned by the domain test `an_unverified_totp_is_replaced_and_only_a_verified_one_refuses_a_new_one`
+//!   and `tests/lifecycle.rs`.
 //!
 //! [`UsersCreate`](crate::Operation::UsersCreate) accepts a body with neither `email` nor `phone_number`: Stytch's OpenAPI
 //! requires neither.

@@ -267,8 +267,9 @@ async fn unverified_totp_expires_and_can_be_replaced() {
         "expired_totp"
     );
 
-    // Replacing an unverified TOTP (expired here) is allowed. (That the old secret and
-    // recovery codes stop working is promises.rs's a_replaced_totp_loses_its_secret_...)
+    // Replacing an unverified TOTP (expired here) is allowed: no `pending_totp_exists`, the
+    // emulator's documented choice (crate docs, "Stytch's answers checked"). (That the old
+    // secret and recovery codes stop working is promises.rs's a_replaced_totp_loses_its_secret_...)
     let (totp_id, secret, _) = api.create_totp(&user_id).await;
     let reply = api
         .call(

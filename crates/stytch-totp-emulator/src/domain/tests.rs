@@ -318,3 +318,36 @@ fn a_jwt_that_did_not_verify_is_refused_in_its_turn() {
         Some(Refusal::UserNotFound)
     );
 }
+
+/// The emulator's choice where Stytch documents none (see the crate docs, "Stytch's answers
+/// checked"): `totps.create` replaces an unverified TOTP, expired or not, rather than
+/// answering `pending_totp_exists`, so an abandoned enrolment can start again; only a
+/// verified TOTP refuses a new one (`active_totp_exists`).
+#[test]
+fn an_unverified_totp_is_replaced_and_only_a_verified_one_refuses_a_new_one() {
+    let ctx = ctx_at(T0);
+    let (mut store, user_id, old_secret, _) = user_with_totp(&ctx, None);
+    let new_totp = NewTotp {
+        user_id: user_id.clone(),
+        expiration: None,
+    };
+    let replaced = store.create_totp(&new_totp, &ctx).unwrap();
+    let new_id = replaced.totp.totp_id.clone();
+    assert_eq!(replaced.user.totp, Some((new_id.clone(), false)));
+    let new_secret = totp::base32(&replaced.totp.secret);
+    assert_ne!(new_secret, old_secret);
+
+    let signed_in = authenticate(
+        &mut store,
+        &user_id,
+        code(&new_secret, ctx.now),
+        no_session(),
+        &ctx,
+    )
+    .unwrap();
+    assert_eq!(signed_in.credential_id, new_id);
+    assert_eq!(
+        store.create_totp(&new_totp, &ctx).err(),
+        Some(Refusal::ActiveTotpExists)
+    );
+}
