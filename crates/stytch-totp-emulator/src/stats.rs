@@ -46,9 +46,11 @@ impl Stats {
         self.responses_by_status.get(&status).copied().unwrap_or(0)
     }
 
+    // Counted under the stats lock on every request: a path or operation seen before is
+    // counted without allocating its key again.
     pub(crate) fn record_request(&mut self, path: &str) {
         self.requests_total += 1;
-        *self.requests_by_path.entry(path.to_owned()).or_default() += 1;
+        count(&mut self.requests_by_path, path);
     }
 
     pub(crate) fn record_response(&mut self, status: u16) {
@@ -56,9 +58,15 @@ impl Stats {
     }
 
     pub(crate) fn record_applied(&mut self, operation: Operation) {
-        *self
-            .operations_applied
-            .entry(operation.name().to_owned())
-            .or_default() += 1;
+        count(&mut self.operations_applied, operation.name());
+    }
+}
+
+fn count(counts: &mut BTreeMap<String, u64>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_owned(), 1);
+        }
     }
 }
