@@ -246,8 +246,7 @@ struct Row {
 }
 
 async fn run_case(op: Operation, case: Case) -> Row {
-    let config =
-        stytch_totp_e2e::without_locks().with_signing_key(stytch_totp_e2e::shared_signing_key());
+    let config = stytch_totp_e2e::without_locks();
     let (emulator, setup) = stytch_totp_e2e::start(config).await;
     let fixture = Fixture::prepare(&emulator, &setup, op).await;
     let setup = client(
