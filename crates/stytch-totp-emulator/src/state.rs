@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::domain::{Ctx, Store};
-use crate::faults::FaultQueue;
+use crate::faults::queue::FaultQueue;
 use crate::ids::Ids;
 use crate::keys::{KeyRing, Rotation};
 use crate::{EmulatorConfig, Operation, SigningKey, Stats};

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::SystemTime;
 
-use super::Refusal;
+use super::refusal::Refusal;
 use crate::clock::add;
 use crate::LockPolicy;
 

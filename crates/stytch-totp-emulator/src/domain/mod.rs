@@ -18,6 +18,7 @@
 //! Passwords ([`passwords`]) split the factor check in two so hashing runs unlocked.
 
 pub(crate) mod commands;
+mod ctx;
 pub(crate) mod locks;
 pub(crate) mod passwords;
 mod refusal;
@@ -30,24 +31,16 @@ mod tests;
 
 use std::time::SystemTime;
 
-use crate::ids::Ids;
-use crate::LockPolicy;
 use commands::{
     NewTotp, NewUser, RecoveryCheck, RevokeTarget, SessionArgs, SessionCheck, TotpCheck,
     TotpCodeInput, UserRef,
 };
+pub(crate) use ctx::Ctx;
 use locks::{Lock, Locks};
 pub(crate) use refusal::Refusal;
 use sessions::{Factor, FactorKind, SessionView, Sessions};
 use totps::{CreatedTotp, Totps, Verdict};
 use users::{UserRecord, Users};
-
-/// What every operation needs besides the store.
-pub(crate) struct Ctx {
-    pub(crate) now: SystemTime,
-    pub(crate) ids: Ids,
-    pub(crate) lock_policy: LockPolicy,
-}
 
 /// A user as it is after an operation, with what Stytch shows beside it.
 pub(crate) struct UserView {

@@ -9,7 +9,8 @@ use std::time::{Duration, SystemTime};
 use serde_json::{Map, Value};
 
 use super::commands::{SessionArgs, SessionRef};
-use super::{Ctx, Refusal};
+use super::ctx::Ctx;
+use super::refusal::Refusal;
 use crate::clock::add;
 use crate::ids;
 

@@ -7,8 +7,9 @@ use std::time::{Duration, SystemTime};
 use stytch_totp_models::ExpirationMinutes;
 
 use super::commands::RecoveryCodeInput;
+use super::ctx::Ctx;
+use super::refusal::Refusal;
 use super::users::UserRecord;
-use super::{Ctx, Refusal};
 use crate::clock::add;
 use crate::totp;
 

@@ -8,7 +8,8 @@ use serde_json::{Map, Value};
 use stytch_totp_models::{UserEmail, UserName, UserPhoneNumber};
 
 use super::commands::NewUser;
-use super::{Ctx, Refusal};
+use super::ctx::Ctx;
+use super::refusal::Refusal;
 use crate::passwords::PasswordHashString;
 
 /// The role every user has.

@@ -28,15 +28,13 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
-mod queue;
+pub(crate) mod queue;
 
 use std::time::Duration;
 
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use stytch_totp_models::Operation;
-
-pub(crate) use queue::FaultQueue;
 
 /// One way to fail a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::body::JsonObject;
 use super::errors::{json_response, ApiError};
-use super::RequestId;
+use super::layers::RequestId;
 use crate::clock::{rfc3339, unix_seconds};
 use crate::faults::FaultSpec;
 use crate::state::AppState;

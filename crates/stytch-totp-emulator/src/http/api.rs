@@ -17,8 +17,9 @@ use stytch_totp_models::{
 
 use super::errors::{ok, Answer, ApiError};
 use super::input::{Input, ProjectIdPath, TotpIdPath, UserIdPath, UserIdQuery};
+use super::layers::RequestId;
 use super::render;
-use super::{passwords, sign_in, RequestId};
+use super::{passwords, sign_in};
 use crate::domain::commands::{
     NewTotp, NewUser, RecoveryCheck, RevokeTarget, SessionCheck, TotpCheck, UserRef,
 };

@@ -29,8 +29,6 @@ use crate::state::AppState;
 use crate::Operation;
 use errors::ApiError;
 
-pub(crate) use layers::RequestId;
-
 /// Where the API lives; everything under it needs HTTP Basic auth but the JWKS.
 const API_PREFIX: &str = "/v1";
 

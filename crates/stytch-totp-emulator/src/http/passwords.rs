@@ -9,7 +9,8 @@ use stytch_totp_models::{
 
 use super::errors::{ok, Answer, ApiError};
 use super::input::Input;
-use super::{sign_in, RequestId};
+use super::layers::RequestId;
+use super::sign_in;
 use crate::domain::commands::{NewPasswordUser, PasswordCheck, StrengthQuestion};
 use crate::domain::Refusal;
 use crate::passwords;

@@ -13,8 +13,8 @@ use stytch_totp_models::{
 
 use super::errors::{ok, Answer, ApiError};
 use super::input::{FromBody, Input};
+use super::layers::RequestId;
 use super::render::{self, SessionFields, SignInBody};
-use super::RequestId;
 use crate::domain::commands::{RecoveryCheck, TotpCheck};
 use crate::domain::sessions::SessionView;
 use crate::domain::{Ctx, Refusal, SignedIn, Store};
