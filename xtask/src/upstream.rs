@@ -1,7 +1,8 @@
 //! `cargo xtask upstream-diff PATH`: what differs between `specs/` and Stytch's OpenAPI.
 //!
 //! For every covered definition it compares the property names, each property's type (after
-//! following references: our `SecretString` is upstream's `string`) and the required list.
+//! following references: our `SecretString` is upstream's `string`), its `format` and the
+//! required list.
 //! Every operation of `specs/operations.json` is checked against upstream's `paths` too
 //! ([`crate::upstream_operations`]). Differences we made on purpose are listed once, in [`INTENDED`], with the reason, and are
 //! not reported.
@@ -172,6 +173,13 @@ pub const INTENDED: &[(&str, &str, Kind, &str)] = &[
     ),
 ];
 
+/// The one `format` specs/ adds on purpose: Stytch's timestamps (every `*_at` property) are
+/// plain strings upstream, RFC 3339 in UTC by their descriptions. `date-time` makes typify
+/// type them `chrono::DateTime<Utc>` in every model (same JSON on the wire). Any other format
+/// difference is reported, and so is a `*_at` string left without it (one type for every
+/// timestamp).
+pub const TIMESTAMP_FORMAT: &str = "date-time";
+
 /// What kind of difference a [`Difference`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -181,6 +189,8 @@ pub enum Kind {
     ExtraProperty,
     /// The property's type differs.
     Type,
+    /// The property's `format` differs (beyond [`TIMESTAMP_FORMAT`] on timestamps).
+    Format,
     /// Required in one, optional in the other.
     Required,
     /// The definition has no upstream component at all.
@@ -352,6 +362,15 @@ fn compare(
                 format!("specs/ {ours_ty}, upstream {theirs_ty}"),
             );
         }
+        let is_string = ours_ty == "string" && theirs_ty == "string";
+        if let Some(detail) = format_difference(
+            prop,
+            is_string,
+            our_format(our_schema, ours_defs),
+            their_format(their_schema, components),
+        ) {
+            push(prop, Kind::Format, detail);
+        }
         if our_req.contains(prop) != their_req.contains(prop) {
             let side = |r: bool| if r { "required" } else { "optional" };
             push(
@@ -387,6 +406,61 @@ fn our_type(schema: &Value, defs: &serde_json::Map<String, Value>) -> String {
         };
     }
     base_type(schema, |items| our_type(items, defs))
+}
+
+/// Why the formats of a property differ, `None` when they agree or differ on purpose: see
+/// [`TIMESTAMP_FORMAT`].
+fn format_difference(
+    property: &str,
+    is_string: bool,
+    ours: Option<&str>,
+    theirs: Option<&str>,
+) -> Option<String> {
+    let timestamp = is_string && property.ends_with("_at");
+    match (ours, theirs) {
+        (Some(TIMESTAMP_FORMAT), None) if timestamp => None,
+        (None, None) if timestamp => Some(format!(
+            "a timestamp left a plain string: add \"format\": \"{TIMESTAMP_FORMAT}\" in specs/"
+        )),
+        (ours, theirs) if ours == theirs => None,
+        (ours, theirs) => Some(format!(
+            "specs/ {}, upstream {}",
+            ours.unwrap_or("no format"),
+            theirs.unwrap_or("no format")
+        )),
+    }
+}
+
+/// The `format` of one of our property schemas (through a nullable branch or a reference to
+/// a definition without properties, as [`our_type`]).
+fn our_format<'a>(schema: &'a Value, defs: &'a serde_json::Map<String, Value>) -> Option<&'a str> {
+    if let Some(non_null) = nullable_branch(schema) {
+        return our_format(non_null, defs);
+    }
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let target = reference.trim_start_matches("#/$defs/");
+        return match defs.get(target) {
+            Some(def) if def.get("properties").is_none() => our_format(def, defs),
+            _ => None,
+        };
+    }
+    schema.get("format").and_then(Value::as_str)
+}
+
+/// The `format` of an upstream property schema (through a reference to a component without
+/// properties).
+fn their_format<'a>(
+    schema: &'a Value,
+    components: &'a serde_json::Map<String, Value>,
+) -> Option<&'a str> {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let target = reference.rsplit('/').next().unwrap_or_default();
+        return match components.get(target) {
+            Some(def) if def.get("properties").is_none() => their_format(def, components),
+            _ => None,
+        };
+    }
+    schema.get("format").and_then(Value::as_str)
 }
 
 /// A comparable type descriptor for an upstream property schema, naming refs by our names.
@@ -497,5 +571,28 @@ mod tests {
             ]
         );
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn only_a_timestamp_may_gain_the_date_time_format() {
+        let timestamp = Some(TIMESTAMP_FORMAT);
+        assert_eq!(format_difference("created_at", true, timestamp, None), None);
+        assert_eq!(
+            format_difference("status_code", false, Some("int32"), Some("int32")),
+            None
+        );
+        let reported = [
+            // a timestamp left a plain string: not every model would have the type
+            format_difference("expires_at", true, None, None),
+            // the format on something that is not a timestamp
+            format_difference("user_id", true, timestamp, None),
+            // a format upstream has and we dropped
+            format_difference("status_code", false, None, Some("int32")),
+            format_difference("score", false, Some("int64"), Some("int32")),
+        ];
+        for (i, difference) in reported.iter().enumerate() {
+            assert!(difference.is_some(), "case {i} not reported");
+        }
+        assert!(reported[0].as_ref().unwrap().contains("date-time"));
     }
 }
