@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use stytch_totp::models::chrono::{DateTime, Utc};
 use stytch_totp::models::{ErrorType, SecretString, Session, User};
 use stytch_totp::Client;
 use stytch_totp_axum::{SessionCookie, StytchSession};
@@ -42,7 +43,7 @@ pub struct SignedInResponse {
     pub session_jwt: SecretString,
     /// When the session ends (RFC 3339), if Stytch said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_expires_at: Option<String>,
+    pub session_expires_at: Option<DateTime<Utc>>,
 }
 
 /// `POST /mfa/enroll` answer. Show it to the user once and do not store it: it is everything
@@ -93,7 +94,7 @@ pub struct SessionResponse {
     pub session_jwt: SecretString,
     /// When the session ends (RFC 3339), if Stytch said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_expires_at: Option<String>,
+    pub session_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A JSON body extractor whose rejections are [`ApiError`]s (400 with a JSON body) that never
@@ -151,7 +152,7 @@ fn signed_in(
     session: Option<Session>,
 ) -> Json<SignedInResponse> {
     let session_expires_at = session.and_then(|s| s.expires_at);
-    cookie.set(session_jwt.clone(), session_expires_at.as_deref());
+    cookie.set(session_jwt.clone(), session_expires_at);
     Json(SignedInResponse {
         user_id: user.user_id.clone(),
         email,
@@ -367,11 +368,11 @@ fn session_answer(
     totp_id: String,
     session_token: SecretString,
     session_jwt: SecretString,
-    session_expires_at: Option<String>,
+    session_expires_at: Option<DateTime<Utc>>,
 ) -> Json<SessionResponse> {
     tracing::Span::current().record("totp_id", totp_id.as_str());
     tracing::info!("second factor accepted on the session");
-    cookie.set(session_jwt.clone(), session_expires_at.as_deref());
+    cookie.set(session_jwt.clone(), session_expires_at);
     Json(SessionResponse {
         user_id: user_id.to_owned(),
         totp_id,
