@@ -136,7 +136,10 @@ impl SessionJwts {
 ///     .authenticate_jwt(jwt)
 ///     .max_token_age(Duration::from_secs(60))
 ///     .await?;
-/// println!("user {} session {}", verified.user_id, verified.session.id);
+/// println!(
+///     "user {} session {} until {}",
+///     verified.user_id, verified.session.id, verified.session.expires_at
+/// );
 /// if let Checked::Remotely(fresh) = &verified.checked {
 ///     let _new_jwt = fresh.session_jwt.expose_secret(); // set it as the caller's new cookie
 /// }
