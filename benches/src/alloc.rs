@@ -169,6 +169,11 @@ mod tests {
         let with = decoding::<Session>(&timed.to_string());
         let without = decoding::<Session>(&untimed.to_string());
         assert!(without > 0.0, "the strings and lists of a session allocate");
-        assert_eq!(with, without, "six timestamps cost {} allocations", with - without);
+        assert_eq!(
+            with,
+            without,
+            "six timestamps cost {} allocations",
+            with - without
+        );
     }
 }

@@ -112,9 +112,8 @@ const LAST_RFC3339_SECOND: i64 = 253_402_300_799;
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 pub fn timestamp(time: SystemTime) -> DateTime<Utc> {
-    let seconds = i64::try_from(unix_seconds(time)).map_or(LAST_RFC3339_SECOND, |s| {
-        s.min(LAST_RFC3339_SECOND)
-    });
+    let seconds = i64::try_from(unix_seconds(time))
+        .map_or(LAST_RFC3339_SECOND, |s| s.min(LAST_RFC3339_SECOND));
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
 
@@ -149,14 +148,25 @@ mod tests {
             rfc3339(UNIX_EPOCH + Duration::from_millis(1_500)),
             "1970-01-01T00:00:01Z"
         );
-        assert_eq!(rfc3339(UNIX_EPOCH - Duration::from_secs(5)), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH - Duration::from_secs(5)),
+            "1970-01-01T00:00:00Z"
+        );
     }
 
     /// The text and the models' serde encoding of an instant are the same.
     #[test]
     fn text_is_the_models_encoding() {
-        for seconds in [0, 1_640_781_189, 4_107_542_399, 253_402_300_799, u64::MAX / 4] {
-            let at = UNIX_EPOCH.checked_add(Duration::from_secs(seconds)).unwrap();
+        for seconds in [
+            0,
+            1_640_781_189,
+            4_107_542_399,
+            253_402_300_799,
+            u64::MAX / 4,
+        ] {
+            let at = UNIX_EPOCH
+                .checked_add(Duration::from_secs(seconds))
+                .unwrap();
             let json = serde_json::to_value(timestamp(at)).unwrap();
             assert_eq!(json, rfc3339(at), "{seconds}");
         }

@@ -54,7 +54,10 @@ fn every_timestamp_in_the_spec_examples_round_trips_exactly() {
             collect(examples, &mut found);
         }
     }
-    assert!(found.len() > 20, "too few timestamps in the examples: {found:?}");
+    assert!(
+        found.len() > 20,
+        "too few timestamps in the examples: {found:?}"
+    );
     for text in found {
         let time = decode(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
         assert_eq!(encode(&time), text);
@@ -118,7 +121,12 @@ fn malformed_times_fail_the_decode() {
         "authentication_factors": [], "started_at": "not a time"
     });
     let error = serde_json::from_value::<Session>(session).unwrap_err();
-    assert!(error.to_string().contains("input contains invalid characters"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("input contains invalid characters"),
+        "{error}"
+    );
 }
 
 /// Every model types its timestamps the same way; nullable ones stay `null` or absent.
@@ -136,7 +144,10 @@ fn models_carry_typed_times_and_keep_nulls() {
     .unwrap();
     assert_eq!(claim.started_at, at);
     assert_eq!(claim.expires_at - claim.started_at, chrono_hours(1));
-    assert_eq!(claim.authentication_factors[0].last_authenticated_at, Some(at));
+    assert_eq!(
+        claim.authentication_factors[0].last_authenticated_at,
+        Some(at)
+    );
 
     let user = json!({
         "user_id": "user-test-1", "status": "active", "created_at": "2026-03-02T16:45:12Z",

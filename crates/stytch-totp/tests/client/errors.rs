@@ -134,7 +134,10 @@ async fn a_bad_timestamp_is_a_decode_error_with_status_and_request_id() {
                 if id == body["request_id"].as_str().unwrap() && reason.contains(fragment)),
             "{bad}: {error:?}"
         );
-        assert!(!error.is_retryable() && !error.is_outcome_unknown(), "{error:?}");
+        assert!(
+            !error.is_retryable() && !error.is_outcome_unknown(),
+            "{error:?}"
+        );
         if let Some(text) = bad.as_str().filter(|t| !t.is_empty()) {
             assert!(!error.to_string().contains(&format!(": {text}")), "{error}");
         }
