@@ -217,7 +217,8 @@ pub fn report(root: &Path, openapi: &Path) -> Result<(), String> {
     let differences = diff(root, openapi)?;
     if differences.is_empty() {
         println!(
-            "specs/ agrees with {} (intended differences: {})",
+            "specs/ agrees with {} (intended differences: {}, and every `*_at` timestamp \
+             typed with format {TIMESTAMP_FORMAT})",
             openapi.display(),
             INTENDED.len()
         );
