@@ -65,6 +65,19 @@ pub struct EnrollResponse {
     pub recovery_codes: Vec<SecretString>,
 }
 
+/// The span of a second-factor route (span names must be literals).
+macro_rules! second_factor_span {
+    ($name:literal, $session:expr) => {
+        tracing::info_span!(
+            $name,
+            stytch.user_id = $session.user_id(),
+            session.id = $session.session_id(),
+            totp_id = Empty,
+            error.type = Empty,
+        )
+    };
+}
+
 /// `POST /mfa/verify` body.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct VerifyRequest {
@@ -294,34 +307,11 @@ pub(crate) async fn verify(
     session: StytchSession,
     JsonBody(request): JsonBody<VerifyRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
-    let span = tracing::info_span!(
-        "mfa.verify",
-        stytch.user_id = session.user_id(),
-        session.id = session.session_id(),
-        totp_id = Empty,
-        error.type = Empty,
-    );
-    async move {
-        let client = state.client();
-        let result = client
-            .totps()
-            .authenticate(session.user_id(), request.code.expose_secret())
-            .session_jwt(session.jwt().clone())
-            .await;
-        match result {
-            Ok(auth) => Ok(session_answer(
-                &cookie,
-                session.user_id(),
-                auth.totp_id,
-                auth.session_token,
-                auth.session_jwt,
-                auth.session.and_then(|s| s.expires_at),
-            )),
-            Err(e) => Err(failure(client, session.user_id(), &e).await),
-        }
-    }
-    .instrument(span)
-    .await
+    let span = second_factor_span!("mfa.verify", session);
+    let factor = SecondFactor::Code(request.code.expose_secret());
+    on_session(&state, &cookie, &session, factor)
+        .instrument(span)
+        .await
 }
 
 /// `POST /mfa/recover`: spend a recovery code on the caller's session.
@@ -331,34 +321,52 @@ pub(crate) async fn recover(
     session: StytchSession,
     JsonBody(request): JsonBody<RecoverRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
-    let span = tracing::info_span!(
-        "mfa.recover",
-        stytch.user_id = session.user_id(),
-        session.id = session.session_id(),
-        totp_id = Empty,
-        error.type = Empty,
-    );
-    async move {
-        let client = state.client();
-        let result = client
-            .totps()
-            .recover(session.user_id(), request.recovery_code.expose_secret())
-            .session_jwt(session.jwt().clone())
-            .await;
-        match result {
-            Ok(recovered) => Ok(session_answer(
-                &cookie,
-                session.user_id(),
-                recovered.totp_id,
-                recovered.session_token,
-                recovered.session_jwt,
-                recovered.session.and_then(|s| s.expires_at),
-            )),
-            Err(e) => Err(failure(client, session.user_id(), &e).await),
+    let span = second_factor_span!("mfa.recover", session);
+    let factor = SecondFactor::RecoveryCode(request.recovery_code.expose_secret());
+    on_session(&state, &cookie, &session, factor)
+        .instrument(span)
+        .await
+}
+
+/// What the caller presents on their session.
+enum SecondFactor<'a> {
+    /// A TOTP code (`totps.authenticate`).
+    Code(&'a str),
+    /// A recovery code (`totps.recover`).
+    RecoveryCode(&'a str),
+}
+
+/// Adds (or renews) the TOTP factor of the caller's session with `factor`.
+async fn on_session(
+    state: &AppState,
+    cookie: &SessionCookie,
+    session: &StytchSession,
+    factor: SecondFactor<'_>,
+) -> Result<Json<SessionResponse>, ApiError> {
+    let client = state.client();
+    let (user_id, jwt) = (session.user_id(), session.jwt().clone());
+    let accepted = match factor {
+        SecondFactor::Code(code) => {
+            let call = client.totps().authenticate(user_id, code).session_jwt(jwt);
+            call.await.map(|a| {
+                let expires_at = a.session.and_then(|s| s.expires_at);
+                (a.totp_id, a.session_token, a.session_jwt, expires_at)
+            })
         }
+        SecondFactor::RecoveryCode(code) => {
+            let call = client.totps().recover(user_id, code).session_jwt(jwt);
+            call.await.map(|r| {
+                let expires_at = r.session.and_then(|s| s.expires_at);
+                (r.totp_id, r.session_token, r.session_jwt, expires_at)
+            })
+        }
+    };
+    match accepted {
+        Ok((totp_id, token, jwt, expires_at)) => Ok(session_answer(
+            cookie, user_id, totp_id, token, jwt, expires_at,
+        )),
+        Err(e) => Err(failure(client, user_id, &e).await),
     }
-    .instrument(span)
-    .await
 }
 
 /// A [`SessionResponse`] body; the session cookie is set to its JWT.
