@@ -295,6 +295,14 @@ impl EmulatorHandle {
         self.ca.as_ref().map(|ca| ca.pem.as_str())
     }
 
+    /// The TLS handshakes completed so far, oldest first (the last 64), when serving HTTPS:
+    /// what each client offered and what was chosen. Empty over plain HTTP.
+    pub fn tls_handshakes(&self) -> Vec<crate::tls::TlsHandshake> {
+        self.ca
+            .as_ref()
+            .map_or_else(Vec::new, |ca| ca.handshakes.snapshot())
+    }
+
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
