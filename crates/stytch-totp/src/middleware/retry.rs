@@ -15,7 +15,7 @@ use reqwest_retry::{Jitter, RetryDecision, RetryPolicy as _};
 use tokio::time::Instant;
 
 use super::request_id::Identifiers;
-use super::CallContext;
+use super::{body_limit, request_id, CallContext};
 use crate::{Error, Operation, RetrySafety};
 
 /// How failed attempts are retried.
@@ -205,6 +205,9 @@ pub(crate) fn retry_after(response: &Response) -> Option<Duration> {
 pub struct RetryMiddleware {
     policy: RetryPolicy,
     backoff: ExponentialBackoff,
+    /// Set in the client's own stack: the body-limit and request-id layers run in-line
+    /// around each attempt (see [`RetryMiddleware::send_once`]).
+    response_limit: Option<usize>,
 }
 
 impl RetryMiddleware {
@@ -213,8 +216,63 @@ impl RetryMiddleware {
         Self {
             policy,
             backoff: policy.exponential_backoff(),
+            response_limit: None,
         }
     }
+
+    /// The client's retry layer: each attempt's body is read (at most `limit` bytes) and its
+    /// identifiers logged here, as [`BodyLimitMiddleware`](super::body_limit::BodyLimitMiddleware)
+    /// and [`RequestIdMiddleware`](super::request_id::RequestIdMiddleware) below it would.
+    pub(crate) fn with_response_layers(policy: RetryPolicy, limit: usize) -> Self {
+        Self {
+            response_limit: Some(limit),
+            ..Self::new(policy)
+        }
+    }
+
+    /// One attempt: the rest of the stack, plus the response layers when this is the client's
+    /// retry layer. Run as plain calls they cost no boxed future each (a stacked middleware
+    /// costs one per attempt).
+    async fn send_once(
+        &self,
+        req: Request,
+        ext: &mut Extensions,
+        next: Next<'_>,
+    ) -> Result<Response> {
+        let Some(limit) = self.response_limit else {
+            return next.run(req, ext).await;
+        };
+        let attempt = request_id::Attempt::start(ext);
+        let result = match next.run(req, ext).await {
+            Ok(response) => body_limit::read_limited(response, limit).await,
+            Err(error) => Err(error),
+        };
+        attempt.observe(result).await
+    }
+}
+
+/// A copy of `req` for another attempt, or `None` when its body is a stream. Cheaper than
+/// `Request::try_clone`, which puts an empty timeout entry into the copy's extensions (three
+/// allocations) before replacing them; the body bytes are copied instead of shared (reqwest
+/// offers no public way to share them; request bodies are small). Of the extensions only the
+/// timeout is carried: the others are private to reqwest (set when converting from an
+/// `http::Request`), so the first attempt sends the caller's request itself and only retries
+/// send copies.
+fn copy(req: &Request) -> Option<Request> {
+    let body = match req.body() {
+        Some(body) => Some(reqwest::Body::from(bytes::Bytes::copy_from_slice(
+            body.as_bytes()?,
+        ))),
+        None => None,
+    };
+    let mut copy = Request::new(req.method().clone(), req.url().clone());
+    *copy.headers_mut() = req.headers().clone();
+    *copy.version_mut() = req.version();
+    if let Some(timeout) = req.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    *copy.body_mut() = body;
+    Some(copy)
 }
 
 /// The parts of a [`CallContext`] this layer uses, copied out because the extensions are
@@ -286,13 +344,15 @@ impl Middleware for RetryMiddleware {
         });
         let started = Instant::now();
         let mut retries = 0u32;
+        let mut req = req;
         let result = loop {
-            // Bodies are buffered bytes, so this clone always succeeds; if a caller ever sent a
+            // Bodies are buffered bytes, so this copy always succeeds; if a caller ever sent a
             // stream, it is sent once and not retried.
-            let Some(cloned) = req.try_clone() else {
-                break attempt(limits, next.run(req, ext)).await;
+            let spare = copy(&req);
+            let result = attempt(limits, self.send_once(req, ext, next.clone())).await;
+            let Some(spare) = spare else {
+                break result;
             };
-            let result = attempt(limits, next.clone().run(cloned, ext)).await;
             let Verdict::Retry { retry_after } = verdict(&result, safety) else {
                 break result;
             };
@@ -329,6 +389,7 @@ impl Middleware for RetryMiddleware {
             drop(result);
             tokio::time::sleep(wait).await;
             retries += 1;
+            req = spare;
         };
         // Recorded once, on the span the call runs in.
         tracing::Span::current().record("stytch.attempts", retries + 1);
