@@ -14,8 +14,9 @@ use reqwest_retry::policies::ExponentialBackoff;
 use reqwest_retry::{Jitter, RetryDecision, RetryPolicy as _};
 use tokio::time::Instant;
 
+use super::attempts::{Attempts, Stacked};
 use super::request_id::Identifiers;
-use super::{body_limit, request_id, CallContext};
+use super::CallContext;
 use crate::{Error, Operation, RetrySafety};
 
 /// How failed attempts are retried.
@@ -206,7 +207,7 @@ pub struct RetryMiddleware {
     policy: RetryPolicy,
     backoff: ExponentialBackoff,
     /// Set in the client's own stack: the body-limit and request-id layers run in-line
-    /// around each attempt (see [`RetryMiddleware::send_once`]).
+    /// around each attempt (see [`Stacked`]).
     response_limit: Option<usize>,
 }
 
@@ -229,56 +230,12 @@ impl RetryMiddleware {
             ..Self::new(policy)
         }
     }
-
-    /// One attempt: the rest of the stack, plus the response layers when this is the client's
-    /// retry layer. Run as plain calls they cost no boxed future each (a stacked middleware
-    /// costs one per attempt).
-    async fn send_once(
-        &self,
-        req: Request,
-        ext: &mut Extensions,
-        next: Next<'_>,
-    ) -> Result<Response> {
-        let Some(limit) = self.response_limit else {
-            return next.run(req, ext).await;
-        };
-        let attempt = request_id::Attempt::start(ext);
-        let result = match next.run(req, ext).await {
-            Ok(response) => body_limit::read_limited(response, limit).await,
-            Err(error) => Err(error),
-        };
-        attempt.observe(result).await
-    }
-}
-
-/// A copy of `req` for another attempt, or `None` when its body is a stream. Cheaper than
-/// `Request::try_clone`, which puts an empty timeout entry into the copy's extensions (three
-/// allocations) before replacing them; the body bytes are copied instead of shared (reqwest
-/// offers no public way to share them; request bodies are small). Of the extensions only the
-/// timeout is carried: the others are private to reqwest (set when converting from an
-/// `http::Request`), so the first attempt sends the caller's request itself and only retries
-/// send copies.
-fn copy(req: &Request) -> Option<Request> {
-    let body = match req.body() {
-        Some(body) => Some(reqwest::Body::from(bytes::Bytes::copy_from_slice(
-            body.as_bytes()?,
-        ))),
-        None => None,
-    };
-    let mut copy = Request::new(req.method().clone(), req.url().clone());
-    *copy.headers_mut() = req.headers().clone();
-    *copy.version_mut() = req.version();
-    if let Some(timeout) = req.timeout() {
-        *copy.timeout_mut() = Some(*timeout);
-    }
-    *copy.body_mut() = body;
-    Some(copy)
 }
 
 /// The parts of a [`CallContext`] this layer uses, copied out because the extensions are
 /// lent to each attempt.
 #[derive(Clone, Copy)]
-struct Limits {
+pub(crate) struct Limits {
     operation: Operation,
     deadline: Instant,
     call_timeout: Duration,
@@ -286,7 +243,7 @@ struct Limits {
 }
 
 impl Limits {
-    fn of(call: &CallContext) -> Self {
+    pub(crate) fn of(call: &CallContext) -> Self {
         Self {
             operation: call.operation,
             deadline: call.deadline(),
@@ -339,20 +296,29 @@ async fn attempt(
 impl Middleware for RetryMiddleware {
     async fn handle(&self, req: Request, ext: &mut Extensions, next: Next<'_>) -> Result<Response> {
         let limits = ext.get::<CallContext>().map(Limits::of);
+        let mut attempts = Stacked::new(req, ext, next, self.response_limit);
+        self.run(limits, &mut attempts).await
+    }
+}
+
+impl RetryMiddleware {
+    /// The retry loop: sends `attempts` until one is final, none is left, or the time is up.
+    pub(crate) async fn run(
+        &self,
+        limits: Option<Limits>,
+        attempts: &mut impl Attempts,
+    ) -> Result<Response> {
         let safety = limits.map_or(RetrySafety::BeforeProcessingOnly, |l| {
             l.operation.retry_safety()
         });
         let started = Instant::now();
         let mut retries = 0u32;
-        let mut req = req;
         let result = loop {
-            // Bodies are buffered bytes, so this copy always succeeds; if a caller ever sent a
-            // stream, it is sent once and not retried.
-            let spare = copy(&req);
-            let result = attempt(limits, self.send_once(req, ext, next.clone())).await;
-            let Some(spare) = spare else {
+            let result = attempt(limits, attempts.send()).await;
+            // A streamed body is sent once and not retried.
+            if !attempts.repeatable() {
                 break result;
-            };
+            }
             let Verdict::Retry { retry_after } = verdict(&result, safety) else {
                 break result;
             };
@@ -389,7 +355,6 @@ impl Middleware for RetryMiddleware {
             drop(result);
             tokio::time::sleep(wait).await;
             retries += 1;
-            req = spare;
         };
         // Recorded once, on the span the call runs in.
         tracing::Span::current().record("stytch.attempts", retries + 1);
