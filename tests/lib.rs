@@ -10,10 +10,9 @@
 //! # });
 //! ```
 
-use std::sync::OnceLock;
 use stytch_totp::Client;
-
-use stytch_totp_emulator::{Emulator, EmulatorConfig, EmulatorHandle, LockPolicy, SigningKey};
+use stytch_totp_emulator::totp::code_at;
+use stytch_totp_emulator::{Emulator, EmulatorConfig, EmulatorHandle, LockPolicy};
 
 /// Starts an emulator with `config` and a default client pointed at it.
 pub async fn start(config: EmulatorConfig) -> (EmulatorHandle, Client) {
@@ -43,12 +42,33 @@ pub fn without_locks() -> EmulatorConfig {
     })
 }
 
-/// One RSA signing key for every emulator of a test binary that asks for it: generating a key
-/// costs a noticeable share of a second of CPU, too much to pay for each of the fault
-/// matrix's many emulators on a small machine.
-pub fn shared_signing_key() -> SigningKey {
-    static KEY: OnceLock<SigningKey> = OnceLock::new();
-    KEY.get_or_init(SigningKey::generate).clone()
+/// A new user, enrolled in TOTP and signed in by a code with a one-hour session.
+pub struct SignedIn {
+    /// The user's id.
+    pub user_id: String,
+    /// The session's token.
+    pub session_token: String,
+    /// The session's first JWT, signed with the emulator's key at sign-in.
+    pub session_jwt: String,
+}
+
+/// Creates a user with `email`, enrols a TOTP and signs in with its current code (on the
+/// emulator's clock), asking for a one-hour session.
+pub async fn signed_in(client: &Client, emulator: &EmulatorHandle, email: &str) -> SignedIn {
+    let user = client.users().create().email(email).await.unwrap();
+    let totp = client.totps().create(&user.user_id).await.unwrap();
+    let code = code_at(totp.secret.expose_secret(), emulator.now()).unwrap();
+    let auth = client
+        .totps()
+        .authenticate(&user.user_id, code)
+        .session_duration_minutes(60)
+        .await
+        .unwrap();
+    SignedIn {
+        user_id: user.user_id,
+        session_token: auth.session_token.expose_secret().to_owned(),
+        session_jwt: auth.session_jwt.expose_secret().to_owned(),
+    }
 }
 
 /// The repository's README (one level up), whose Rust snippets are compiled (and run, where

@@ -5,42 +5,11 @@
 //! within the key set's lifetime. Both clocks move together: the emulator's
 //! (`advance_clock`) and tokio's (the client's key-set lifetime and JWT times follow it).
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use stytch_totp::{Checked, Client, Error, JwtRejection, KEY_SET_LIFETIME};
-use stytch_totp_e2e::start;
+use stytch_totp_e2e::{signed_in, start};
 use stytch_totp_emulator::{EmulatorConfig, EmulatorHandle};
-use totp_rs::{Algorithm, Secret, TOTP};
-
-/// A user signed in with a one-hour session: its session token and first JWT.
-async fn signed_in(client: &Client, emulator: &EmulatorHandle) -> (String, String) {
-    let user = client
-        .users()
-        .create()
-        .email("rotation@example.com")
-        .await
-        .unwrap();
-    let totp = client.totps().create(&user.user_id).await.unwrap();
-    let secret = Secret::Encoded(totp.secret.expose_secret().to_owned())
-        .to_bytes()
-        .unwrap();
-    let generator = TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, secret, None, "e2e".into());
-    let now = emulator
-        .now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let auth = client
-        .totps()
-        .authenticate(&user.user_id, generator.generate(now))
-        .session_duration_minutes(60)
-        .await
-        .unwrap();
-    (
-        auth.session_token.expose_secret().to_owned(),
-        auth.session_jwt.expose_secret().to_owned(),
-    )
-}
 
 /// A fresh JWT for the session, signed with the emulator's current key.
 async fn fresh_jwt(client: &Client, token: &str) -> String {
@@ -80,7 +49,8 @@ async fn a_rotation_refuses_nothing_stytch_accepts_and_withdraws_the_old_key() {
     let grace = Duration::from_secs(60);
     let (emulator, client) =
         start(EmulatorConfig::default().with_signing_key_grace_period(grace)).await;
-    let (token, old) = signed_in(&client, &emulator).await;
+    let signed_in = signed_in(&client, &emulator, "rotation@example.com").await;
+    let (token, old) = (signed_in.session_token, signed_in.session_jwt);
     assert!(matches!(checked(&client, &old).await, Ok(Checked::Locally)));
 
     let old_kid = kid(&old);

@@ -5,48 +5,20 @@
 use std::time::{Duration, SystemTime};
 
 use stytch_totp::models::ErrorType;
-use stytch_totp::{Checked, Client, Error, JwtRejection};
-use stytch_totp_e2e::{client_for, start};
-use stytch_totp_emulator::{Clock, Emulator, EmulatorConfig, EmulatorHandle, SigningKey};
-use totp_rs::{Algorithm, Secret, TOTP};
+use stytch_totp::{Checked, Error, JwtRejection};
+use stytch_totp_e2e::{client_for, signed_in, start, SignedIn};
+use stytch_totp_emulator::{Clock, Emulator, EmulatorConfig, SigningKey};
 
-/// Enrols a new user and verifies a code with a one-hour session; returns the user id and
-/// the session token and JWT.
-async fn signed_in(client: &Client, emulator: &EmulatorHandle) -> (String, String, String) {
-    let user = client
-        .users()
-        .create()
-        .email("jane.doe@example.com")
-        .await
-        .unwrap();
-    let totp = client.totps().create(&user.user_id).await.unwrap();
-    let secret = Secret::Encoded(totp.secret.expose_secret().to_owned())
-        .to_bytes()
-        .unwrap();
-    let generator = TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, secret, None, "e2e".into());
-    let now = emulator
-        .now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let code = generator.generate(now);
-    let auth = client
-        .totps()
-        .authenticate(&user.user_id, code)
-        .session_duration_minutes(60)
-        .await
-        .unwrap();
-    (
-        user.user_id,
-        auth.session_token.expose_secret().to_owned(),
-        auth.session_jwt.expose_secret().to_owned(),
-    )
-}
+const EMAIL: &str = "jane.doe@example.com";
 
 #[tokio::test]
 async fn a_session_is_verified_locally_then_revoked_and_refused_by_stytch() {
     let (emulator, client) = start(EmulatorConfig::default()).await;
-    let (user_id, token, jwt) = signed_in(&client, &emulator).await;
+    let SignedIn {
+        user_id,
+        session_token: token,
+        session_jwt: jwt,
+    } = signed_in(&client, &emulator, EMAIL).await;
 
     let before = emulator.stats().requests_total;
     let verified = client
@@ -123,7 +95,7 @@ async fn an_expired_jwt_of_a_live_session_is_refreshed_by_stytch() {
     let behind = SystemTime::now() - Duration::from_secs(600);
     let (emulator, client) =
         start(EmulatorConfig::default().with_clock(Clock::fixed(behind))).await;
-    let (_, _, jwt) = signed_in(&client, &emulator).await;
+    let jwt = signed_in(&client, &emulator, EMAIL).await.session_jwt;
     emulator.advance_clock(Duration::from_secs(1));
     let verified = client
         .sessions()
@@ -150,7 +122,7 @@ async fn jwts_of_another_emulator_or_project_are_refused() {
             .await
             .unwrap();
     let other_client = client_for(&other);
-    let (_, _, foreign_jwt) = signed_in(&other_client, &other).await;
+    let foreign_jwt = signed_in(&other_client, &other, EMAIL).await.session_jwt;
     let err = client
         .sessions()
         .authenticate_jwt(foreign_jwt)

@@ -3,13 +3,12 @@
 //! that session adds the second to the same session; its JWT verifies locally and lists both;
 //! wrong passwords lock the user, and the lock refuses TOTP codes too.
 
-use std::time::SystemTime;
+use std::time::Duration;
 
 use stytch_totp::models::ErrorType;
 use stytch_totp::{Checked, Client, Error};
 use stytch_totp_e2e::start;
 use stytch_totp_emulator::{EmulatorConfig, EmulatorHandle};
-use totp_rs::{Algorithm, Secret, TOTP};
 
 const EMAIL: &str = "grace.hopper@example.com";
 const PASSWORD: &str = "plaid-Kettle-orbit-97-quasar";
@@ -17,13 +16,8 @@ const PASSWORD: &str = "plaid-Kettle-orbit-97-quasar";
 /// The code of a base32 secret `steps` 30-second steps from now on the emulator's clock (the
 /// emulator accepts the next step's code too; its clock stays in step with the JWT checks).
 fn code_at(secret: &str, emulator: &EmulatorHandle, steps: u64) -> String {
-    let bytes = Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
-    let generator = TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, bytes, None, "e2e".into());
-    let now = emulator
-        .now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap();
-    generator.generate(now.as_secs() + 30 * steps)
+    let at = emulator.now() + Duration::from_secs(30 * steps);
+    stytch_totp_emulator::totp::code_at(secret, at).unwrap()
 }
 
 fn factor_types(factors: &[stytch_totp::models::AuthenticationFactor]) -> Vec<&str> {

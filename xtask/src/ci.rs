@@ -21,40 +21,58 @@ struct Step {
     fail_on: &'static [&'static str],
 }
 
-const FORMAT: Step = Step {
-    name: "format",
-    args: &["fmt", "--all", "--", "--check"],
-    env: None,
-    fail_on: &[],
-};
+impl Step {
+    /// `cargo <args>`, named `name` in the log.
+    const fn new(name: &'static str, args: &'static [&'static str]) -> Self {
+        Step {
+            name,
+            args,
+            env: None,
+            fail_on: &[],
+        }
+    }
 
-const BEFORE_CODEGEN: &[Step] = &[Step {
-    name: "lint",
-    args: &[
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ],
-    env: None,
-    fail_on: &[],
-}];
+    /// With one environment variable set for the cargo run.
+    const fn with_env(self, key: &'static str, value: &'static str) -> Self {
+        Step {
+            env: Some((key, value)),
+            ..self
+        }
+    }
+
+    /// Failing when cargo prints any of `warnings`.
+    const fn failing_on(self, warnings: &'static [&'static str]) -> Self {
+        Step {
+            fail_on: warnings,
+            ..self
+        }
+    }
+}
+
+const FORMAT: Step = Step::new("format", &["fmt", "--all", "--", "--check"]);
+
+/// Clippy over every crate and target of the root workspace, warnings denied: the lint step
+/// here and `cargo xtask update-check`'s.
+pub const LINT_WORKSPACE: &[&str] = &[
+    "clippy",
+    "--workspace",
+    "--all-targets",
+    "--",
+    "-D",
+    "warnings",
+];
+
+const BEFORE_CODEGEN: &[Step] = &[Step::new("lint", LINT_WORKSPACE)];
 
 const AFTER_CODEGEN: &[Step] = &[
-    Step {
-        name: "tests",
-        args: &["test", "--workspace"],
-        // As on CI, wherever this runs: the browser test fails (saying what to install)
-        // instead of skipping without Chromium, and insta fails on a changed snapshot
-        // instead of writing a `.snap.new`.
-        env: Some(("CI", "true")),
-        fail_on: &[],
-    },
-    Step {
-        name: "lint the models with every feature (schemars, secrecy)",
-        args: &[
+    Step::new("tests", &["test", "--workspace"])
+        // As on CI, wherever this runs: the browser test fails (saying what to install) instead of
+        // skipping without Chromium, and insta fails on a changed snapshot instead of writing a
+        // `.snap.new`.
+        .with_env("CI", "true"),
+    Step::new(
+        "lint the models with every feature (schemars, secrecy)",
+        &[
             "clippy",
             "-p",
             "stytch-totp-models",
@@ -64,12 +82,10 @@ const AFTER_CODEGEN: &[Step] = &[
             "-D",
             "warnings",
         ],
-        env: None,
-        fail_on: &[],
-    },
-    Step {
-        name: "models with every feature: derived schemas match specs/, secrecy conversions",
-        args: &[
+    ),
+    Step::new(
+        "models with every feature: derived schemas match specs/, secrecy conversions",
+        &[
             "test",
             "-p",
             "stytch-totp-models",
@@ -79,15 +95,13 @@ const AFTER_CODEGEN: &[Step] = &[
             "--test",
             "models",
         ],
-        env: None,
-        fail_on: &[],
-    },
+    ),
     // Every configuration the crates ship, beyond the default one the steps above build: the
     // client with each TLS backend and with none, the TLS round trip once per backend (the
     // test checks which backend served it), the example's OpenTelemetry export.
-    Step {
-        name: "lint the client with no TLS backend",
-        args: &[
+    Step::new(
+        "lint the client with no TLS backend",
+        &[
             "clippy",
             "-p",
             "stytch-totp",
@@ -97,12 +111,10 @@ const AFTER_CODEGEN: &[Step] = &[
             "-D",
             "warnings",
         ],
-        env: None,
-        fail_on: &[],
-    },
-    Step {
-        name: "lint the client with native-tls",
-        args: &[
+    ),
+    Step::new(
+        "lint the client with native-tls",
+        &[
             "clippy",
             "-p",
             "stytch-totp",
@@ -114,12 +126,10 @@ const AFTER_CODEGEN: &[Step] = &[
             "-D",
             "warnings",
         ],
-        env: None,
-        fail_on: &[],
-    },
-    Step {
-        name: "TLS end to end with native-tls",
-        args: &[
+    ),
+    Step::new(
+        "TLS end to end with native-tls",
+        &[
             "test",
             "-p",
             "stytch-totp-e2e",
@@ -128,12 +138,10 @@ const AFTER_CODEGEN: &[Step] = &[
             "--features",
             "native-tls",
         ],
-        env: None,
-        fail_on: &[],
-    },
-    Step {
-        name: "lint mfa-service with opentelemetry-otlp",
-        args: &[
+    ),
+    Step::new(
+        "lint mfa-service with opentelemetry-otlp",
+        &[
             "clippy",
             "-p",
             "mfa-service",
@@ -144,16 +152,11 @@ const AFTER_CODEGEN: &[Step] = &[
             "-D",
             "warnings",
         ],
-        env: None,
-        fail_on: &[],
-    },
-    Step {
-        name: "docs",
-        args: &["doc", "--workspace", "--no-deps"],
-        env: Some(("RUSTDOCFLAGS", "-D warnings")),
+    ),
+    Step::new("docs", &["doc", "--workspace", "--no-deps"])
+        .with_env("RUSTDOCFLAGS", "-D warnings")
         // Two crates writing one page (a binary named like a library) is a cargo warning.
-        fail_on: &["output filename collision"],
-    },
+        .failing_on(&["output filename collision"]),
 ];
 
 /// `cargo fmt --all` covers only the root workspace: the separate ones are checked apart.
@@ -165,36 +168,21 @@ const FORMAT_CHECK: &[&str] = &["fmt", "--all", "--", "--check"];
 const SEPARATE_WORKSPACES: &[(&str, Step)] = &[
     (
         "benches",
-        Step {
-            name: "format benches/ (check)",
-            args: FORMAT_CHECK,
-            env: None,
-            fail_on: &[],
-        },
+        Step::new("format benches/ (check)", FORMAT_CHECK),
     ),
+    ("fuzz", Step::new("format fuzz/ (check)", FORMAT_CHECK)),
     (
-        "fuzz",
-        Step {
-            name: "format fuzz/ (check)",
-            args: FORMAT_CHECK,
-            env: None,
-            fail_on: &[],
-        },
+        "benches",
+        Step::new(
+            "test benches/ (the measuring code's unit tests)",
+            &["test", "--lib", "--features", "emulator"],
+        ),
     ),
     (
         "benches",
-        Step {
-            name: "test benches/ (the measuring code's unit tests)",
-            args: &["test", "--lib", "--features", "emulator"],
-            env: None,
-            fail_on: &[],
-        },
-    ),
-    (
-        "benches",
-        Step {
-            name: "the official stytch crate runs its flows against the emulator",
-            args: &[
+        Step::new(
+            "the official stytch crate runs its flows against the emulator",
+            &[
                 "run",
                 "--quiet",
                 "--features",
@@ -202,27 +190,18 @@ const SEPARATE_WORKSPACES: &[(&str, Step)] = &[
                 "--example",
                 "official_interop",
             ],
-            env: None,
-            fail_on: &[],
-        },
+        ),
     ),
     (
         "benches",
-        Step {
-            name: "check benches/ (the bench binary)",
-            args: &["check", "--benches", "--features", "emulator"],
-            env: None,
-            fail_on: &[],
-        },
+        Step::new(
+            "check benches/ (the bench binary)",
+            &["check", "--benches", "--features", "emulator"],
+        ),
     ),
     (
         "fuzz",
-        Step {
-            name: "check fuzz/",
-            args: &["check", "--all-targets"],
-            env: None,
-            fail_on: &[],
-        },
+        Step::new("check fuzz/", &["check", "--all-targets"]),
     ),
 ];
 

@@ -4,7 +4,9 @@
 //! The listing comes from rustdoc's JSON output read by the `public-api` crate (the library
 //! behind `cargo public-api`). rustdoc emits JSON only behind `-Z unstable-options`; on the
 //! stable toolchain that needs `RUSTC_BOOTSTRAP=1`, set for that one rustdoc call and its own
-//! target directory, so it never touches the normal build. `public-api` is pinned to the
+//! target directory, so it never touches the normal build: the build scripts of proc-macro2,
+//! anyhow and thiserror rerun when `RUSTC_BOOTSTRAP` changes, and sharing the normal target
+//! directory would rebuild nearly every crate there after each listing. `public-api` is pinned to the
 //! release that reads the JSON format of the current stable rustdoc ([`FORMAT_VERSION`]); a
 //! toolchain that writes another format fails with a message saying so, not a wrong listing.
 

@@ -20,17 +20,7 @@ pub fn run(root: &Path) -> Result<(), String> {
     println!("==> update-check: cargo update in {}", scratch.display());
     cargo(&scratch, &["update"])?;
     println!("==> update-check: clippy -D warnings with the updated lock file");
-    cargo(
-        &scratch,
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-    )?;
+    cargo(&scratch, crate::ci::LINT_WORKSPACE)?;
     println!("==> update-check: passed with the newest compatible dependencies");
     Ok(())
 }

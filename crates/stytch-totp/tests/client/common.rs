@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 use stytch_totp::{Client, RetryPolicy};
+use tracing::subscriber::DefaultGuard;
+use tracing::Level;
+use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::fmt::MakeWriter;
 use wiremock::MockServer;
 
@@ -55,6 +58,20 @@ pub fn stytch_error(status: u16, error_type: &str) -> Value {
 pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
 
 impl Captured {
+    /// Captures what this thread logs at `level` and above (spans' own events as `spans`
+    /// says, fields included, no colours) until the guard drops.
+    pub fn install(level: Level, spans: FmtSpan) -> (Self, DefaultGuard) {
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_span_events(spans)
+            .with_ansi(false)
+            .with_writer(captured.clone())
+            .finish();
+        let guard = tracing::subscriber::set_default(subscriber);
+        (captured, guard)
+    }
+
     /// Everything written so far.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()

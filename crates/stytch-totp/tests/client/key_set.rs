@@ -222,13 +222,10 @@ async fn an_outage_costs_a_bounded_number_of_fetches_then_fails_closed() {
     let client = client_for(&server);
     let genuine = jwt(KID, 24 * 3600);
     assert!(locally(check(&client, &genuine).await));
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::WARN)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::install(
+        tracing::Level::WARN,
+        tracing_subscriber::fmt::format::FmtSpan::NONE,
+    );
 
     // The outage starts when the set expires; traffic goes on, with many unknown kids.
     let step = Duration::from_secs(10);

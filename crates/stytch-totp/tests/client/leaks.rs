@@ -47,14 +47,7 @@ async fn mount(server: &MockServer, verb: &str, route: &str, status: u16, body: 
 
 #[tokio::test]
 async fn no_secret_in_logs_spans_debug_or_display() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::FULL)
-        .with_ansi(false)
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::install(tracing::Level::TRACE, FmtSpan::FULL);
 
     let ok = MockServer::start().await;
     mount(
@@ -203,13 +196,7 @@ async fn the_request_id_of_a_success_is_logged_at_info() {
         body,
     )
     .await;
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(false)
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::install(tracing::Level::INFO, FmtSpan::NONE);
     client_for(&server).users().get(USER_ID).await.unwrap();
     let logs = captured.text();
     assert!(

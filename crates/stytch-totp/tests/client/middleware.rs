@@ -77,12 +77,7 @@ async fn request_id_alone_attaches_identifiers_and_keeps_the_response_readable()
         server.uri(),
         Operation::UsersGet.path_with(&["nobody"])
     );
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::install(tracing::Level::INFO, FmtSpan::NONE);
 
     let response = alone(RequestIdMiddleware).get(&url).send().await.unwrap();
     assert_eq!(
@@ -148,13 +143,7 @@ async fn retry_alone_retries_only_what_is_safe_for_any_request() {
 #[tokio::test]
 async fn tracing_alone_opens_its_own_span_with_the_outcome() {
     let server = answering(503, stytch_error(503, "unavailable")).await;
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::install(tracing::Level::INFO, FmtSpan::CLOSE);
     let response = alone(TracingMiddleware)
         .get(server.uri())
         .timeout(Duration::from_secs(5))
@@ -172,14 +161,7 @@ async fn tracing_alone_opens_its_own_span_with_the_outcome() {
 async fn a_failed_call_logs_one_warn_line_and_records_its_outcome_once() {
     let server = answering(404, stytch_error(404, "user_not_found")).await;
     let client = client_for(&server);
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_max_level(tracing::Level::DEBUG)
-        .with_span_events(FmtSpan::CLOSE)
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::install(tracing::Level::DEBUG, FmtSpan::CLOSE);
     client.users().get(USER_ID).await.unwrap_err();
     let logs = captured.text();
     assert_eq!(logs.matches(" WARN ").count(), 1, "{logs}");

@@ -222,14 +222,7 @@ async fn a_wrong_password_is_an_api_error_sent_once_and_strength_checks_are_retr
 
 #[tokio::test]
 async fn the_password_appears_in_no_log_span_debug_or_display_at_trace() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(FmtSpan::FULL)
-        .with_ansi(false)
-        .with_writer(captured.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = Captured::install(tracing::Level::TRACE, FmtSpan::FULL);
 
     let ok = MockServer::start().await;
     answer(
