@@ -120,4 +120,60 @@ mod tests {
         let nothing = count(1, |_| {});
         assert_eq!(nothing, PerCall::default());
     }
+
+    /// Allocations made decoding `json` as `T` once.
+    fn decoding<T: serde::de::DeserializeOwned>(json: &str) -> f64 {
+        count(1, |_| {
+            black_box(serde_json::from_slice::<T>(json.as_bytes()).unwrap());
+        })
+        .allocations
+    }
+
+    /// Typed timestamps (`chrono::DateTime<Utc>`) decode without allocating: a session's six
+    /// times cost nothing, where each was a `String`.
+    #[test]
+    fn typed_timestamps_decode_without_allocating() {
+        use serde_json::{json, Value};
+        use stytch_totp_models::chrono::{DateTime, Utc};
+        use stytch_totp_models::Session;
+
+        assert_eq!(decoding::<DateTime<Utc>>(r#""2021-12-29T12:33:09Z""#), 0.0);
+        assert_eq!(
+            decoding::<Option<DateTime<Utc>>>(r#""2021-12-29T12:33:09.123456Z""#),
+            0.0
+        );
+
+        fn without_times(value: &mut Value) {
+            match value {
+                Value::Object(map) => {
+                    map.retain(|key, _| !key.ends_with("_at"));
+                    map.values_mut().for_each(without_times);
+                }
+                Value::Array(items) => items.iter_mut().for_each(without_times),
+                _ => {}
+            }
+        }
+        let timed = json!({
+            "session_id": "session-test-1", "user_id": "user-test-1", "roles": ["stytch_user"],
+            "started_at": "2026-03-02T16:45:12Z", "last_accessed_at": "2026-03-02T16:50:03Z",
+            "expires_at": "2026-03-02T17:50:03Z",
+            "authentication_factors": [{
+                "type": "totp", "delivery_method": "authenticator_app",
+                "last_authenticated_at": "2026-03-02T16:45:12Z",
+                "created_at": "2026-03-02T16:45:12Z", "updated_at": "2026-03-02T16:45:12Z",
+                "authenticator_app_factor": {"totp_id": "totp-test-1"}
+            }],
+        });
+        let mut untimed = timed.clone();
+        without_times(&mut untimed);
+        let with = decoding::<Session>(&timed.to_string());
+        let without = decoding::<Session>(&untimed.to_string());
+        assert!(without > 0.0, "the strings and lists of a session allocate");
+        assert_eq!(
+            with,
+            without,
+            "six timestamps cost {} allocations",
+            with - without
+        );
+    }
 }

@@ -5,8 +5,6 @@ use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
 use stytch_totp::models::{AuthenticationFactor, StytchSessionClaim};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 /// JWTs issued longer ago than this are checked with Stytch, not locally, unless a policy says
 /// otherwise: a revoked session is refused at most this long after it was revoked.
@@ -63,7 +61,7 @@ impl Factor {
         factors
             .iter()
             .filter(|f| self.matches(f))
-            .filter_map(|f| parse_time(f.last_authenticated_at.as_deref()?))
+            .filter_map(|f| f.last_authenticated_at.map(SystemTime::from))
             .max()
     }
 }
@@ -185,11 +183,6 @@ impl Policy {
     }
 }
 
-/// An RFC 3339 timestamp as a `SystemTime`; `None` when malformed.
-pub(crate) fn parse_time(text: &str) -> Option<SystemTime> {
-    OffsetDateTime::parse(text, &Rfc3339).ok().map(Into::into)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,7 +204,9 @@ mod tests {
     }
 
     fn at(text: &str) -> SystemTime {
-        parse_time(text).unwrap()
+        text.parse::<stytch_totp::models::chrono::DateTime<stytch_totp::models::chrono::Utc>>()
+            .unwrap()
+            .into()
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::time::SystemTime;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use serde_json::{Map, Value};
+use stytch_totp::models::chrono::{DateTime, Utc};
 use stytch_totp::models::{AuthenticationFactor, SecretString, StytchSessionClaim};
 use stytch_totp::{Checked, VerifiedSession};
 use tracing::field::Empty;
@@ -14,7 +15,7 @@ use tracing::Instrument;
 
 use crate::credential::Credential;
 use crate::guard::{Exchange, RoutePolicy, Verified};
-use crate::policy::{parse_time, Policy};
+use crate::policy::Policy;
 use crate::rejection::Rejection;
 
 /// A request's Stytch session: verified (locally against the project's keys, or by Stytch
@@ -215,8 +216,8 @@ async fn verify(
     };
     if let Checked::Remotely(fresh) = &session.checked {
         if credential == Credential::Cookie {
-            let expires_at = parse_time(&session.session.expires_at);
-            exchange.set_cookie(fresh.session_jwt.clone(), expires_at);
+            let expires_at = SystemTime::from(session.session.expires_at);
+            exchange.set_cookie(fresh.session_jwt.clone(), Some(expires_at));
         }
     }
     let verified = Verified {
@@ -242,11 +243,11 @@ impl std::fmt::Debug for SessionCookie {
 }
 
 impl SessionCookie {
-    /// Answer `jwt` as the session cookie, kept until `expires_at` (Stytch's RFC 3339
-    /// `session.expires_at`) when given and readable, else for the browser session.
-    pub fn set(&self, jwt: SecretString, expires_at: Option<&str>) {
+    /// Answer `jwt` as the session cookie, kept until `expires_at` (Stytch's
+    /// `session.expires_at`) when given, else for the browser session.
+    pub fn set(&self, jwt: SecretString, expires_at: Option<DateTime<Utc>>) {
         self.exchange
-            .set_cookie(jwt, expires_at.and_then(parse_time));
+            .set_cookie(jwt, expires_at.map(SystemTime::from));
     }
 
     /// Delete the session cookie.

@@ -1,11 +1,10 @@
-//! The emulator's injectable clock and RFC 3339 timestamp formatting.
+//! The emulator's injectable clock, and its instants as the models' timestamps.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
+use stytch_totp_models::chrono::{DateTime, SecondsFormat, Utc};
 
 /// The time source of one emulator.
 ///
@@ -98,9 +97,28 @@ pub(crate) fn add(time: SystemTime, by: Duration) -> SystemTime {
     time.checked_add(by).unwrap_or(time)
 }
 
-/// Formats an instant as an RFC 3339 UTC timestamp with second precision, e.g.
-/// `2021-12-29T12:33:09Z` (the format Stytch uses). Instants past the year 9999 read
-/// `9999-12-31T23:59:59Z`, the last one RFC 3339 can write.
+/// The last instant RFC 3339 can write: `9999-12-31T23:59:59Z`.
+const LAST_RFC3339_SECOND: i64 = 253_402_300_799;
+
+/// An instant as the models' timestamp (what every `*_at` field of a response holds), in
+/// whole seconds as Stytch sends them: rendered, it reads `2021-12-29T12:33:09Z`. Instants
+/// before 1970 read as the epoch, those past the year 9999 as `9999-12-31T23:59:59Z`.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use stytch_totp_emulator::timestamp;
+/// let at = timestamp(UNIX_EPOCH + Duration::from_millis(1_640_781_189_750));
+/// assert_eq!(serde_json::to_string(&at)?, r#""2021-12-29T12:33:09Z""#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn timestamp(time: SystemTime) -> DateTime<Utc> {
+    let seconds = i64::try_from(unix_seconds(time))
+        .map_or(LAST_RFC3339_SECOND, |s| s.min(LAST_RFC3339_SECOND));
+    DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+}
+
+/// [`timestamp`] as text, e.g. `2021-12-29T12:33:09Z`: the same text as in a response, for
+/// the emulator's own pages and error messages.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -109,12 +127,7 @@ pub(crate) fn add(time: SystemTime, by: Duration) -> SystemTime {
 /// assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(1_640_781_189)), "2021-12-29T12:33:09Z");
 /// ```
 pub fn rfc3339(time: SystemTime) -> String {
-    // From whole seconds: RFC 3339 formatting would otherwise write the fraction.
-    i64::try_from(unix_seconds(time))
-        .ok()
-        .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
-        .and_then(|at| at.format(&Rfc3339).ok())
-        .unwrap_or_else(|| "9999-12-31T23:59:59Z".into())
+    timestamp(time).to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 #[cfg(test)]
@@ -135,6 +148,28 @@ mod tests {
             rfc3339(UNIX_EPOCH + Duration::from_millis(1_500)),
             "1970-01-01T00:00:01Z"
         );
+        assert_eq!(
+            rfc3339(UNIX_EPOCH - Duration::from_secs(5)),
+            "1970-01-01T00:00:00Z"
+        );
+    }
+
+    /// The text and the models' serde encoding of an instant are the same.
+    #[test]
+    fn text_is_the_models_encoding() {
+        for seconds in [
+            0,
+            1_640_781_189,
+            4_107_542_399,
+            253_402_300_799,
+            u64::MAX / 4,
+        ] {
+            let at = UNIX_EPOCH
+                .checked_add(Duration::from_secs(seconds))
+                .unwrap();
+            let json = serde_json::to_value(timestamp(at)).unwrap();
+            assert_eq!(json, rfc3339(at), "{seconds}");
+        }
     }
 
     #[test]

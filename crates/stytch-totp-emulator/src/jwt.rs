@@ -254,6 +254,10 @@ mod tests {
 
     use super::*;
 
+    fn at(seconds: u64) -> stytch_totp_models::chrono::DateTime<stytch_totp_models::chrono::Utc> {
+        crate::timestamp(std::time::UNIX_EPOCH + std::time::Duration::from_secs(seconds))
+    }
+
     fn claims(project_id: &str) -> Claims {
         Claims {
             sub: "user-test-1".into(),
@@ -264,9 +268,9 @@ mod tests {
             exp: 1300,
             session: StytchSessionClaim {
                 id: "session-test-1".into(),
-                started_at: "1970-01-01T00:16:40Z".into(),
-                last_accessed_at: "1970-01-01T00:16:40Z".into(),
-                expires_at: "1970-01-01T01:16:40Z".into(),
+                started_at: at(1000),
+                last_accessed_at: at(1000),
+                expires_at: at(4600),
                 attributes: None,
                 authentication_factors: Vec::new(),
                 roles: vec!["stytch_user".into()],

@@ -102,8 +102,9 @@
 //!   expired session answers 404 `session_not_found`, another user's 400 `user_id_mismatch`*.
 //!   See [Sessions](#sessions).
 //! * **Errors**: see [Errors](#errors).
-//! * **Timestamps** are RFC 3339 UTC strings with second precision, formatted by [`rfc3339`]
-//!   (no date crate), from the injectable [`Clock`].
+//! * **Timestamps** are RFC 3339 UTC with second precision (`2021-12-29T12:33:09Z`), read
+//!   from the injectable [`Clock`] and rendered through the models' timestamp type
+//!   ([`timestamp`]; [`rfc3339`] gives the same text).
 //! * **Logging**: each request is logged with `tracing` at DEBUG (method, path, status,
 //!   request id); never bodies, secrets or codes.
 //!
@@ -255,7 +256,7 @@ mod stats;
 mod tls;
 pub mod totp;
 
-pub use clock::{rfc3339, Clock};
+pub use clock::{rfc3339, timestamp, Clock};
 pub use config::{
     EmulatorConfig, LockPolicy, DEFAULT_ADDR, DEFAULT_ISSUER, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT,
     DEFAULT_PROJECT_ID, DEFAULT_SECRET, DEFAULT_SIGNING_KEY_GRACE_PERIOD,

@@ -31,8 +31,8 @@ async fn full_lifecycle() {
     assert!(created.email_id.starts_with("email-test-"));
     assert_eq!(created.user.emails[0].email, "jane.doe@example.com");
     assert_eq!(
-        created.user.created_at.as_deref(),
-        Some("2027-01-15T08:00:15Z")
+        created.user.created_at,
+        Some("2027-01-15T08:00:15Z".parse().unwrap())
     );
     let user_id = created.user_id;
 
@@ -373,7 +373,10 @@ async fn sessions_are_created_extended_and_signed() {
     let session = auth.session.unwrap();
     assert!(session.session_id.starts_with("session-test-"));
     assert_eq!(session.user_id, user_id);
-    assert_eq!(session.expires_at.as_deref(), Some("2027-01-15T09:00:15Z"));
+    assert_eq!(
+        session.expires_at,
+        Some("2027-01-15T09:00:15Z".parse().unwrap())
+    );
     assert_eq!(session.custom_claims.as_ref().unwrap()["plan"], "pro");
     assert!(!session.custom_claims.as_ref().unwrap().contains_key("sub"));
     let factor = &session.authentication_factors[0];
@@ -429,7 +432,10 @@ async fn sessions_are_created_extended_and_signed() {
     let again = recovered.session.unwrap();
     assert_eq!(again.session_id, session.session_id);
     assert_eq!(recovered.session_token.expose_secret(), token);
-    assert_eq!(again.expires_at.as_deref(), Some("2027-01-15T10:10:15Z"));
+    assert_eq!(
+        again.expires_at,
+        Some("2027-01-15T10:10:15Z".parse().unwrap())
+    );
     assert_eq!(again.authentication_factors.len(), 2);
     let recovery_factor = &again.authentication_factors[1];
     assert_eq!(recovery_factor.type_, "recovery_codes");

@@ -181,7 +181,7 @@ pub struct AuthenticationFactor {
     pub coinbase_oauth_factor: ::std::option::Option<CoinbaseOAuthFactor>,
     ///The timestamp when the factor was initially authenticated.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub created_at: ::std::option::Option<::std::string::String>,
+    pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub crypto_wallet_factor: ::std::option::Option<CryptoWalletFactor>,
     ///The authentication factor delivery method. Stytch adds values over time, so this is an open string; values known today: `email`, `sms`, `whatsapp`, `embedded`, `oauth_google`, `oauth_microsoft`, `oauth_apple`, `webauthn_registration`, `authenticator_app`, `oauth_github`, `recovery_code`, `oauth_facebook`, `crypto_wallet`, `oauth_amazon`, `oauth_bitbucket`, `oauth_coinbase`, `oauth_discord`, `oauth_figma`, `oauth_gitlab`, `oauth_instagram`, `oauth_linkedin`, `oauth_shopify`, `oauth_slack`, `oauth_snapchat`, `oauth_spotify`, `oauth_steam`, `oauth_tiktok`, `oauth_twitch`, `oauth_twitter`, `knowledge`, `biometric`, `sso_saml`, `sso_oidc`, `oauth_salesforce`, `oauth_yahoo`, `oauth_hubspot`, `imported_auth0`, `oauth_exchange_slack`, `oauth_exchange_hubspot`, `oauth_exchange_github`, `oauth_exchange_google`, `impersonation`, `oauth_access_token_exchange`, `trusted_token_exchange`.
@@ -224,7 +224,7 @@ pub struct AuthenticationFactor {
     pub instagram_oauth_factor: ::std::option::Option<InstagramOAuthFactor>,
     ///The timestamp when the factor was last authenticated.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_authenticated_at: ::std::option::Option<::std::string::String>,
+    pub last_authenticated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub linked_in_oauth_factor: ::std::option::Option<LinkedInOAuthFactor>,
     ///Information about the Microsoft OAuth factor, if one is present.
@@ -274,7 +274,7 @@ pub struct AuthenticationFactor {
     pub type_: ::std::string::String,
     ///The timestamp when the factor was last updated.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub updated_at: ::std::option::Option<::std::string::String>,
+    pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub webauthn_factor: ::std::option::Option<WebAuthnFactor>,
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -504,12 +504,12 @@ pub struct DeleteUserResponse {
 pub struct DeviceAttributeDetails {
     ///When this `ip_geo_country` was first seen for this user. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub first_seen_at: ::std::option::Option<::std::string::String>,
+    pub first_seen_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///Whether this `ip_geo_country` has been seen before for this user.
     pub is_new: bool,
     ///When this `ip_geo_country` was last seen for this user. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_seen_at: ::std::option::Option<::std::string::String>,
+    pub last_seen_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
 }
 ///`DeviceInfo`
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -629,7 +629,7 @@ pub struct GetUserResponse {
     pub biometric_registrations: ::std::vec::Vec<BiometricRegistration>,
     ///The timestamp of the User's creation. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub created_at: ::std::option::Option<::std::string::String>,
+    pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///An array contains a list of all crypto wallets for a given User in the Stytch API. Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `[]` when missing.
     #[serde(default)]
     pub crypto_wallets: ::std::vec::Vec<CryptoWallet>,
@@ -644,10 +644,10 @@ pub struct GetUserResponse {
     pub is_locked: bool,
     ///May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub lock_created_at: ::std::option::Option<::std::string::String>,
+    pub lock_created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub lock_expires_at: ::std::option::Option<::std::string::String>,
+    pub lock_expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///The name of the User. Each field in the `name` object is optional. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<UserName>,
@@ -1056,16 +1056,16 @@ pub struct Session {
         ::std::option::Option<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     ///The timestamp when the Session expires. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub expires_at: ::std::option::Option<::std::string::String>,
+    pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///The timestamp when the Session was last accessed. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub last_accessed_at: ::std::option::Option<::std::string::String>,
+    pub last_accessed_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     pub roles: ::std::vec::Vec<::std::string::String>,
     ///A unique identifier for a specific Session.
     pub session_id: ::std::string::String,
     ///The timestamp when the Session was created. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub started_at: ::std::option::Option<::std::string::String>,
+    pub started_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///The unique ID of the affected User.
     pub user_id: ::std::string::String,
 }
@@ -1134,16 +1134,16 @@ pub struct StytchSessionClaim {
     ///The factors that authenticated this session.
     pub authentication_factors: ::std::vec::Vec<AuthenticationFactor>,
     ///When the session expires (RFC 3339).
-    pub expires_at: ::std::string::String,
+    pub expires_at: ::chrono::DateTime<::chrono::offset::Utc>,
     ///The session id.
     pub id: ::std::string::String,
     ///When the session was last authenticated (RFC 3339).
-    pub last_accessed_at: ::std::string::String,
+    pub last_accessed_at: ::chrono::DateTime<::chrono::offset::Utc>,
     ///The roles of the session's user (Stytch's SDKs read it from the claim).
     #[serde(default)]
     pub roles: ::std::vec::Vec<::std::string::String>,
     ///When the session was created (RFC 3339).
-    pub started_at: ::std::string::String,
+    pub started_at: ::chrono::DateTime<::chrono::offset::Utc>,
 }
 ///`TikTokOAuthFactor`
 #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -1219,7 +1219,7 @@ pub struct User {
     pub biometric_registrations: ::std::vec::Vec<BiometricRegistration>,
     ///The timestamp of the User's creation. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub created_at: ::std::option::Option<::std::string::String>,
+    pub created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///An array contains a list of all crypto wallets for a given User in the Stytch API. Leniency: not required here although Stytch's OpenAPI requires it, because live responses omit it; it defaults to `[]` when missing.
     #[serde(default)]
     pub crypto_wallets: ::std::vec::Vec<CryptoWallet>,
@@ -1234,10 +1234,10 @@ pub struct User {
     pub is_locked: bool,
     ///When the user lock was created, if there is one. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub lock_created_at: ::std::option::Option<::std::string::String>,
+    pub lock_created_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///When the user lock expires, if there is one. Values conform to the RFC 3339 standard and are expressed in UTC, e.g. `2021-12-29T12:33:09Z`. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    pub lock_expires_at: ::std::option::Option<::std::string::String>,
+    pub lock_expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     ///The name of the User. Each field in the `name` object is optional. May be `null`.
     #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<UserName>,

@@ -21,6 +21,15 @@
 //! service can publish these shapes in its own API documentation; a test keeps the derived
 //! schemas in step with `specs/`.
 //!
+//! Stytch's timestamps (`created_at`, `expires_at`, `lock_expires_at`, every `*_at` field of
+//! every model) are [`chrono::DateTime<Utc>`](chrono::DateTime), re-exported as [`chrono`]
+//! (typify's type for `"format": "date-time"`, and the official Stytch crate's). They decode
+//! from RFC 3339 without allocating and encode back in Stytch's format: UTC with `Z`, whole
+//! seconds as `2021-12-29T12:33:09Z`, a fraction only when there is one (3, 6 or 9 digits, so
+//! `.123Z` and `.123456Z` come back as sent). Another offset (`+00:00`, `+02:00`) is accepted
+//! and converted to UTC, so it is re-encoded with `Z`. A malformed time fails the decode like
+//! any other wrong field.
+//!
 //! Responses tolerate unknown fields and fail with a clear serde error when a required one is
 //! missing. Request types leave unset optional fields out of the JSON.
 //!
@@ -52,6 +61,9 @@ mod schema;
 mod secret;
 mod validated;
 
+/// The date and time crate of every timestamp in the models, so a caller can name
+/// `chrono::DateTime<chrono::Utc>` without a dependency of its own.
+pub use chrono;
 pub use credentials::{check_email, check_password, MAX_EMAIL_LEN};
 pub use endpoint::{Endpoint, HttpMethod, RetrySafety};
 pub use error_type::ErrorType;

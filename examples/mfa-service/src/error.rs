@@ -4,6 +4,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
+use stytch_totp::models::chrono::{DateTime, Utc};
 use stytch_totp::models::ErrorType;
 
 /// An error answer: an HTTP status and a JSON body
@@ -41,7 +42,7 @@ struct ErrorBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     request_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    lock_expires_at: Option<String>,
+    lock_expires_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     outcome_unknown: bool,
 }
@@ -102,7 +103,7 @@ impl ApiError {
 
     /// Adds the user's lock expiry (RFC 3339) to a 429 `user_locked` answer.
     #[must_use]
-    pub fn with_lock_expires_at(mut self, lock_expires_at: Option<String>) -> Self {
+    pub fn with_lock_expires_at(mut self, lock_expires_at: Option<DateTime<Utc>>) -> Self {
         self.body.lock_expires_at = lock_expires_at;
         self
     }

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use stytch_totp::models::chrono::{DateTime, Utc};
 use stytch_totp::models::{ErrorType, SecretString, Session, User};
 use stytch_totp::Client;
 use stytch_totp_axum::{SessionCookie, StytchSession};
@@ -42,7 +43,7 @@ pub struct SignedInResponse {
     pub session_jwt: SecretString,
     /// When the session ends (RFC 3339), if Stytch said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_expires_at: Option<String>,
+    pub session_expires_at: Option<DateTime<Utc>>,
 }
 
 /// `POST /mfa/enroll` answer. Show it to the user once and do not store it: it is everything
@@ -62,6 +63,19 @@ pub struct EnrollResponse {
     pub secret: SecretString,
     /// Ten single-use recovery codes (`xxxx-xxxx-xxxx`).
     pub recovery_codes: Vec<SecretString>,
+}
+
+/// The span of a second-factor route (span names must be literals).
+macro_rules! second_factor_span {
+    ($name:literal, $session:expr) => {
+        tracing::info_span!(
+            $name,
+            stytch.user_id = $session.user_id(),
+            session.id = $session.session_id(),
+            totp_id = Empty,
+            error.type = Empty,
+        )
+    };
 }
 
 /// `POST /mfa/verify` body.
@@ -93,7 +107,7 @@ pub struct SessionResponse {
     pub session_jwt: SecretString,
     /// When the session ends (RFC 3339), if Stytch said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub session_expires_at: Option<String>,
+    pub session_expires_at: Option<DateTime<Utc>>,
 }
 
 /// A JSON body extractor whose rejections are [`ApiError`]s (400 with a JSON body) that never
@@ -151,7 +165,7 @@ fn signed_in(
     session: Option<Session>,
 ) -> Json<SignedInResponse> {
     let session_expires_at = session.and_then(|s| s.expires_at);
-    cookie.set(session_jwt.clone(), session_expires_at.as_deref());
+    cookie.set(session_jwt.clone(), session_expires_at);
     Json(SignedInResponse {
         user_id: user.user_id.clone(),
         email,
@@ -293,34 +307,11 @@ pub(crate) async fn verify(
     session: StytchSession,
     JsonBody(request): JsonBody<VerifyRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
-    let span = tracing::info_span!(
-        "mfa.verify",
-        stytch.user_id = session.user_id(),
-        session.id = session.session_id(),
-        totp_id = Empty,
-        error.type = Empty,
-    );
-    async move {
-        let client = state.client();
-        let result = client
-            .totps()
-            .authenticate(session.user_id(), request.code.expose_secret())
-            .session_jwt(session.jwt().clone())
-            .await;
-        match result {
-            Ok(auth) => Ok(session_answer(
-                &cookie,
-                session.user_id(),
-                auth.totp_id,
-                auth.session_token,
-                auth.session_jwt,
-                auth.session.and_then(|s| s.expires_at),
-            )),
-            Err(e) => Err(failure(client, session.user_id(), &e).await),
-        }
-    }
-    .instrument(span)
-    .await
+    let span = second_factor_span!("mfa.verify", session);
+    let factor = SecondFactor::Code(request.code.expose_secret());
+    on_session(&state, &cookie, &session, factor)
+        .instrument(span)
+        .await
 }
 
 /// `POST /mfa/recover`: spend a recovery code on the caller's session.
@@ -330,34 +321,52 @@ pub(crate) async fn recover(
     session: StytchSession,
     JsonBody(request): JsonBody<RecoverRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
-    let span = tracing::info_span!(
-        "mfa.recover",
-        stytch.user_id = session.user_id(),
-        session.id = session.session_id(),
-        totp_id = Empty,
-        error.type = Empty,
-    );
-    async move {
-        let client = state.client();
-        let result = client
-            .totps()
-            .recover(session.user_id(), request.recovery_code.expose_secret())
-            .session_jwt(session.jwt().clone())
-            .await;
-        match result {
-            Ok(recovered) => Ok(session_answer(
-                &cookie,
-                session.user_id(),
-                recovered.totp_id,
-                recovered.session_token,
-                recovered.session_jwt,
-                recovered.session.and_then(|s| s.expires_at),
-            )),
-            Err(e) => Err(failure(client, session.user_id(), &e).await),
+    let span = second_factor_span!("mfa.recover", session);
+    let factor = SecondFactor::RecoveryCode(request.recovery_code.expose_secret());
+    on_session(&state, &cookie, &session, factor)
+        .instrument(span)
+        .await
+}
+
+/// What the caller presents on their session.
+enum SecondFactor<'a> {
+    /// A TOTP code (`totps.authenticate`).
+    Code(&'a str),
+    /// A recovery code (`totps.recover`).
+    RecoveryCode(&'a str),
+}
+
+/// Adds (or renews) the TOTP factor of the caller's session with `factor`.
+async fn on_session(
+    state: &AppState,
+    cookie: &SessionCookie,
+    session: &StytchSession,
+    factor: SecondFactor<'_>,
+) -> Result<Json<SessionResponse>, ApiError> {
+    let client = state.client();
+    let (user_id, jwt) = (session.user_id(), session.jwt().clone());
+    let accepted = match factor {
+        SecondFactor::Code(code) => {
+            let call = client.totps().authenticate(user_id, code).session_jwt(jwt);
+            call.await.map(|a| {
+                let expires_at = a.session.and_then(|s| s.expires_at);
+                (a.totp_id, a.session_token, a.session_jwt, expires_at)
+            })
         }
+        SecondFactor::RecoveryCode(code) => {
+            let call = client.totps().recover(user_id, code).session_jwt(jwt);
+            call.await.map(|r| {
+                let expires_at = r.session.and_then(|s| s.expires_at);
+                (r.totp_id, r.session_token, r.session_jwt, expires_at)
+            })
+        }
+    };
+    match accepted {
+        Ok((totp_id, token, jwt, expires_at)) => Ok(session_answer(
+            cookie, user_id, totp_id, token, jwt, expires_at,
+        )),
+        Err(e) => Err(failure(client, user_id, &e).await),
     }
-    .instrument(span)
-    .await
 }
 
 /// A [`SessionResponse`] body; the session cookie is set to its JWT.
@@ -367,11 +376,11 @@ fn session_answer(
     totp_id: String,
     session_token: SecretString,
     session_jwt: SecretString,
-    session_expires_at: Option<String>,
+    session_expires_at: Option<DateTime<Utc>>,
 ) -> Json<SessionResponse> {
     tracing::Span::current().record("totp_id", totp_id.as_str());
     tracing::info!("second factor accepted on the session");
-    cookie.set(session_jwt.clone(), session_expires_at.as_deref());
+    cookie.set(session_jwt.clone(), session_expires_at);
     Json(SessionResponse {
         user_id: user_id.to_owned(),
         totp_id,

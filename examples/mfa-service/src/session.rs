@@ -12,6 +12,7 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use stytch_totp::models::chrono::{DateTime, Utc};
 use stytch_totp::models::{ErrorType, SecretString};
 use stytch_totp_axum::{Rejection, SessionCookie, StytchSession};
 use tracing::field::Empty;
@@ -46,7 +47,7 @@ pub struct Factor {
     pub delivery_method: String,
     /// When the factor last authenticated (RFC 3339), if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_authenticated_at: Option<String>,
+    pub last_authenticated_at: Option<DateTime<Utc>>,
 }
 
 /// `GET /me` answer: who is signed in, and the session.
@@ -59,9 +60,9 @@ pub struct MeResponse {
     /// The Stytch session id.
     pub session_id: String,
     /// When the session started (RFC 3339).
-    pub started_at: String,
+    pub started_at: DateTime<Utc>,
     /// When the session ends unless extended (RFC 3339).
-    pub expires_at: String,
+    pub expires_at: DateTime<Utc>,
     /// The factors that authenticated the session.
     pub factors: Vec<Factor>,
     /// `locally` (JWT verified here, no Stytch call) or `remotely` (checked by Stytch).
@@ -79,15 +80,15 @@ pub(crate) async fn me(session: StytchSession) -> Json<MeResponse> {
         user_id: session.user_id().to_owned(),
         email: email(&session),
         session_id: claim.id.clone(),
-        started_at: claim.started_at.clone(),
-        expires_at: claim.expires_at.clone(),
+        started_at: claim.started_at,
+        expires_at: claim.expires_at,
         factors: session
             .factors()
             .iter()
             .map(|f| Factor {
                 type_: f.type_.clone(),
                 delivery_method: f.delivery_method.clone(),
-                last_authenticated_at: f.last_authenticated_at.clone(),
+                last_authenticated_at: f.last_authenticated_at,
             })
             .collect(),
         checked: if session.checked_remotely() {

@@ -12,7 +12,7 @@ use stytch_totp_models::{
 };
 
 use super::errors::ApiError;
-use crate::clock::{rfc3339, unix_seconds};
+use crate::clock::{timestamp, unix_seconds};
 use crate::domain::sessions::{Factor, FactorKind, SessionView};
 use crate::domain::UserView;
 use crate::jwt::{self, Claims, JWT_LIFETIME_SECONDS};
@@ -24,13 +24,13 @@ pub(crate) fn user(view: &UserView) -> User {
     let lock = view.lock;
     User {
         biometric_registrations: Vec::new(),
-        created_at: Some(rfc3339(record.created_at)),
+        created_at: Some(timestamp(record.created_at)),
         crypto_wallets: Vec::new(),
         emails: record.emails.clone(),
         external_id: record.external_id.clone(),
         is_locked: lock.is_some(),
-        lock_created_at: lock.map(|l| rfc3339(l.created_at)),
-        lock_expires_at: lock.map(|l| rfc3339(l.expires_at)),
+        lock_created_at: lock.map(|l| timestamp(l.created_at)),
+        lock_expires_at: lock.map(|l| timestamp(l.expires_at)),
         name: Some(record.name.clone()),
         password: record.password.as_ref().map(|p| UserPassword {
             password_id: p.password_id.clone(),
@@ -117,13 +117,13 @@ fn authentication_factor(factor: &Factor) -> AuthenticationFactor {
             rendered
         }
     };
-    rendered.created_at = Some(rfc3339(factor.created_at));
+    rendered.created_at = Some(timestamp(factor.created_at));
     rendered
 }
 
 /// A factor of this type and delivery method authenticated `now`, with no details yet.
 fn factor(type_: &str, delivery_method: &str, now: SystemTime) -> AuthenticationFactor {
-    let at = rfc3339(now);
+    let at = Some(timestamp(now));
     AuthenticationFactor {
         amazon_oauth_factor: None,
         apple_oauth_factor: None,
@@ -131,7 +131,7 @@ fn factor(type_: &str, delivery_method: &str, now: SystemTime) -> Authentication
         biometric_factor: None,
         bitbucket_oauth_factor: None,
         coinbase_oauth_factor: None,
-        created_at: Some(at.clone()),
+        created_at: at,
         crypto_wallet_factor: None,
         delivery_method: delivery_method.to_owned(),
         discord_oauth_factor: None,
@@ -148,7 +148,7 @@ fn factor(type_: &str, delivery_method: &str, now: SystemTime) -> Authentication
         hubspot_oauth_factor: None,
         impersonated_factor: None,
         instagram_oauth_factor: None,
-        last_authenticated_at: Some(at.clone()),
+        last_authenticated_at: at,
         linked_in_oauth_factor: None,
         microsoft_oauth_factor: None,
         oauth_access_token_exchange_factor: None,
@@ -168,7 +168,7 @@ fn factor(type_: &str, delivery_method: &str, now: SystemTime) -> Authentication
         twitch_oauth_factor: None,
         twitter_oauth_factor: None,
         type_: type_.to_owned(),
-        updated_at: Some(at.clone()),
+        updated_at: at,
         webauthn_factor: None,
         yahoo_oauth_factor: None,
     }
@@ -185,11 +185,11 @@ pub(crate) fn session(view: &SessionView) -> Session {
         }),
         authentication_factors: record.factors.iter().map(authentication_factor).collect(),
         custom_claims: Some(record.custom_claims.clone()),
-        expires_at: Some(rfc3339(record.expires_at)),
-        last_accessed_at: Some(rfc3339(record.last_accessed_at)),
+        expires_at: Some(timestamp(record.expires_at)),
+        last_accessed_at: Some(timestamp(record.last_accessed_at)),
         roles,
         session_id: record.session_id.clone(),
-        started_at: Some(rfc3339(record.started_at)),
+        started_at: Some(timestamp(record.started_at)),
         user_id: record.user_id.clone(),
     }
 }
@@ -236,9 +236,9 @@ pub(crate) fn session_fields(
         exp: iat.saturating_add(JWT_LIFETIME_SECONDS),
         session: StytchSessionClaim {
             id: record.session_id.clone(),
-            started_at: rfc3339(record.started_at),
-            last_accessed_at: rfc3339(record.last_accessed_at),
-            expires_at: rfc3339(record.expires_at),
+            started_at: timestamp(record.started_at),
+            last_accessed_at: timestamp(record.last_accessed_at),
+            expires_at: timestamp(record.expires_at),
             attributes: session.attributes.clone(),
             authentication_factors: session.authentication_factors.clone(),
             roles: session.roles.clone(),

@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
-use stytch_totp_models::{AuthenticateSessionResponse, SecretString, Session, StytchSessionClaim};
+use stytch_totp_models::chrono::{DateTime, Utc};
+use stytch_totp_models::{AuthenticateSessionResponse, SecretString, StytchSessionClaim};
 
 use cache::VerifiedCache;
 pub use cache::DEFAULT_VERIFIED_JWT_CACHE_CAPACITY;
@@ -22,6 +23,8 @@ use token::{unix_now, Rules, Token, Verdict, Verified};
 
 use crate::jwks::{KeySet, Lookup};
 use crate::{Client, Error};
+
+type Timestamp = DateTime<Utc>;
 
 /// Why a session JWT was refused without asking Stytch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -133,7 +136,10 @@ impl SessionJwts {
 ///     .authenticate_jwt(jwt)
 ///     .max_token_age(Duration::from_secs(60))
 ///     .await?;
-/// println!("user {} session {}", verified.user_id, verified.session.id);
+/// println!(
+///     "user {} session {} until {}",
+///     verified.user_id, verified.session.id, verified.session.expires_at
+/// );
 /// if let Checked::Remotely(fresh) = &verified.checked {
 ///     let _new_jwt = fresh.session_jwt.expose_secret(); // set it as the caller's new cookie
 /// }
@@ -235,7 +241,7 @@ impl<'c> AuthenticateJwt<'c> {
                 }
                 Ok(VerifiedSession {
                     user_id: response.session.user_id.clone(),
-                    session: session_claim(&response.session),
+                    session: session_claim(&response)?,
                     custom_claims: response.session.custom_claims.clone().unwrap_or_default(),
                     checked: Checked::Remotely(Box::new(response)),
                 })
@@ -281,15 +287,61 @@ fn session_of(verified: &Verified) -> VerifiedSession {
     }
 }
 
-/// The session as the JWT claim shapes it, from Stytch's Session object.
-fn session_claim(session: &Session) -> StytchSessionClaim {
-    StytchSessionClaim {
+/// The session as the JWT claim shapes it, from Stytch's answer to `sessions.authenticate`.
+/// A claim always has its three times; an answer whose session lacks one is a decode error
+/// (status and `request_id` kept), never a made-up time.
+fn session_claim(response: &AuthenticateSessionResponse) -> Result<StytchSessionClaim, Error> {
+    let session = &response.session;
+    let time = |value: Option<Timestamp>, field: &str| {
+        value.ok_or_else(|| Error::Decode {
+            status: u16::try_from(response.status_code).unwrap_or(200),
+            request_id: Some(response.request_id.clone()),
+            reason: format!("its session has no `{field}`, which a verified session needs"),
+            snippet: crate::redact::snippet(&serde_json::to_vec(session).unwrap_or_default()),
+        })
+    };
+    Ok(StytchSessionClaim {
         id: session.session_id.clone(),
-        started_at: session.started_at.clone().unwrap_or_default(),
-        last_accessed_at: session.last_accessed_at.clone().unwrap_or_default(),
-        expires_at: session.expires_at.clone().unwrap_or_default(),
+        started_at: time(session.started_at, "started_at")?,
+        last_accessed_at: time(session.last_accessed_at, "last_accessed_at")?,
+        expires_at: time(session.expires_at, "expires_at")?,
         attributes: session.attributes.clone(),
         authentication_factors: session.authentication_factors.clone(),
         roles: session.roles.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(session: serde_json::Value) -> AuthenticateSessionResponse {
+        serde_json::from_value(serde_json::json!({
+            "status_code": 200, "request_id": "request-id-test-7",
+            "session_token": "token", "session_jwt": "jwt",
+            "user": {"user_id": "user-test-1", "status": "active"},
+            "session": session,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_remote_session_without_a_time_is_a_decode_error_not_a_made_up_time() {
+        let mut session = serde_json::json!({
+            "session_id": "session-test-1", "user_id": "user-test-1", "roles": [],
+            "authentication_factors": [], "started_at": "2026-03-02T16:45:12Z",
+            "last_accessed_at": "2026-03-02T16:50:03Z", "expires_at": "2026-03-02T17:50:03Z",
+        });
+        let claim = session_claim(&answer(session.clone())).unwrap();
+        assert_eq!(claim.expires_at.to_rfc3339(), "2026-03-02T17:50:03+00:00");
+        assert_eq!(claim.started_at.timestamp(), 1_772_469_912);
+
+        session.as_object_mut().unwrap().remove("expires_at");
+        let error = session_claim(&answer(session)).unwrap_err();
+        assert!(
+            matches!(&error, Error::Decode { status: 200, request_id: Some(id), reason, .. }
+                if id == "request-id-test-7" && reason.contains("`expires_at`")),
+            "{error:?}"
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use serde_json::json;
 use stytch_totp::models::ErrorType;
 use stytch_totp::{Error, RetryPolicy};
 use wiremock::matchers::any;
@@ -113,6 +114,34 @@ async fn broken_bodies_are_decode_errors_with_the_status() {
 
     let (_s, error) = answer(ResponseTemplate::new(503).set_body_raw("", "text/plain")).await;
     assert_eq!(error.status(), Some(503));
+}
+
+/// A malformed or missing time in a success answer is a decode error with the status and the
+/// `request_id`, never a panic and never a made-up time; the value itself is not quoted.
+#[tokio::test]
+async fn a_bad_timestamp_is_a_decode_error_with_status_and_request_id() {
+    for (bad, fragment) in [
+        (json!("2026-13-45T99:00:00Z"), "input is out of range"),
+        (json!("yesterday"), "input contains invalid characters"),
+        (json!(1_772_469_912), "invalid type: integer"),
+        (json!(""), "premature end of input"),
+    ] {
+        let mut body = example("CreateTotpResponse", 0);
+        body["user"]["created_at"] = bad.clone();
+        let (_s, error) = answer(ResponseTemplate::new(200).set_body_json(&body)).await;
+        assert!(
+            matches!(&error, Error::Decode { status: 200, request_id: Some(id), reason, .. }
+                if id == body["request_id"].as_str().unwrap() && reason.contains(fragment)),
+            "{bad}: {error:?}"
+        );
+        assert!(
+            !error.is_retryable() && !error.is_outcome_unknown(),
+            "{error:?}"
+        );
+        if let Some(text) = bad.as_str().filter(|t| !t.is_empty()) {
+            assert!(!error.to_string().contains(&format!(": {text}")), "{error}");
+        }
+    }
 }
 
 #[tokio::test]

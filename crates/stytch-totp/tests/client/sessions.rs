@@ -137,6 +137,11 @@ async fn a_valid_jwt_is_verified_locally_without_a_request_per_call() {
         assert_eq!(verified.session.id, SESSION_ID);
         assert_eq!(verified.session.authentication_factors[0].type_, "totp");
         assert_eq!(
+            verified.session.expires_at - verified.session.started_at,
+            stytch_totp::models::chrono::TimeDelta::hours(1),
+            "typed times from the claim"
+        );
+        assert_eq!(
             verified.custom_claims,
             json!({"tier": "gold"}).as_object().unwrap().clone()
         );
