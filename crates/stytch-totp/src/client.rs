@@ -190,7 +190,7 @@ impl Client {
         };
         let body = body.map(Bytes::from);
         let exchange = async {
-            let (sent, body) = match &self.inner.stack {
+            let sent = match &self.inner.stack {
                 None => {
                     let limits = Limits::of(&call);
                     let mut attempts = Direct {
@@ -199,19 +199,16 @@ impl Client {
                         args: &args,
                         body,
                         url: Some(url),
-                        response_body: None,
                     };
-                    let sent = self.inner.retry.run(Some(limits), &mut attempts).await;
-                    (sent, attempts.response_body)
+                    self.inner.retry.run(Some(limits), &mut attempts).await
                 }
                 Some(stack) => {
                     let request = self.request(operation, url, body);
                     let mut extensions = Extensions::new();
                     extensions.insert(call);
-                    let sent = stack
+                    stack
                         .execute_with_extensions(request, &mut extensions)
-                        .await;
-                    (sent, None)
+                        .await
                 }
             };
             let mut response = sent.map_err(|e| from_middleware(e, call_timeout))?;
@@ -222,12 +219,8 @@ impl Client {
                     tracing::Span::current().record("stytch.request_id", request_id);
                 }
             }
-            let body = body.or_else(|| {
-                let buffered = response.extensions_mut().remove::<BufferedBody>();
-                buffered.map(|BufferedBody(body)| body)
-            });
-            let body = match body {
-                Some(body) => body,
+            let body = match response.extensions_mut().remove::<BufferedBody>() {
+                Some(BufferedBody(body)) => body,
                 None => response
                     .bytes()
                     .await
@@ -290,8 +283,6 @@ struct Direct<'a> {
     body: Option<Bytes>,
     /// The first attempt's URL (made for the span); retries make it again.
     url: Option<url::Url>,
-    /// The body of the last answer, read by the attempt that got it.
-    response_body: Option<Bytes>,
 }
 
 impl Attempts for Direct<'_> {
@@ -311,23 +302,13 @@ impl Attempts for Direct<'_> {
         let attempt = request_id::Attempt::new(self.operation.span_name());
         async move {
             let request = request.map_err(reqwest_middleware::Error::middleware)?;
-            let read = match inner.http.execute(request).await {
-                Ok(mut response) => {
-                    body_limit::read_body(&mut response, inner.settings.max_response_bytes)
-                        .await
-                        .map(|body| (response, body))
+            let result = match inner.http.execute(request).await {
+                Ok(response) => {
+                    body_limit::read_limited(response, inner.settings.max_response_bytes).await
                 }
                 Err(error) => Err(reqwest_middleware::Error::Reqwest(error)),
             };
-            let (mut response, body) = read.inspect_err(|error| attempt.failed(error))?;
-            let ids = attempt.answered(response.status(), &body);
-            if ids != Identifiers::default() {
-                response.extensions_mut().insert(ids);
-            }
-            // Kept here rather than in the response's extensions (one allocation fewer):
-            // the last attempt's body is the one the call decodes.
-            self.response_body = Some(body);
-            Ok(response)
+            attempt.observe(result).await
         }
     }
 

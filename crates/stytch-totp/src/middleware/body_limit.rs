@@ -33,15 +33,6 @@ impl Middleware for BodyLimitMiddleware {
 /// [`BufferedBody`](super::BufferedBody) in its extensions. The client's own stack calls this
 /// inside the retry layer instead of stacking the middleware.
 pub(crate) async fn read_limited(mut response: Response, limit: usize) -> Result<Response> {
-    let body = read_body(&mut response, limit).await?;
-    // The response itself is passed up unchanged (status, headers, URL), its body now read.
-    response.extensions_mut().insert(super::BufferedBody(body));
-    Ok(response)
-}
-
-/// Reads `response`'s body, refusing more than `limit` bytes (checked against
-/// `Content-Length` first, then while reading).
-pub(crate) async fn read_body(response: &mut Response, limit: usize) -> Result<Bytes> {
     let status = response.status();
     let too_large = || {
         reqwest_middleware::Error::middleware(Error::ResponseTooLarge {
@@ -77,5 +68,8 @@ pub(crate) async fn read_body(response: &mut Response, limit: usize) -> Result<B
             }
         }
     }
-    Ok(joined.map_or(body, BytesMut::freeze))
+    let body = joined.map_or(body, BytesMut::freeze);
+    // The response itself is passed up unchanged (status, headers, URL), its body now read.
+    response.extensions_mut().insert(super::BufferedBody(body));
+    Ok(response)
 }

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use http::Extensions;
-use reqwest::{Request, Response, StatusCode};
+use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next, Result};
 
 use crate::identifiers::identifiers;
@@ -28,7 +28,6 @@ impl Middleware for RequestIdMiddleware {
 
 /// What the layer does around one attempt, as plain calls: the client's own stack runs them
 /// inside the retry layer instead of stacking the middleware.
-#[derive(Clone, Copy)]
 pub(crate) struct Attempt {
     operation: &'static str,
     started: Instant,
@@ -54,7 +53,9 @@ impl Attempt {
     /// Logs the attempt's outcome and attaches the [`Identifiers`] it found (none attached
     /// when none were read: a success with no subscriber listening).
     pub(crate) async fn observe(self, result: Result<Response>) -> Result<Response> {
-        let mut response = match result {
+        let Self { operation, started } = self;
+        let latency_ms = started.elapsed().as_millis() as u64;
+        let response = match result {
             Ok(response) if response.extensions().get::<super::BufferedBody>().is_some() => {
                 response
             }
@@ -62,41 +63,20 @@ impl Attempt {
             // (Boxed: a path the client never takes keeps its state out of every call.)
             Ok(response) => Box::pin(buffered(response)).await?,
             Err(error) => {
-                self.failed(&error);
+                tracing::warn!(operation, latency_ms, error = %error, "stytch call failed without a response");
                 return Err(error);
             }
         };
-        let body = match response.extensions().get::<super::BufferedBody>() {
-            Some(super::BufferedBody(body)) => &body[..],
-            None => &[],
-        };
-        let ids = self.answered(response.status(), body);
-        if ids != Identifiers::default() {
-            response.extensions_mut().insert(ids);
-        }
-        Ok(response)
-    }
-
-    /// Logs an attempt that got no response (or whose body could not be read).
-    pub(crate) fn failed(self, error: &reqwest_middleware::Error) {
-        let latency_ms = self.started.elapsed().as_millis() as u64;
-        tracing::warn!(operation = self.operation, latency_ms, error = %error, "stytch call failed without a response");
-    }
-
-    /// Logs an answer with `status` and `body` and returns the identifiers read from it.
-    pub(crate) fn answered(self, status: StatusCode, body: &[u8]) -> Identifiers {
-        let Self { operation, started } = self;
-        let latency_ms = started.elapsed().as_millis() as u64;
+        let status = response.status();
         // Errors are always read (the retry layer needs their `error_type`); a success body
         // only when its id will be recorded or logged, so that with no subscriber listening
         // this layer costs next to nothing.
         let wanted = !status.is_success()
             || !tracing::Span::current().is_disabled()
             || tracing::enabled!(tracing::Level::INFO);
-        let ids = if wanted {
-            identifiers(body, !status.is_success())
-        } else {
-            Identifiers::default()
+        let ids = match response.extensions().get::<super::BufferedBody>() {
+            Some(super::BufferedBody(body)) if wanted => identifiers(body, !status.is_success()),
+            _ => Identifiers::default(),
         };
         let request_id = ids.request_id.as_deref().unwrap_or("");
         let status_code = status.as_u16();
@@ -118,7 +98,11 @@ impl Attempt {
                 "stytch error response"
             );
         }
-        ids
+        let mut response = response;
+        if ids != Identifiers::default() {
+            response.extensions_mut().insert(ids);
+        }
+        Ok(response)
     }
 }
 
