@@ -4,7 +4,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use http::Extensions;
 use reqwest::Request;
 use reqwest_middleware::ClientWithMiddleware;
@@ -17,10 +16,8 @@ use crate::config::{ClientBuilder, Settings};
 use crate::decode::decode;
 use crate::identifiers::Identifiers;
 use crate::jwt::SessionJwts;
-use crate::middleware::attempts::Attempts;
-use crate::middleware::retry::{Limits, RetryMiddleware};
+use crate::middleware::retry::RetryMiddleware;
 use crate::middleware::tracing::operation_span;
-use crate::middleware::{body_limit, request_id};
 use crate::middleware::{BufferedBody, CallContext};
 use crate::{Error, Operation, Passwords, RetryPolicy, Sessions, Totps, Users};
 
@@ -33,13 +30,7 @@ pub struct Client {
 
 struct Inner {
     settings: Settings,
-    /// Sends the attempts of calls made without user middleware (see [`Direct`]).
-    http: reqwest::Client,
-    /// The retry layer, for [`Direct`] calls.
-    retry: RetryMiddleware,
-    /// With user middleware: theirs, then the retry layer (which also reads bodies and logs
-    /// request ids), over the same connection pool.
-    stack: Option<ClientWithMiddleware>,
+    http: ClientWithMiddleware,
     jwts: SessionJwts,
 }
 
@@ -74,28 +65,21 @@ impl Client {
         users: Vec<Arc<dyn reqwest_middleware::Middleware>>,
         jwts: SessionJwts,
     ) -> Self {
-        // The call's span is entered and its outcome recorded in `execute`; the request-id
-        // and body-limit layers run inside the retry layer (see `crate::middleware`).
-        let stack = (!users.is_empty()).then(|| {
-            users
-                .into_iter()
-                .fold(
-                    reqwest_middleware::ClientBuilder::new(http.clone()),
-                    |stack, middleware| stack.with_arc(middleware),
-                )
-                .with(RetryMiddleware::with_response_layers(
-                    retry,
-                    settings.max_response_bytes,
-                ))
-                .build()
-        });
+        // The call's span is entered and its outcome recorded here, in `execute`; the
+        // request-id and body-limit layers run inside the retry layer (see `crate::middleware`).
+        let stack = reqwest_middleware::ClientBuilder::new(http);
+        let http = users
+            .into_iter()
+            .fold(stack, |stack, middleware| stack.with_arc(middleware))
+            .with(RetryMiddleware::with_response_layers(
+                retry,
+                settings.max_response_bytes,
+            ))
+            .build();
         Self {
             inner: Arc::new(Inner {
-                // `Direct` runs the response layers itself.
-                retry: RetryMiddleware::new(retry),
                 settings,
                 http,
-                stack,
                 jwts,
             }),
         }
@@ -175,43 +159,39 @@ impl Client {
         timeout: Option<Duration>,
     ) -> Result<T, Error> {
         let settings = &self.inner.settings;
-        let url = operation_url(&settings.urls[operation.index()], operation, &args)?;
+        let url = operation_url(&settings.urls[operation.index()], operation, args)?;
         let span = operation_span(operation, &url);
         let call_timeout = timeout.unwrap_or(settings.call_timeout);
+
+        let mut request = Request::new(http_method(operation.method()), url);
+        match body {
+            Some(body) => {
+                *request.headers_mut() = settings.json_headers.clone();
+                *request.body_mut() = Some(body.into());
+            }
+            None if operation.sends_credentials() => {
+                *request.headers_mut() = settings.headers.clone()
+            }
+            None => *request.headers_mut() = settings.public_headers.clone(),
+        }
         // Time limits travel with the call: the retry layer bounds each attempt (body
         // included) and starts no retry past the call's deadline, so one timer per attempt
         // is all a call costs.
-        let call = CallContext {
+        let mut extensions = Extensions::new();
+        extensions.insert(CallContext {
             operation,
             span: span.clone(),
             started: Instant::now(),
             call_timeout,
             attempt_timeout: settings.attempt_timeout,
-        };
-        let body = body.map(Bytes::from);
+        });
         let exchange = async {
-            let sent = match &self.inner.stack {
-                None => {
-                    let limits = Limits::of(&call);
-                    let mut attempts = Direct {
-                        client: self,
-                        operation,
-                        args: &args,
-                        body,
-                        url: Some(url),
-                    };
-                    self.inner.retry.run(Some(limits), &mut attempts).await
-                }
-                Some(stack) => {
-                    let request = self.request(operation, url, body);
-                    let mut extensions = Extensions::new();
-                    extensions.insert(call);
-                    stack
-                        .execute_with_extensions(request, &mut extensions)
-                        .await
-                }
-            };
-            let mut response = sent.map_err(|e| from_middleware(e, call_timeout))?;
+            let mut response = self
+                .inner
+                .http
+                .execute_with_extensions(request, &mut extensions)
+                .await
+                .map_err(|e| from_middleware(e, call_timeout))?;
             let status = response.status();
             tracing::Span::current().record("http.response.status_code", status.as_u16());
             if let Some(ids) = response.extensions_mut().remove::<Identifiers>() {
@@ -251,72 +231,6 @@ impl Client {
     }
 }
 
-impl Client {
-    /// The request of one attempt: the prepared headers (with credentials unless the
-    /// operation is public, with `Content-Type` when there is a body).
-    fn request(&self, operation: Operation, url: url::Url, body: Option<Bytes>) -> Request {
-        let settings = &self.inner.settings;
-        let mut request = Request::new(http_method(operation.method()), url);
-        match body {
-            Some(body) => {
-                *request.headers_mut() = settings.json_headers.clone();
-                *request.body_mut() = Some(body.into());
-            }
-            None if operation.sends_credentials() => {
-                *request.headers_mut() = settings.headers.clone()
-            }
-            None => *request.headers_mut() = settings.public_headers.clone(),
-        }
-        request
-    }
-}
-
-/// The attempts of a call on a client without user middleware, sent straight to reqwest:
-/// each request is built afresh (no copy kept in case of a retry), the response layers run
-/// as plain calls, and the call's context is passed by reference, not through extensions.
-/// It behaves as the middleware stack does, for fewer allocations per call.
-struct Direct<'a> {
-    client: &'a Client,
-    operation: Operation,
-    args: &'a [String],
-    /// Shared by the attempts.
-    body: Option<Bytes>,
-    /// The first attempt's URL (made for the span); retries make it again.
-    url: Option<url::Url>,
-}
-
-impl Attempts for Direct<'_> {
-    fn send(
-        &mut self,
-    ) -> impl Future<Output = reqwest_middleware::Result<reqwest::Response>> + Send + '_ {
-        let inner = &self.client.inner;
-        let url = match self.url.take() {
-            Some(url) => Ok(url),
-            None => operation_url(
-                &inner.settings.urls[self.operation.index()],
-                self.operation,
-                self.args,
-            ),
-        };
-        let request = url.map(|url| self.client.request(self.operation, url, self.body.clone()));
-        let attempt = request_id::Attempt::new(self.operation.span_name());
-        async move {
-            let request = request.map_err(reqwest_middleware::Error::middleware)?;
-            let result = match inner.http.execute(request).await {
-                Ok(response) => {
-                    body_limit::read_limited(response, inner.settings.max_response_bytes).await
-                }
-                Err(error) => Err(reqwest_middleware::Error::Reqwest(error)),
-            };
-            attempt.observe(result).await
-        }
-    }
-
-    fn repeatable(&self) -> bool {
-        true
-    }
-}
-
 /// Whether a layer below already logged this failure at WARN: error responses and failures
 /// without a response (the request-id layer), timeouts (the retry layer). An answer that
 /// arrived fine but did not decode is only seen here.
@@ -333,10 +247,10 @@ fn logged_below(error: &Error) -> bool {
 fn operation_url(
     prefix: &url::Url,
     operation: Operation,
-    args: &[String],
+    args: Vec<String>,
 ) -> Result<url::Url, Error> {
     let mut url = prefix.clone();
-    let mut args = args.iter();
+    let mut args = args.into_iter();
     let mut next = |name: &str| {
         args.next()
             .ok_or_else(|| Error::Other(format!("{}: no value for `{name}`", operation.name())))
@@ -349,14 +263,14 @@ fn operation_url(
     if let Ok(mut segments) = url.path_segments_mut() {
         for segment in rest {
             match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => segments.push(next(name)?),
+                Some(name) => segments.push(&next(name)?),
                 None => segments.push(segment),
             };
         }
     }
     for name in operation.query_params() {
         let value = next(name)?;
-        url.query_pairs_mut().append_pair(name, value);
+        url.query_pairs_mut().append_pair(name, &value);
     }
     Ok(url)
 }

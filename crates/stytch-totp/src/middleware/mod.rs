@@ -10,15 +10,10 @@
 //!    so the layers above can look at it without buffering without bound.
 //!
 //! Each layer works alone in any `reqwest_middleware` stack. The client runs the same code
-//! for fewer allocations per call (each stacked middleware costs a boxed future per
-//! attempt): its call path enters the span and records the outcome itself (what layer 1
-//! does), and its retry layer runs layers 4 and 5 around each attempt as plain calls. With
-//! user middleware, that retry layer sits below theirs in a `reqwest_middleware` stack and
-//! reads the [`CallContext`] from the extensions; without, the client hands the retry loop
-//! its attempts directly (no stack, no extensions, a fresh request per attempt instead of a
-//! copy kept for a retry).
+//! with fewer boxed futures (each stacked middleware costs one per attempt): its call path
+//! enters the span and records the outcome itself (what layer 1 does), and its retry layer
+//! runs layers 4 and 5 around each attempt as plain calls.
 
-pub(crate) mod attempts;
 pub mod body_limit;
 pub mod request_id;
 pub mod retry;

@@ -36,16 +36,10 @@ pub(crate) struct Attempt {
 impl Attempt {
     /// Notes the operation (from the [`CallContext`](super::CallContext), if any) and the time.
     pub(crate) fn start(ext: &Extensions) -> Self {
-        Self::new(
-            ext.get::<super::CallContext>()
-                .map_or("stytch", |call| call.operation.span_name()),
-        )
-    }
-
-    /// Notes `operation` (its span name) and the time.
-    pub(crate) fn new(operation: &'static str) -> Self {
         Self {
-            operation,
+            operation: ext
+                .get::<super::CallContext>()
+                .map_or("stytch", |call| call.operation.span_name()),
             started: Instant::now(),
         }
     }

@@ -14,9 +14,8 @@ use reqwest_retry::policies::ExponentialBackoff;
 use reqwest_retry::{Jitter, RetryDecision, RetryPolicy as _};
 use tokio::time::Instant;
 
-use super::attempts::{Attempts, Stacked};
 use super::request_id::Identifiers;
-use super::CallContext;
+use super::{body_limit, request_id, CallContext};
 use crate::{Error, Operation, RetrySafety};
 
 /// How failed attempts are retried.
@@ -207,7 +206,7 @@ pub struct RetryMiddleware {
     policy: RetryPolicy,
     backoff: ExponentialBackoff,
     /// Set in the client's own stack: the body-limit and request-id layers run in-line
-    /// around each attempt (see [`Stacked`]).
+    /// around each attempt (see [`RetryMiddleware::send_once`]).
     response_limit: Option<usize>,
 }
 
@@ -230,12 +229,56 @@ impl RetryMiddleware {
             ..Self::new(policy)
         }
     }
+
+    /// One attempt: the rest of the stack, plus the response layers when this is the client's
+    /// retry layer. Run as plain calls they cost no boxed future each (a stacked middleware
+    /// costs one per attempt).
+    async fn send_once(
+        &self,
+        req: Request,
+        ext: &mut Extensions,
+        next: Next<'_>,
+    ) -> Result<Response> {
+        let Some(limit) = self.response_limit else {
+            return next.run(req, ext).await;
+        };
+        let attempt = request_id::Attempt::start(ext);
+        let result = match next.run(req, ext).await {
+            Ok(response) => body_limit::read_limited(response, limit).await,
+            Err(error) => Err(error),
+        };
+        attempt.observe(result).await
+    }
+}
+
+/// A copy of `req` for another attempt, or `None` when its body is a stream. Cheaper than
+/// `Request::try_clone`, which puts an empty timeout entry into the copy's extensions (three
+/// allocations) before replacing them; the body bytes are copied instead of shared (reqwest
+/// offers no public way to share them; request bodies are small). Of the extensions only the
+/// timeout is carried: the others are private to reqwest (set when converting from an
+/// `http::Request`), so the first attempt sends the caller's request itself and only retries
+/// send copies.
+fn copy(req: &Request) -> Option<Request> {
+    let body = match req.body() {
+        Some(body) => Some(reqwest::Body::from(bytes::Bytes::copy_from_slice(
+            body.as_bytes()?,
+        ))),
+        None => None,
+    };
+    let mut copy = Request::new(req.method().clone(), req.url().clone());
+    *copy.headers_mut() = req.headers().clone();
+    *copy.version_mut() = req.version();
+    if let Some(timeout) = req.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    *copy.body_mut() = body;
+    Some(copy)
 }
 
 /// The parts of a [`CallContext`] this layer uses, copied out because the extensions are
 /// lent to each attempt.
 #[derive(Clone, Copy)]
-pub(crate) struct Limits {
+struct Limits {
     operation: Operation,
     deadline: Instant,
     call_timeout: Duration,
@@ -243,7 +286,7 @@ pub(crate) struct Limits {
 }
 
 impl Limits {
-    pub(crate) fn of(call: &CallContext) -> Self {
+    fn of(call: &CallContext) -> Self {
         Self {
             operation: call.operation,
             deadline: call.deadline(),
@@ -296,29 +339,20 @@ async fn attempt(
 impl Middleware for RetryMiddleware {
     async fn handle(&self, req: Request, ext: &mut Extensions, next: Next<'_>) -> Result<Response> {
         let limits = ext.get::<CallContext>().map(Limits::of);
-        let mut attempts = Stacked::new(req, ext, next, self.response_limit);
-        self.run(limits, &mut attempts).await
-    }
-}
-
-impl RetryMiddleware {
-    /// The retry loop: sends `attempts` until one is final, none is left, or the time is up.
-    pub(crate) async fn run(
-        &self,
-        limits: Option<Limits>,
-        attempts: &mut impl Attempts,
-    ) -> Result<Response> {
         let safety = limits.map_or(RetrySafety::BeforeProcessingOnly, |l| {
             l.operation.retry_safety()
         });
         let started = Instant::now();
         let mut retries = 0u32;
+        let mut req = req;
         let result = loop {
-            let result = attempt(limits, attempts.send()).await;
-            // A streamed body is sent once and not retried.
-            if !attempts.repeatable() {
+            // Bodies are buffered bytes, so this copy always succeeds; if a caller ever sent a
+            // stream, it is sent once and not retried.
+            let spare = copy(&req);
+            let result = attempt(limits, self.send_once(req, ext, next.clone())).await;
+            let Some(spare) = spare else {
                 break result;
-            }
+            };
             let Verdict::Retry { retry_after } = verdict(&result, safety) else {
                 break result;
             };
@@ -355,6 +389,7 @@ impl RetryMiddleware {
             drop(result);
             tokio::time::sleep(wait).await;
             retries += 1;
+            req = spare;
         };
         // Recorded once, on the span the call runs in.
         tracing::Span::current().record("stytch.attempts", retries + 1);
