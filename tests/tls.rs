@@ -1,10 +1,12 @@
 //! The client over HTTPS against the emulator's HTTPS server (a CA made at start), with the
 //! TLS backend this crate was built with: rustls + aws-lc-rs by default; run the other with
-//! `cargo test -p stytch-totp-e2e --test tls --features native-tls`.
+//! `cargo test -p stytch-totp-e2e --test tls --features native-tls`. The emulator records
+//! each handshake's `ClientHello`, and the test checks that the backend it was built for is
+//! the one that made it.
 
 use stytch_totp::{Client, Error};
 use stytch_totp_emulator::totp::code_at;
-use stytch_totp_emulator::{Emulator, EmulatorHandle};
+use stytch_totp_emulator::{Emulator, EmulatorHandle, TlsHandshake};
 
 /// A client for `emulator`, trusting its CA when `trust` says so.
 fn client(emulator: &EmulatorHandle, trust: bool) -> Client {
@@ -27,6 +29,41 @@ fn backend() -> &'static str {
     } else {
         "rustls-aws-lc-rs"
     }
+}
+
+/// Checks that `backend` made `handshake`, from what only that stack does. rustls offers
+/// only the suites it implements, none of them CBC, and with aws-lc-rs (not with ring) it
+/// offers the post-quantum hybrid group `X25519MLKEM768`. The platform libraries behind
+/// native-tls (OpenSSL here, Security.framework, SChannel) still offer CBC suites by default.
+fn assert_made_by(backend: &str, handshake: &TlsHandshake) {
+    let cbc: Vec<&String> = handshake
+        .offered_cipher_suites
+        .iter()
+        .filter(|suite| suite.contains("_CBC_"))
+        .collect();
+    match backend {
+        "rustls-aws-lc-rs" => {
+            assert!(
+                cbc.is_empty(),
+                "built for rustls, but the client offered CBC suites {cbc:?}, which rustls does \
+                 not implement: another TLS stack made this handshake: {handshake:#?}"
+            );
+            assert!(
+                handshake
+                    .offered_groups
+                    .iter()
+                    .any(|g| g == "X25519MLKEM768"),
+                "built for rustls with aws-lc-rs, which offers X25519MLKEM768: {handshake:#?}"
+            );
+        }
+        "native-tls" => assert!(
+            !cbc.is_empty(),
+            "built for native-tls, but the client offered no CBC suite as the platform's TLS \
+             library does: rustls made this handshake: {handshake:#?}"
+        ),
+        other => panic!("no fingerprint for the backend {other}"),
+    }
+    assert_eq!(handshake.protocol_version, "TLSv1_3", "{handshake:#?}");
 }
 
 #[tokio::test]
@@ -63,6 +100,12 @@ async fn lifecycle_over_https() {
     client.users().delete_totp(&totp.totp_id).await.unwrap();
     client.users().delete(&user.user_id).await.unwrap();
     assert_eq!(emulator.stats().responses_with(200), 6);
+
+    let handshakes = emulator.tls_handshakes();
+    assert!(!handshakes.is_empty(), "the calls went over TLS");
+    for handshake in &handshakes {
+        assert_made_by(backend(), handshake);
+    }
 
     emulator.shutdown().await.unwrap();
     assert!(!ca_path.exists(), "the CA file goes with the emulator");

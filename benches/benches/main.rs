@@ -5,7 +5,8 @@
 //! `target/tmp/allocations.json`; then criterion's absolute figures. `cargo bench -- FILTER`
 //! runs only matching criterion benches and skips the paired rounds and the counts;
 //! `BENCH_PAIRED_ONLY=1` runs only the paired rounds and the counts; `BENCH_JWT_ONLY=1` only
-//! the session JWT rounds, printed as JSON.
+//! the session JWT rounds, printed as JSON; `BENCH_ALLOCATIONS_ONLY=1` only the allocation
+//! counts, printed as JSON (seconds instead of minutes, for working on them).
 
 use std::path::Path;
 
@@ -40,6 +41,14 @@ fn main() {
         println!(
             "{}",
             serde_json::to_string(&report).expect("report as JSON")
+        );
+        return;
+    }
+    if std::env::var("BENCH_ALLOCATIONS_ONLY").is_ok_and(|v| v == "1") {
+        let allocations = round_trip::allocations(ALLOCATION_CALLS);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&allocations).expect("allocations as JSON")
         );
         return;
     }

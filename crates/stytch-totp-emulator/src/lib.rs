@@ -281,7 +281,7 @@ pub use server::{router, serve, Emulator, EmulatorHandle};
 pub use stats::Stats;
 /// The operation table of the models crate: the emulator serves exactly these.
 pub use stytch_totp_models::Operation;
-pub use tls::{LocalCa, TlsListener};
+pub use tls::{LocalCa, TlsHandshake, TlsListener};
 
 /// This crate's README, whose Rust snippets are compiled (and run, where they need no
 /// credentials) as doctests so that it cannot drift from the API.

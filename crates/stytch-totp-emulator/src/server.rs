@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 
 use crate::faults::FaultSpec;
 use crate::state::{AppState, Shared};
-use crate::tls::LocalCa;
+use crate::tls::{HandshakeLog, LocalCa};
 use crate::{EmulatorConfig, Operation, SigningKey, Stats};
 
 /// How long [`EmulatorHandle::shutdown`] waits for in-flight requests.
@@ -113,11 +113,12 @@ impl Emulator {
             uuid::Uuid::new_v4().simple()
         ));
         ca.write_ca_cert(&path)?;
+        let listener = ca.listener(tcp);
         let ca_file = CaFile {
             path,
             pem: ca.ca_cert_pem().to_owned(),
+            handshakes: listener.handshake_log(),
         };
-        let listener = ca.listener(tcp);
         Ok(self.spawn_on(listener, format!("https://{addr}"), Some(ca_file)))
     }
 
@@ -303,6 +304,8 @@ pub struct EmulatorHandle {
 struct CaFile {
     path: PathBuf,
     pem: String,
+    /// The server's completed handshakes.
+    handshakes: HandshakeLog,
 }
 
 impl Drop for CaFile {
@@ -343,6 +346,14 @@ impl EmulatorHandle {
     /// The CA certificate (PEM) to trust, when serving HTTPS.
     pub fn ca_cert_pem(&self) -> Option<&str> {
         self.ca.as_ref().map(|ca| ca.pem.as_str())
+    }
+
+    /// The TLS handshakes completed so far, oldest first (the last 64), when serving HTTPS:
+    /// what each client offered and what was chosen. Empty over plain HTTP.
+    pub fn tls_handshakes(&self) -> Vec<crate::tls::TlsHandshake> {
+        self.ca
+            .as_ref()
+            .map_or_else(Vec::new, |ca| ca.handshakes.snapshot())
     }
 
     /// The bound address.

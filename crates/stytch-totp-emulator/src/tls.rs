@@ -6,11 +6,16 @@
 //! (and any client told to trust [`LocalCa::ca_cert_pem`]) can talk to the emulator. The CA's
 //! private key lives only in memory and is dropped with the server, so trusting the CA file
 //! trusts nothing else once the emulator is gone.
+//!
+//! Each completed handshake is recorded ([`TlsHandshake`], read with
+//! [`EmulatorHandle::tls_handshakes`]): what the client offered and what was chosen, which
+//! tells a test which TLS stack the client really used.
 
+use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rcgen::{
@@ -18,16 +23,104 @@ use rcgen::{
     KeyUsagePurpose,
 };
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::server::{Acceptor, ClientHello, ServerConnection};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_rustls::server::TlsStream;
-use tokio_rustls::TlsAcceptor;
+use tokio_rustls::LazyConfigAcceptor;
 
 /// The names the server certificate is valid for.
 const SERVER_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1"];
 
 /// How long a client may take to finish the TLS handshake before it is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Handshakes kept in the record (the newest), so a long-running server does not grow it.
+const HANDSHAKES_KEPT: usize = 64;
+
+/// What one client offered in its `ClientHello` and what the handshake settled on, as
+/// rustls names them (`TLS13_AES_128_GCM_SHA256`, `X25519MLKEM768`, `TLSv1_3`). TLS stacks
+/// differ in what they offer (rustls implements no CBC cipher suite; OpenSSL offers several),
+/// so this tells which stack a client used.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TlsHandshake {
+    /// The cipher suites the client offered, in its order of preference.
+    pub offered_cipher_suites: Vec<String>,
+    /// The key-exchange groups the client offered (`supported_groups`), in its order.
+    pub offered_groups: Vec<String>,
+    /// The protocol version negotiated.
+    pub protocol_version: String,
+    /// The cipher suite negotiated.
+    pub cipher_suite: String,
+    /// The key-exchange group negotiated.
+    pub key_exchange_group: String,
+}
+
+impl TlsHandshake {
+    /// What `hello` offered; the negotiated fields are empty until [`Self::settled`].
+    fn offered(hello: &ClientHello<'_>) -> Self {
+        Self {
+            offered_cipher_suites: hello
+                .cipher_suites()
+                .iter()
+                .map(|s| format!("{s:?}"))
+                .collect(),
+            offered_groups: hello
+                .named_groups()
+                .unwrap_or_default()
+                .iter()
+                .map(|g| format!("{g:?}"))
+                .collect(),
+            ..Self::default()
+        }
+    }
+
+    /// With what `connection`'s completed handshake chose.
+    fn settled(self, connection: &ServerConnection) -> Self {
+        let name = |name: Option<String>| name.unwrap_or_default();
+        Self {
+            protocol_version: name(connection.protocol_version().map(|v| format!("{v:?}"))),
+            cipher_suite: name(
+                connection
+                    .negotiated_cipher_suite()
+                    .map(|s| format!("{:?}", s.suite())),
+            ),
+            key_exchange_group: name(
+                connection
+                    .negotiated_key_exchange_group()
+                    .map(|g| format!("{:?}", g.name())),
+            ),
+            ..self
+        }
+    }
+}
+
+/// The handshakes of one server, shared by its listener (which writes) and its handle.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HandshakeLog(Arc<Mutex<VecDeque<TlsHandshake>>>);
+
+impl HandshakeLog {
+    fn record(&self, handshake: TlsHandshake) {
+        let mut kept = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if kept.len() == HANDSHAKES_KEPT {
+            kept.pop_front();
+        }
+        kept.push_back(handshake);
+    }
+
+    /// The recorded handshakes, oldest first.
+    pub(crate) fn snapshot(&self) -> Vec<TlsHandshake> {
+        let kept = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        kept.iter().cloned().collect()
+    }
+}
 
 /// A certificate authority made for one emulator, and the server certificate it signed.
 ///
@@ -112,8 +205,9 @@ impl LocalCa {
     pub fn listener(&self, listener: TcpListener) -> TlsListener {
         TlsListener {
             tcp: listener,
-            acceptor: TlsAcceptor::from(self.server.clone()),
+            config: self.server.clone(),
             handshakes: JoinSet::new(),
+            log: HandshakeLog::default(),
         }
     }
 }
@@ -121,11 +215,33 @@ impl LocalCa {
 /// A TCP listener that hands out TLS streams, for [`axum::serve()`].
 ///
 /// Handshakes run in their own tasks (at most 10 seconds each), so a slow or silent client
-/// never holds up other connections; failed handshakes are logged at DEBUG and dropped.
+/// never holds up other connections; failed handshakes are logged at DEBUG and dropped,
+/// completed ones recorded as [`TlsHandshake`]s.
 pub struct TlsListener {
     tcp: TcpListener,
-    acceptor: TlsAcceptor,
+    config: Arc<rustls::ServerConfig>,
     handshakes: JoinSet<Option<(TlsStream<TcpStream>, SocketAddr)>>,
+    log: HandshakeLog,
+}
+
+impl TlsListener {
+    /// The record of this listener's completed handshakes.
+    pub(crate) fn handshake_log(&self) -> HandshakeLog {
+        self.log.clone()
+    }
+}
+
+/// Reads the `ClientHello`, completes the handshake with `config`, and records both.
+async fn handshake(
+    stream: TcpStream,
+    config: Arc<rustls::ServerConfig>,
+    log: HandshakeLog,
+) -> io::Result<TlsStream<TcpStream>> {
+    let start = LazyConfigAcceptor::new(Acceptor::default(), stream).await?;
+    let offered = TlsHandshake::offered(&start.client_hello());
+    let tls = start.into_stream(config).await?;
+    log.record(offered.settled(tls.get_ref().1));
+    Ok(tls)
 }
 
 impl std::fmt::Debug for TlsListener {
@@ -145,9 +261,9 @@ impl axum::serve::Listener for TlsListener {
             tokio::select! {
                 accepted = self.tcp.accept() => match accepted {
                     Ok((stream, addr)) => {
-                        let acceptor = self.acceptor.clone();
+                        let accepted = handshake(stream, self.config.clone(), self.log.clone());
                         self.handshakes.spawn(async move {
-                            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                            match tokio::time::timeout(HANDSHAKE_TIMEOUT, accepted).await {
                                 Ok(Ok(tls)) => Some((tls, addr)),
                                 Ok(Err(error)) => {
                                     tracing::debug!(%addr, %error, "TLS handshake failed");

@@ -16,10 +16,8 @@ use crate::config::{ClientBuilder, Settings};
 use crate::decode::decode;
 use crate::identifiers::Identifiers;
 use crate::jwt::SessionJwts;
-use crate::middleware::body_limit::BodyLimitMiddleware;
-use crate::middleware::request_id::RequestIdMiddleware;
 use crate::middleware::retry::RetryMiddleware;
-use crate::middleware::tracing::{operation_span, TracingMiddleware};
+use crate::middleware::tracing::operation_span;
 use crate::middleware::{BufferedBody, CallContext};
 use crate::{Error, Operation, Passwords, RetryPolicy, Sessions, Totps, Users};
 
@@ -67,13 +65,16 @@ impl Client {
         users: Vec<Arc<dyn reqwest_middleware::Middleware>>,
         jwts: SessionJwts,
     ) -> Self {
-        let stack = reqwest_middleware::ClientBuilder::new(http).with(TracingMiddleware);
+        // The call's span is entered and its outcome recorded here, in `execute`; the
+        // request-id and body-limit layers run inside the retry layer (see `crate::middleware`).
+        let stack = reqwest_middleware::ClientBuilder::new(http);
         let http = users
             .into_iter()
             .fold(stack, |stack, middleware| stack.with_arc(middleware))
-            .with(RetryMiddleware::new(retry))
-            .with(RequestIdMiddleware)
-            .with(BodyLimitMiddleware::new(settings.max_response_bytes))
+            .with(RetryMiddleware::with_response_layers(
+                retry,
+                settings.max_response_bytes,
+            ))
             .build();
         Self {
             inner: Arc::new(Inner {
@@ -192,6 +193,7 @@ impl Client {
                 .await
                 .map_err(|e| from_middleware(e, call_timeout))?;
             let status = response.status();
+            tracing::Span::current().record("http.response.status_code", status.as_u16());
             if let Some(ids) = response.extensions_mut().remove::<Identifiers>() {
                 if let Some(request_id) = ids.request_id {
                     tracing::Span::current().record("stytch.request_id", request_id);

@@ -65,6 +65,7 @@ const CONTENDERS: [Contender; 3] = [
 
 mod build_cost;
 mod counts;
+mod first_session;
 mod jwt;
 mod machine;
 mod report;
@@ -139,6 +140,8 @@ pub struct Report {
     pub footprints: Vec<Footprint>,
     /// When the build times were measured, if not in this run (reused record).
     pub build_cost_measured: Option<String>,
+    /// The first signed session of each fresh process, in ms (see `first_session`).
+    pub first_session_ms: Vec<f64>,
     /// Why a part was skipped, if one was.
     pub notes: Vec<String>,
     /// Wall time of compiling and running the benches.
@@ -287,8 +290,18 @@ pub fn run(root: &Path, force_build_cost: bool) -> Result<(), String> {
         }
     };
 
+    let first_session_ms = if emulator {
+        first_session::measure(root).unwrap_or_else(|e| {
+            notes.push(format!("The first signed session was not measured: {e}."));
+            Vec::new()
+        })
+    } else {
+        Vec::new()
+    };
+
     machine.load.1 = load_average();
     let report = Report {
+        first_session_ms,
         machine,
         results: read_results(&criterion_dir)?,
         paired,

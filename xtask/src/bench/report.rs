@@ -375,7 +375,7 @@ fn emulator(report: &Report) -> String {
             met(ratio >= EMULATOR_THREADS_TARGET),
         );
     }
-    w
+    w + &super::first_session::section(report)
 }
 
 fn met(met: bool) -> &'static str {

@@ -333,3 +333,23 @@ fn instructions_per_call_are_shown_with_their_ratios() {
     );
     assert!(page.contains("(Ir at 1200 − Ir at 200) / 1000"), "{page}");
 }
+
+#[test]
+fn the_first_session_paragraph_reads_the_examples_line_and_judges_the_median() {
+    let output = "first totps.authenticate with a session: 41.6 ms (reading the key, signing)\n\
+                  fresh emulator to first signed session: 60.0 ms\n";
+    assert_eq!(super::first_session::parse(output), Some(41.6));
+    assert_eq!(super::first_session::parse("nothing here"), None);
+    let mut report = Report {
+        first_session_ms: vec![40.0, 45.0, 70.0],
+        ..Report::default()
+    };
+    let met = super::first_session::section(&report);
+    assert!(met.contains("median 45.0 ms"), "{met}");
+    assert!(met.contains("(median): met."), "{met}");
+    report.first_session_ms = vec![60.0, 55.0, 20.0];
+    let missed = super::first_session::section(&report);
+    assert!(missed.contains("**not met**"), "{missed}");
+    report.first_session_ms.clear();
+    assert_eq!(super::first_session::section(&report), "");
+}

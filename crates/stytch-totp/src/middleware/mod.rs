@@ -2,11 +2,17 @@
 //!
 //! 1. [`tracing::TracingMiddleware`]: enters the operation's span, records HTTP fields once
 //!    per call;
-//! 2. [`retry::RetryMiddleware`]: backoff, `Retry-After`, per-operation safety, time budget;
-//! 3. [`request_id::RequestIdMiddleware`]: logs and records Stytch's `request_id` of every
+//! 2. the user's own middleware, if any (`ClientBuilder::middleware`), once per call;
+//! 3. [`retry::RetryMiddleware`]: backoff, `Retry-After`, per-operation safety, time budget;
+//! 4. [`request_id::RequestIdMiddleware`]: logs and records Stytch's `request_id` of every
 //!    attempt's response;
-//! 4. [`body_limit::BodyLimitMiddleware`]: reads the body once, refusing more than the limit,
+//! 5. [`body_limit::BodyLimitMiddleware`]: reads the body once, refusing more than the limit,
 //!    so the layers above can look at it without buffering without bound.
+//!
+//! Each layer works alone in any `reqwest_middleware` stack. The client runs the same code
+//! with fewer boxed futures (each stacked middleware costs one per attempt): its call path
+//! enters the span and records the outcome itself (what layer 1 does), and its retry layer
+//! runs layers 4 and 5 around each attempt as plain calls.
 
 pub mod body_limit;
 pub mod request_id;

@@ -11,8 +11,8 @@ use crate::identifiers::identifiers;
 
 /// Reads `request_id` (and `error_type`) from the JSON body buffered by the body-limit layer
 /// below (or buffers it itself when used alone), logs it with the operation, status and
-/// latency (INFO on success, WARN otherwise) and attaches the [`Identifiers`] to the response
-/// for the layers above and the client. Never logs the body or anything secret.
+/// latency (INFO on success, WARN otherwise) and attaches the [`Identifiers`] it found to the
+/// response for the layers above and the client. Never logs the body or anything secret.
 pub struct RequestIdMiddleware;
 
 pub use crate::identifiers::Identifiers;
@@ -20,18 +20,42 @@ pub use crate::identifiers::Identifiers;
 #[async_trait::async_trait]
 impl Middleware for RequestIdMiddleware {
     async fn handle(&self, req: Request, ext: &mut Extensions, next: Next<'_>) -> Result<Response> {
-        let operation = ext
-            .get::<super::CallContext>()
-            .map_or("stytch", |call| call.operation.span_name());
-        let started = Instant::now();
+        let attempt = Attempt::start(ext);
         let result = next.run(req, ext).await;
+        attempt.observe(result).await
+    }
+}
+
+/// What the layer does around one attempt, as plain calls: the client's own stack runs them
+/// inside the retry layer instead of stacking the middleware.
+pub(crate) struct Attempt {
+    operation: &'static str,
+    started: Instant,
+}
+
+impl Attempt {
+    /// Notes the operation (from the [`CallContext`](super::CallContext), if any) and the time.
+    pub(crate) fn start(ext: &Extensions) -> Self {
+        Self {
+            operation: ext
+                .get::<super::CallContext>()
+                .map_or("stytch", |call| call.operation.span_name()),
+            started: Instant::now(),
+        }
+    }
+
+    /// Logs the attempt's outcome and attaches the [`Identifiers`] it found (none attached
+    /// when none were read: a success with no subscriber listening).
+    pub(crate) async fn observe(self, result: Result<Response>) -> Result<Response> {
+        let Self { operation, started } = self;
         let latency_ms = started.elapsed().as_millis() as u64;
         let response = match result {
             Ok(response) if response.extensions().get::<super::BufferedBody>().is_some() => {
                 response
             }
             // Used without the body-limit layer below: buffer the body here.
-            Ok(response) => buffered(response).await?,
+            // (Boxed: a path the client never takes keeps its state out of every call.)
+            Ok(response) => Box::pin(buffered(response)).await?,
             Err(error) => {
                 tracing::warn!(operation, latency_ms, error = %error, "stytch call failed without a response");
                 return Err(error);
@@ -69,7 +93,9 @@ impl Middleware for RequestIdMiddleware {
             );
         }
         let mut response = response;
-        response.extensions_mut().insert(ids);
+        if ids != Identifiers::default() {
+            response.extensions_mut().insert(ids);
+        }
         Ok(response)
     }
 }

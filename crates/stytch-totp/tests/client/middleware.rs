@@ -239,3 +239,80 @@ async fn a_users_middleware_runs_once_per_call_and_its_header_reaches_every_atte
     client.users().get(USER_ID).await.expect("answered at once");
     assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
 }
+
+/// With a user's middleware the client's retry layer works in a `reqwest_middleware` stack and
+/// keeps a copy of each request for a retry: the retried `POST` carries the same body and the
+/// user's header, and the call's timeout still holds.
+#[tokio::test]
+async fn with_a_users_middleware_a_retried_post_sends_its_body_again() {
+    use wiremock::matchers::{body_partial_json, header, method, path};
+    let server = MockServer::start().await;
+    let sent = serde_json::json!({"user_id": USER_ID, "totp_code": "123456"});
+    let authenticate = || {
+        Mock::given(method("POST"))
+            .and(path("/v1/totps/authenticate"))
+            .and(header("x-my-service", "billing"))
+            .and(body_partial_json(&sent))
+    };
+    authenticate()
+        .respond_with(
+            ResponseTemplate::new(429).set_body_json(stytch_error(429, "too_many_requests")),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    authenticate()
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(example("AuthenticateTotpResponse", 0)),
+        )
+        .expect(1)
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let client = stytch_totp::Client::builder()
+        .project_id(PROJECT_ID)
+        .secret(SECRET)
+        .base_url(server.uri())
+        .retry_policy(fast_retries())
+        .middleware(CountAndStamp(calls.clone()))
+        .build()
+        .unwrap();
+    client
+        .totps()
+        .authenticate(USER_ID, "123456")
+        .await
+        .expect("the retry succeeds");
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // The call's timeout reaches the retry layer through the extensions: a slow answer is
+    // cut off at the call's bound.
+    let slow = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(example("AuthenticateTotpResponse", 0))
+                .set_delay(Duration::from_secs(5)),
+        )
+        .mount(&slow)
+        .await;
+    let client = stytch_totp::Client::builder()
+        .project_id(PROJECT_ID)
+        .secret(SECRET)
+        .base_url(slow.uri())
+        .middleware(CountAndStamp(calls.clone()))
+        .build()
+        .unwrap();
+    let error = client
+        .totps()
+        .authenticate(USER_ID, "123456")
+        .timeout(Duration::from_millis(200))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout { after } if after == Duration::from_millis(200)),
+        "{error:?}"
+    );
+}

@@ -15,7 +15,7 @@ use reqwest_retry::{Jitter, RetryDecision, RetryPolicy as _};
 use tokio::time::Instant;
 
 use super::request_id::Identifiers;
-use super::CallContext;
+use super::{body_limit, request_id, CallContext};
 use crate::{Error, Operation, RetrySafety};
 
 /// How failed attempts are retried.
@@ -205,6 +205,9 @@ pub(crate) fn retry_after(response: &Response) -> Option<Duration> {
 pub struct RetryMiddleware {
     policy: RetryPolicy,
     backoff: ExponentialBackoff,
+    /// Set in the client's own stack: the body-limit and request-id layers run in-line
+    /// around each attempt (see [`RetryMiddleware::send_once`]).
+    response_limit: Option<usize>,
 }
 
 impl RetryMiddleware {
@@ -213,8 +216,63 @@ impl RetryMiddleware {
         Self {
             policy,
             backoff: policy.exponential_backoff(),
+            response_limit: None,
         }
     }
+
+    /// The client's retry layer: each attempt's body is read (at most `limit` bytes) and its
+    /// identifiers logged here, as [`BodyLimitMiddleware`](super::body_limit::BodyLimitMiddleware)
+    /// and [`RequestIdMiddleware`](super::request_id::RequestIdMiddleware) below it would.
+    pub(crate) fn with_response_layers(policy: RetryPolicy, limit: usize) -> Self {
+        Self {
+            response_limit: Some(limit),
+            ..Self::new(policy)
+        }
+    }
+
+    /// One attempt: the rest of the stack, plus the response layers when this is the client's
+    /// retry layer. Run as plain calls they cost no boxed future each (a stacked middleware
+    /// costs one per attempt).
+    async fn send_once(
+        &self,
+        req: Request,
+        ext: &mut Extensions,
+        next: Next<'_>,
+    ) -> Result<Response> {
+        let Some(limit) = self.response_limit else {
+            return next.run(req, ext).await;
+        };
+        let attempt = request_id::Attempt::start(ext);
+        let result = match next.run(req, ext).await {
+            Ok(response) => body_limit::read_limited(response, limit).await,
+            Err(error) => Err(error),
+        };
+        attempt.observe(result).await
+    }
+}
+
+/// A copy of `req` for another attempt, or `None` when its body is a stream. Cheaper than
+/// `Request::try_clone`, which puts an empty timeout entry into the copy's extensions (three
+/// allocations) before replacing them; the body bytes are copied instead of shared (reqwest
+/// offers no public way to share them; request bodies are small). Of the extensions only the
+/// timeout is carried: the others are private to reqwest (set when converting from an
+/// `http::Request`), so the first attempt sends the caller's request itself and only retries
+/// send copies.
+fn copy(req: &Request) -> Option<Request> {
+    let body = match req.body() {
+        Some(body) => Some(reqwest::Body::from(bytes::Bytes::copy_from_slice(
+            body.as_bytes()?,
+        ))),
+        None => None,
+    };
+    let mut copy = Request::new(req.method().clone(), req.url().clone());
+    *copy.headers_mut() = req.headers().clone();
+    *copy.version_mut() = req.version();
+    if let Some(timeout) = req.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    *copy.body_mut() = body;
+    Some(copy)
 }
 
 /// The parts of a [`CallContext`] this layer uses, copied out because the extensions are
@@ -286,13 +344,15 @@ impl Middleware for RetryMiddleware {
         });
         let started = Instant::now();
         let mut retries = 0u32;
+        let mut req = req;
         let result = loop {
-            // Bodies are buffered bytes, so this clone always succeeds; if a caller ever sent a
+            // Bodies are buffered bytes, so this copy always succeeds; if a caller ever sent a
             // stream, it is sent once and not retried.
-            let Some(cloned) = req.try_clone() else {
-                break attempt(limits, next.run(req, ext)).await;
+            let spare = copy(&req);
+            let result = attempt(limits, self.send_once(req, ext, next.clone())).await;
+            let Some(spare) = spare else {
+                break result;
             };
-            let result = attempt(limits, next.clone().run(cloned, ext)).await;
             let Verdict::Retry { retry_after } = verdict(&result, safety) else {
                 break result;
             };
@@ -329,6 +389,7 @@ impl Middleware for RetryMiddleware {
             drop(result);
             tokio::time::sleep(wait).await;
             retries += 1;
+            req = spare;
         };
         // Recorded once, on the span the call runs in.
         tracing::Span::current().record("stytch.attempts", retries + 1);
@@ -337,141 +398,4 @@ impl Middleware for RetryMiddleware {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn response(status: u16, retry_after: Option<&str>) -> Result<Response> {
-        let mut builder = http::Response::builder().status(status);
-        if let Some(value) = retry_after {
-            builder = builder.header("retry-after", value);
-        }
-        Ok(Response::from(builder.body(Vec::<u8>::new()).unwrap()))
-    }
-
-    #[test]
-    fn only_safe_outcomes_are_retried_for_consuming_operations() {
-        use RetrySafety::*;
-        let retry = |after| Verdict::Retry { retry_after: after };
-        assert_eq!(
-            verdict(&response(429, Some("2")), BeforeProcessingOnly),
-            retry(Some(Duration::from_secs(2)))
-        );
-        for status in [500, 502, 503, 504] {
-            assert_eq!(
-                verdict(&response(status, None), BeforeProcessingOnly),
-                Verdict::Done,
-                "{status}"
-            );
-        }
-        assert_eq!(
-            verdict(&response(503, Some("1")), Always),
-            retry(Some(Duration::from_secs(1)))
-        );
-        assert_eq!(verdict(&response(502, None), Always), retry(None));
-        assert_eq!(
-            verdict(&response(500, None), Always),
-            Verdict::Done,
-            "500 is not transient"
-        );
-        assert_eq!(verdict(&response(400, None), Always), Verdict::Done);
-        let mut locked = response(429, None).unwrap();
-        locked.extensions_mut().insert(Identifiers {
-            request_id: None,
-            error_type: Some("user_lock_limit_reached".into()),
-        });
-        assert_eq!(
-            verdict(&Ok(locked), Always),
-            Verdict::Done,
-            "a locked user is not retried"
-        );
-        assert_eq!(verdict(&response(200, None), Always), Verdict::Done);
-        let timed_out = || -> Result<Response> {
-            Err(reqwest_middleware::Error::middleware(Error::Timeout {
-                after: Duration::from_secs(1),
-            }))
-        };
-        assert_eq!(verdict(&timed_out(), Always), retry(None));
-        assert_eq!(
-            verdict(&timed_out(), BeforeProcessingOnly),
-            Verdict::Done,
-            "a timed-out consuming call may have been processed"
-        );
-        let too_large = Err(reqwest_middleware::Error::middleware(
-            Error::ResponseTooLarge {
-                status: 200,
-                limit: 1,
-            },
-        ));
-        assert_eq!(verdict(&too_large, Always), Verdict::Done);
-    }
-
-    /// `Error::is_retryable_for` gives the retry layer's verdict for every status, Stytch
-    /// error type and operation, and `is_retryable` the verdict for a read.
-    #[test]
-    fn is_retryable_agrees_with_the_retry_layer() {
-        let error_types = [
-            None,
-            Some("user_lock_limit_reached"),
-            Some("too_many_requests"),
-        ];
-        let statuses = (200..=599u16).filter(|s| *s % 100 < 30);
-        for status in statuses {
-            for error_type in error_types {
-                let mut attempt = response(status, None).unwrap();
-                attempt.extensions_mut().insert(Identifiers {
-                    request_id: None,
-                    error_type: error_type.map(String::from),
-                });
-                let attempt = Ok(attempt);
-                let error = Error::Api {
-                    status,
-                    request_id: "request-id-test".into(),
-                    error_type: error_type.unwrap_or("bad_request").into(),
-                    error_message: String::new(),
-                    error_url: String::new(),
-                };
-                for operation in Operation::ALL {
-                    let layer = verdict(&attempt, operation.retry_safety()) != Verdict::Done;
-                    assert_eq!(
-                        error.is_retryable_for(operation),
-                        layer,
-                        "{status} {error_type:?} {}",
-                        operation.name()
-                    );
-                }
-                let read = verdict(&attempt, RetrySafety::Always) != Verdict::Done;
-                assert_eq!(error.is_retryable(), read, "{status} {error_type:?}");
-            }
-        }
-        let timeout = Error::Timeout {
-            after: Duration::from_secs(1),
-        };
-        let timed_out = Err(reqwest_middleware::Error::middleware(Error::Timeout {
-            after: Duration::from_secs(1),
-        }));
-        for operation in Operation::ALL {
-            let layer = verdict(&timed_out, operation.retry_safety()) != Verdict::Done;
-            assert_eq!(
-                timeout.is_retryable_for(operation),
-                layer,
-                "{}",
-                operation.name()
-            );
-        }
-        assert!(timeout.is_retryable());
-    }
-
-    #[test]
-    fn retry_after_accepts_seconds_and_http_dates() {
-        let get = |v| retry_after(&response(429, Some(v)).unwrap());
-        assert_eq!(get("7"), Some(Duration::from_secs(7)));
-        let in_a_minute = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(60));
-        let parsed = get(&in_a_minute).unwrap();
-        assert!(
-            parsed > Duration::from_secs(55) && parsed <= Duration::from_secs(60),
-            "{parsed:?}"
-        );
-        assert_eq!(get("Thu, 01 Jan 1970 00:00:00 GMT"), Some(Duration::ZERO));
-        assert_eq!(get("soon"), None);
-    }
-}
+mod tests;
