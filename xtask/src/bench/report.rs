@@ -183,6 +183,20 @@ fn targets(report: &Report) -> String {
         ),
         None => writeln!(w, "| {what} | not measured | – |"),
     };
+    let what = format!("allocations per sequential call: ours ≤ {ALLOCATIONS_LIMIT} (issue #23)");
+    let _ = match report.allocations.as_ref().and_then(|a| a.per_call.get("ours")) {
+        Some(ours) => writeln!(
+            w,
+            "| {what} | {:.1} | {} |",
+            ours.allocations,
+            if ours.allocations <= ALLOCATIONS_LIMIT {
+                "met"
+            } else {
+                "**missed**"
+            }
+        ),
+        None => writeln!(w, "| {what} | not measured | – |"),
+    };
     w
 }
 
