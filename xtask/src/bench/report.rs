@@ -184,7 +184,11 @@ fn targets(report: &Report) -> String {
         None => writeln!(w, "| {what} | not measured | – |"),
     };
     let what = format!("allocations per sequential call: ours ≤ {ALLOCATIONS_LIMIT} (issue #23)");
-    let _ = match report.allocations.as_ref().and_then(|a| a.per_call.get("ours")) {
+    let _ = match report
+        .allocations
+        .as_ref()
+        .and_then(|a| a.per_call.get("ours"))
+    {
         Some(ours) => writeln!(
             w,
             "| {what} | {:.1} | {} |",
