@@ -61,8 +61,8 @@
 //!   `pending_totp_exists`, see [Stytch's answers](#stytchs-answers-checked)). An unverified TOTP expires after `expiration_minutes` (default
 //!   1440): authenticate and recover then answer 400 `expired_totp`.
 //! * **Codes**: a code of the current, previous or next step is accepted; a code of a step
-//!   not newer than the last accepted one answers 400 `totp_code_already_authenticated`; a
-//!   wrong code 401 `unable_to_authenticate_totp`; a non-6-digit code 400 `invalid_totp_code`,
+//!   not newer than the last accepted one answers 400 `totp_code_already_authenticated` (a
+//!   code two steps of the window share counts as the newer step's); a wrong code 401 `unable_to_authenticate_totp`; a non-6-digit code 400 `invalid_totp_code`,
 //!   or 400 `recovery_code_used_as_totp_code` if it is one of the user's recovery codes.
 //! * **Recovery codes** (`xxxx-xxxx-xxxx`, lowercase letters and digits, compared
 //!   case-insensitively) are single use: a used or unknown one answers 401

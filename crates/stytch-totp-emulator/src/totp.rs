@@ -75,14 +75,43 @@ fn totp_for(
     )
 }
 
-/// The step (time / 30 s) whose code equals `code`, among the current step and `SKEW_STEPS`
-/// on either side; `None` if no step matches. Comparison is constant-time (`totp-rs`).
-pub(crate) fn matching_step(secret: &[u8], code: &str, now: SystemTime) -> Option<u64> {
-    let totp = totp_for(secret.to_vec(), None, String::new()).ok()?;
+/// How a code compares with the steps around `now` (see [`match_step`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StepMatch {
+    /// The code of this step, newer than the last accepted one.
+    Fresh(u64),
+    /// The code only of steps up to the last accepted one.
+    Replayed,
+    /// No step of the window has this code.
+    NoMatch,
+}
+
+/// Compares `code` with the codes of the current step and `SKEW_STEPS` on either side,
+/// oldest first, and takes the first step newer than `last_accepted`. Two steps of a window
+/// can share a code (one chance in a million each), so a code that matches an already
+/// accepted step and a newer one is the newer step's, not a replay. Comparison is
+/// constant-time (`totp-rs`).
+pub(crate) fn match_step(
+    secret: &[u8],
+    code: &str,
+    now: SystemTime,
+    last_accepted: Option<u64>,
+) -> StepMatch {
+    let Ok(totp) = totp_for(secret.to_vec(), None, String::new()) else {
+        return StepMatch::NoMatch;
+    };
     let current = unix_seconds(now) / STEP_SECONDS;
     let first = current.saturating_sub(SKEW_STEPS);
-    (first..=current.saturating_add(SKEW_STEPS))
-        .find(|step| totp.check(code, step.saturating_mul(STEP_SECONDS)))
+    let mut matched = StepMatch::NoMatch;
+    for step in first..=current.saturating_add(SKEW_STEPS) {
+        if totp.check(code, step.saturating_mul(STEP_SECONDS)) {
+            if last_accepted.is_none_or(|last| step > last) {
+                return StepMatch::Fresh(step);
+            }
+            matched = StepMatch::Replayed;
+        }
+    }
+    matched
 }
 
 /// `otpauth` labels must not contain `:`.
@@ -177,8 +206,8 @@ mod tests {
             let at = UNIX_EPOCH + Duration::from_secs(((step as i64 + delta) * 30) as u64);
             let code = code_at(&b32, at).unwrap();
             assert_eq!(
-                matching_step(&secret, &code, now),
-                Some((step as i64 + delta) as u64)
+                match_step(&secret, &code, now, Some(step - 2)),
+                StepMatch::Fresh((step as i64 + delta) as u64)
             );
         }
         for delta in [-2i64, 2] {
@@ -190,12 +219,46 @@ mod tests {
                 .map(|s| code_at(&b32, UNIX_EPOCH + Duration::from_secs(s * 30)).unwrap())
                 .collect();
             if !accepted.contains(&code) {
-                assert_eq!(matching_step(&secret, &code, now), None);
+                assert_eq!(match_step(&secret, &code, now, None), StepMatch::NoMatch);
             }
         }
         // Near the epoch nothing underflows: only steps 0 and 1 can match.
         let at_epoch = code_at(&b32, UNIX_EPOCH).unwrap();
-        assert_eq!(matching_step(&secret, &at_epoch, UNIX_EPOCH), Some(0));
+        assert_eq!(
+            match_step(&secret, &at_epoch, UNIX_EPOCH, None),
+            StepMatch::Fresh(0)
+        );
+    }
+
+    #[test]
+    fn a_code_shared_by_an_accepted_step_and_a_newer_one_is_the_newer_ones() {
+        // Found by search: under this secret steps 58273692 and 58273693 share a code.
+        let secret = b"stytch-totp-collide!".to_vec();
+        let b32 = base32(&secret);
+        let (older, newer) = (58_273_692u64, 58_273_693u64);
+        let at = |step: u64| UNIX_EPOCH + Duration::from_secs(step * 30);
+        let code = code_at(&b32, at(newer)).unwrap();
+        assert_eq!(code, "041278");
+        assert_eq!(code_at(&b32, at(older)).unwrap(), code);
+
+        let now = at(newer) + Duration::from_secs(5);
+        assert_eq!(
+            match_step(&secret, &code, now, Some(older)),
+            StepMatch::Fresh(newer),
+            "the newer step's code, not a replay of the older one"
+        );
+        assert_eq!(
+            match_step(&secret, &code, now, None),
+            StepMatch::Fresh(older)
+        );
+        assert_eq!(
+            match_step(&secret, &code, now, Some(newer)),
+            StepMatch::Replayed
+        );
+        assert_eq!(
+            match_step(&secret, "000000", now, Some(older)),
+            StepMatch::NoMatch
+        );
     }
 
     #[test]

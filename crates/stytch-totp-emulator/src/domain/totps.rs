@@ -11,7 +11,7 @@ use super::ctx::Ctx;
 use super::refusal::Refusal;
 use super::users::UserRecord;
 use crate::clock::add;
-use crate::totp;
+use crate::totp::{self, StepMatch};
 
 /// Default `expiration_minutes` of a TOTP.
 const DEFAULT_EXPIRATION_MINUTES: u32 = 1440;
@@ -128,12 +128,10 @@ impl Totps {
         now: SystemTime,
     ) -> Result<(String, Verdict<u64>), Refusal> {
         let totp = self.usable(user_id, now)?;
-        let verdict = match totp::matching_step(&totp.secret, code, now) {
-            None => Verdict::Reject(Refusal::WrongTotpCode),
-            Some(step) if totp.last_step.is_some_and(|last| step <= last) => {
-                Verdict::Reject(Refusal::TotpCodeReplayed)
-            }
-            Some(step) => Verdict::Accept(step),
+        let verdict = match totp::match_step(&totp.secret, code, now, totp.last_step) {
+            StepMatch::Fresh(step) => Verdict::Accept(step),
+            StepMatch::Replayed => Verdict::Reject(Refusal::TotpCodeReplayed),
+            StepMatch::NoMatch => Verdict::Reject(Refusal::WrongTotpCode),
         };
         Ok((totp.totp_id.clone(), verdict))
     }
