@@ -188,7 +188,11 @@ macro_rules! validated_secret {
         impl $name {
             /// Validates the value; the error never repeats it.
             pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
-                let value = SecretString::new(value);
+                Self::from_secret(SecretString::new(value))
+            }
+
+            /// Validates a value already held as a secret, without copying it.
+            pub fn from_secret(value: SecretString) -> Result<Self, ValidationError> {
                 let check: fn(&str) -> Result<(), ValidationError> = $check;
                 check(value.expose_secret())?;
                 Ok(Self(value))
@@ -209,7 +213,7 @@ macro_rules! validated_secret {
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let value = SecretString::deserialize(deserializer)?;
-                Self::new(value.expose_secret()).map_err(serde::de::Error::custom)
+                Self::from_secret(value).map_err(serde::de::Error::custom)
             }
         }
 
@@ -323,6 +327,11 @@ mod tests {
         let code = TotpCode::new("987654").unwrap();
         assert_eq!(format!("{code:?}"), "TotpCode([REDACTED])");
         assert_eq!(serde_json::to_string(&code).unwrap(), "\"987654\"");
+        let held = TotpCode::from_secret(SecretString::new("987654")).unwrap();
+        assert_eq!(held, code);
+        let err = TotpCode::from_secret(SecretString::new("98765")).unwrap_err();
+        assert_eq!(err.field, "totp_code");
+        assert!(RecoveryCode::from_secret(SecretString::new("ckss-2skx-ebow")).is_ok());
     }
 
     #[test]

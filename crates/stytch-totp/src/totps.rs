@@ -137,7 +137,7 @@ impl<'c> AuthenticateTotp<'c> {
     fn request(self) -> Result<AuthenticateTotpRequest, Error> {
         Ok(AuthenticateTotpRequest {
             user_id: UserIdentifier::new(self.user_id)?,
-            totp_code: TotpCode::new(self.totp_code.expose_secret())?,
+            totp_code: TotpCode::from_secret(self.totp_code)?,
             session_duration_minutes: self.session.duration()?,
             session_token: self.session.token,
             session_jwt: self.session.jwt,
@@ -193,7 +193,7 @@ impl<'c> RecoverTotp<'c> {
     fn request(self) -> Result<RecoverTotpRequest, Error> {
         Ok(RecoverTotpRequest {
             user_id: UserIdentifier::new(self.user_id)?,
-            recovery_code: RecoveryCode::new(self.recovery_code.expose_secret())?,
+            recovery_code: RecoveryCode::from_secret(self.recovery_code)?,
             session_duration_minutes: self.session.duration()?,
             session_token: self.session.token,
             session_jwt: self.session.jwt,
