@@ -34,6 +34,7 @@ pub fn fast_retries() -> RetryPolicy {
 }
 
 pub fn client_for(server: &MockServer) -> Client {
+    undecided_global_subscriber();
     Client::builder()
         .project_id(PROJECT_ID)
         .secret(SECRET)
@@ -57,10 +58,44 @@ pub fn stytch_error(status: u16, error_type: &str) -> Value {
 #[derive(Clone, Default)]
 pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
 
+/// Tests run in parallel, and a callsite first reached on a thread with no subscriber, at the
+/// moment another test's subscriber is being set, can be cached as disabled for every thread:
+/// a log test then misses events. This binary's global subscriber records nothing but answers
+/// "ask me each time" for every callsite, so no callsite is ever cached as disabled and each
+/// event asks its own thread's subscriber. (A test binary's own set-up: the library sets none.)
+pub fn undecided_global_subscriber() {
+    struct Undecided;
+    impl tracing::Subscriber for Undecided {
+        fn register_callsite(
+            &self,
+            _: &'static tracing::Metadata<'static>,
+        ) -> tracing::subscriber::Interest {
+            tracing::subscriber::Interest::sometimes()
+        }
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            false
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, _: &tracing::Event<'_>) {}
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        tracing::subscriber::set_global_default(Undecided)
+            .expect("no other global subscriber in the client tests");
+    });
+}
+
 impl Captured {
     /// Captures what this thread logs at `level` and above (spans' own events as `spans`
     /// says, fields included, no colours) until the guard drops.
     pub fn install(level: Level, spans: FmtSpan) -> (Self, DefaultGuard) {
+        undecided_global_subscriber();
         let captured = Captured::default();
         let subscriber = tracing_subscriber::fmt()
             .with_max_level(level)

@@ -184,6 +184,27 @@ async fn a_failed_call_logs_one_warn_line_and_records_its_outcome_once() {
 /// attempt, and sees the call's final outcome.
 struct CountAndStamp(std::sync::Arc<std::sync::atomic::AtomicU64>);
 
+impl CountAndStamp {
+    /// A client for `base_url` (fast retries) with this middleware, and its call count.
+    fn client(
+        base_url: &str,
+    ) -> (
+        stytch_totp::Client,
+        std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ) {
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let client = stytch_totp::Client::builder()
+            .project_id(PROJECT_ID)
+            .secret(SECRET)
+            .base_url(base_url)
+            .retry_policy(fast_retries())
+            .middleware(CountAndStamp(calls.clone()))
+            .build()
+            .unwrap();
+        (client, calls)
+    }
+}
+
 #[async_trait::async_trait]
 impl Middleware for CountAndStamp {
     async fn handle(
@@ -216,15 +237,7 @@ async fn a_users_middleware_runs_once_per_call_and_its_header_reaches_every_atte
         .expect(2)
         .mount(&server)
         .await;
-    let calls = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let client = stytch_totp::Client::builder()
-        .project_id(PROJECT_ID)
-        .secret(SECRET)
-        .base_url(server.uri())
-        .retry_policy(fast_retries())
-        .middleware(CountAndStamp(calls.clone()))
-        .build()
-        .unwrap();
+    let (client, calls) = CountAndStamp::client(&server.uri());
 
     client
         .users()
@@ -246,6 +259,7 @@ async fn a_users_middleware_runs_once_per_call_and_its_header_reaches_every_atte
 #[tokio::test]
 async fn with_a_users_middleware_a_retried_post_sends_its_body_again() {
     use wiremock::matchers::{body_partial_json, header, method, path};
+    let (captured, _guard) = Captured::install(tracing::Level::WARN, FmtSpan::NONE);
     let server = MockServer::start().await;
     let sent = serde_json::json!({"user_id": USER_ID, "totp_code": "123456"});
     let authenticate = || {
@@ -271,21 +285,20 @@ async fn with_a_users_middleware_a_retried_post_sends_its_body_again() {
         .with_priority(2)
         .mount(&server)
         .await;
-    let calls = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let client = stytch_totp::Client::builder()
-        .project_id(PROJECT_ID)
-        .secret(SECRET)
-        .base_url(server.uri())
-        .retry_policy(fast_retries())
-        .middleware(CountAndStamp(calls.clone()))
-        .build()
-        .unwrap();
+    let (client, calls) = CountAndStamp::client(&server.uri());
     client
         .totps()
         .authenticate(USER_ID, "123456")
         .await
         .expect("the retry succeeds");
     assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let logs = captured.text();
+    assert_eq!(
+        logs.matches("stytch error response").count(),
+        1,
+        "the 429 attempt is logged once: {logs}"
+    );
+    assert!(logs.contains("status=429"), "{logs}");
 
     // The call's timeout reaches the retry layer through the extensions: a slow answer is
     // cut off at the call's bound.
@@ -298,13 +311,7 @@ async fn with_a_users_middleware_a_retried_post_sends_its_body_again() {
         )
         .mount(&slow)
         .await;
-    let client = stytch_totp::Client::builder()
-        .project_id(PROJECT_ID)
-        .secret(SECRET)
-        .base_url(slow.uri())
-        .middleware(CountAndStamp(calls.clone()))
-        .build()
-        .unwrap();
+    let (client, _) = CountAndStamp::client(&slow.uri());
     let error = client
         .totps()
         .authenticate(USER_ID, "123456")
